@@ -1,0 +1,105 @@
+import type { BackendName } from '../engine/backend';
+import { getMethod, methods } from '../methods/registry';
+import { parseSettingValue, type SettingValues } from '../methods/schema';
+import { decodeExperiment, defaultExperiment, type Experiment } from '../state/url';
+
+export class UsageError extends Error {}
+
+export interface TrainArgs {
+  experiment: Experiment;
+  backend: BackendName;
+  logEvery: number | null;
+  notices: string[];
+}
+
+export const TRAIN_USAGE = `Usage: npm run train -- [--url '<link or hash>'] [--method ${methods.map((m) => m.id).join('|')}]
+         [--preset <id>] [--set key=value ...] [--steps N] [--seed S]
+         [--backend cpu|webgpu] [--log-every K]
+Keys for --set are setting names (learningRate) or URL keys (lr).`;
+
+/** Parses argv strictly: unknown flags, missing values and bad settings are errors. */
+export function parseTrainArgs(argv: readonly string[]): TrainArgs {
+  let url: string | null = null;
+  let methodId: string | null = null;
+  let presetId: string | null = null;
+  const sets: string[] = [];
+  let steps: string | null = null;
+  let seed: string | null = null;
+  let backend: BackendName = 'cpu';
+  let logEvery: number | null = null;
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i];
+    const value = () => {
+      const next = argv[++i];
+      if (next === undefined || next.startsWith('--')) throw new UsageError(`${flag} needs a value`);
+      return next;
+    };
+    switch (flag) {
+      case '--url': url = value(); break;
+      case '--method': methodId = value(); break;
+      case '--preset': presetId = value(); break;
+      case '--set': sets.push(value()); break;
+      case '--steps': steps = value(); break;
+      case '--seed': seed = value(); break;
+      case '--backend': {
+        const name = value();
+        if (name !== 'cpu' && name !== 'webgpu') throw new UsageError(`--backend must be cpu or webgpu, got "${name}"`);
+        backend = name;
+        break;
+      }
+      case '--log-every': {
+        const raw = value();
+        const parsed = Number(raw);
+        if (!Number.isInteger(parsed) || parsed < 1) throw new UsageError(`--log-every must be a positive whole number, got "${raw}"`);
+        logEvery = parsed;
+        break;
+      }
+      case '--help': case '-h': throw new UsageError('');
+      default: throw new UsageError(`Unknown argument "${flag}"`);
+    }
+  }
+
+  const notices: string[] = [];
+  let experiment: Experiment;
+  if (url !== null) {
+    const decoded = decodeExperiment(url);
+    // On the command line a bad link is an error, not a notice: a script should not train
+    // something other than what it asked for.
+    if (decoded.notices.length > 0) throw new UsageError(`Bad --url: ${decoded.notices.join(' ')}`);
+    experiment = decoded.experiment;
+    if (methodId !== null && methodId !== experiment.methodId) {
+      throw new UsageError(`--method ${methodId} contradicts the link's method ${experiment.methodId}`);
+    }
+  } else {
+    if (methodId !== null && !methods.some((m) => m.id === methodId)) {
+      throw new UsageError(`Unknown method "${methodId}". Known: ${methods.map((m) => m.id).join(', ')}`);
+    }
+    experiment = defaultExperiment(methodId ?? undefined);
+  }
+  const method = getMethod(experiment.methodId);
+  if (presetId !== null) {
+    const preset = method.presets.find((p) => p.id === presetId);
+    if (!preset) throw new UsageError(`Unknown preset "${presetId}". Known: ${method.presets.map((p) => p.id).join(', ')}`);
+    experiment = { ...experiment, presetId, values: { ...experiment.values, ...preset.values } };
+  }
+  const values: SettingValues = { ...experiment.values };
+  const assign = (key: string, raw: string) => {
+    const setting = method.settings.find((s) => s.name === key || s.urlKey === key);
+    if (!setting) throw new UsageError(`Unknown setting "${key}" for ${method.id}`);
+    try {
+      values[setting.name] = parseSettingValue(setting, raw);
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+  };
+  for (const entry of sets) {
+    const eq = entry.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--set expects key=value, got "${entry}"`);
+    assign(entry.slice(0, eq), entry.slice(eq + 1));
+  }
+  if (steps !== null) assign('totalSteps', steps);
+  if (seed !== null) assign('seed', seed);
+  const problems = method.validate(values);
+  if (problems.length > 0) throw new UsageError(problems.join(' '));
+  return { experiment: { ...experiment, values }, backend, logEvery, notices };
+}

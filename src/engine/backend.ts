@@ -1,0 +1,107 @@
+import * as tf from '@tensorflow/tfjs';
+import { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
+
+/**
+ * Picks the compute backend: webgpu, then webgl, then cpu, and says which one is really in
+ * use (tfjs falls back silently). WebGPU is registered by us rather than by the package's own
+ * factory so that we hold the GPUDevice and hear when it is lost.
+ */
+export type BackendName = 'webgpu' | 'webgl' | 'cpu';
+
+export interface BackendInfo {
+  name: BackendName;
+  /** Human description of the adapter: "swiftshader (google)", a GPU name, or "CPU". */
+  adapter: string;
+  /** Why preferred backends were skipped, in order. */
+  fallbacks: string[];
+}
+
+type DeviceLostListener = (reason: string) => void;
+let deviceLostListener: DeviceLostListener | null = null;
+let currentDevice: GPUDevice | null = null;
+let currentAdapterDescription = '';
+
+export function onDeviceLost(listener: DeviceLostListener | null): void {
+  deviceLostListener = listener;
+}
+
+/** For tests and the "simulate device loss" debug action: destroys the device. */
+export function destroyDeviceForTesting(): boolean {
+  if (!currentDevice) return false;
+  currentDevice.destroy();
+  return true;
+}
+
+function describeAdapter(info: GPUAdapterInfo | undefined): string {
+  if (!info) return 'unknown adapter';
+  const parts = [info.description, info.device, info.architecture].filter((part) => part && part.length > 0);
+  const main = parts[0] ?? 'GPU';
+  return info.vendor ? `${main} (${info.vendor})` : main;
+}
+
+function registerWebGpu(): void {
+  if (tf.findBackendFactory('webgpu')) tf.removeBackend('webgpu');
+  tf.registerBackend('webgpu', async () => {
+    const gpu = (globalThis.navigator as Navigator | undefined)?.gpu;
+    if (!gpu) throw new Error('navigator.gpu is not available (WebGPU unsupported or disabled)');
+    const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+    if (!adapter) throw new Error('no WebGPU adapter was found');
+    // The limits tfjs's own factory asks for, so large models get large buffers.
+    const limits = adapter.limits;
+    const device = await adapter.requestDevice({
+      requiredLimits: {
+        maxComputeWorkgroupStorageSize: limits.maxComputeWorkgroupStorageSize,
+        maxComputeWorkgroupsPerDimension: limits.maxComputeWorkgroupsPerDimension,
+        maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize,
+        maxBufferSize: limits.maxBufferSize,
+        maxComputeWorkgroupSizeX: limits.maxComputeWorkgroupSizeX,
+        maxComputeInvocationsPerWorkgroup: limits.maxComputeInvocationsPerWorkgroup,
+      },
+    });
+    const info = 'info' in adapter ? (adapter.info as GPUAdapterInfo) : undefined;
+    currentDevice = device;
+    currentAdapterDescription = describeAdapter(info);
+    void device.lost.then((lost) => {
+      if (currentDevice !== device) return; // a device we replaced on purpose
+      currentDevice = null;
+      deviceLostListener?.(lost.message || lost.reason || 'unknown reason');
+    });
+    // tfjs's WebGPUBackend constructor takes (device, adapterInfo).
+    return new WebGPUBackend(device, info as never);
+  }, 3);
+}
+
+const order: BackendName[] = ['webgpu', 'webgl', 'cpu'];
+
+/**
+ * Initialises the first backend of `preferred` (default: webgpu → webgl → cpu) that works.
+ * `preferred` may name just one backend (the CLI's --backend); then there is no fallback.
+ */
+export async function selectBackend(preferred: readonly BackendName[] = order): Promise<BackendInfo> {
+  const fallbacks: string[] = [];
+  for (const name of preferred) {
+    try {
+      if (name === 'webgpu') registerWebGpu();
+      if (name === 'webgl' && typeof OffscreenCanvas === 'undefined' && typeof document === 'undefined') {
+        throw new Error('no OffscreenCanvas for WebGL here');
+      }
+      const ok = await tf.setBackend(name);
+      await tf.ready();
+      if (!ok || tf.getBackend() !== name) throw new Error(`tfjs could not initialise ${name}`);
+      return { name, adapter: adapterDescription(name), fallbacks };
+    } catch (error) {
+      fallbacks.push(`${name}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  throw new Error(`No backend could be initialised (${fallbacks.join('; ')})`);
+}
+
+function adapterDescription(name: BackendName): string {
+  if (name === 'webgpu') return currentAdapterDescription;
+  if (name === 'webgl') {
+    const gl = (tf.backend() as unknown as { gpgpu?: { gl?: WebGL2RenderingContext } }).gpgpu?.gl;
+    const renderer = gl?.getParameter(gl.RENDERER);
+    return typeof renderer === 'string' ? renderer : 'WebGL';
+  }
+  return 'CPU (JavaScript)';
+}

@@ -1,0 +1,58 @@
+import * as tf from '@tensorflow/tfjs';
+import type { CommonValues } from '../../methods/common';
+import { Rng } from '../random';
+import { generateShapes, type ImageSet } from './shapes';
+
+/** How many fixed held-out images the probes draw on. */
+export const PROBE_COUNT = 8;
+
+/**
+ * A run's data: the training images generated once and uploaded once ([N, S, S, 3] on the
+ * GPU), a seeded batch sampler (a fresh permutation per epoch; the ragged tail is dropped so
+ * every step has the same shapes), and the fixed held-out probe images.
+ */
+export class RunData {
+  readonly train: ImageSet;
+  readonly probe: ImageSet;
+  readonly trainImages: tf.Tensor4D;
+  readonly probeImages: tf.Tensor4D;
+  private readonly batchRng: Rng;
+  private order: Int32Array;
+  private cursor = 0;
+
+  constructor(common: CommonValues) {
+    if (common.dataset !== 'shapes') throw new Error(`Unknown dataset "${common.dataset}"`);
+    if (common.batchSize > common.datasetSize) {
+      throw new Error(`Batch size ${common.batchSize} is larger than the ${common.datasetSize} training images`);
+    }
+    const base = { imageSize: common.imageSize, seed: common.seed, distractors: common.distractors };
+    this.train = generateShapes({ ...base, count: common.datasetSize, split: 'train' });
+    this.probe = generateShapes({ ...base, count: PROBE_COUNT, split: 'heldout' });
+    const s = common.imageSize;
+    this.trainImages = tf.tensor4d(this.train.images, [this.train.count, s, s, 3]);
+    this.probeImages = tf.tensor4d(this.probe.images, [this.probe.count, s, s, 3]);
+    this.batchRng = Rng.stream(common.seed, 'batches');
+    this.order = this.batchRng.permutation(this.train.count);
+  }
+
+  /** The next batch's indices (CPU), reshuffling at each epoch boundary. */
+  nextIndices(batchSize: number): Int32Array {
+    if (this.cursor + batchSize > this.order.length) {
+      this.order = this.batchRng.permutation(this.train.count);
+      this.cursor = 0;
+    }
+    const indices = this.order.slice(this.cursor, this.cursor + batchSize);
+    this.cursor += batchSize;
+    return indices;
+  }
+
+  trainPixels(index: number): Float32Array {
+    const area = this.train.size * this.train.size * 3;
+    return this.train.images.slice(index * area, (index + 1) * area);
+  }
+
+  dispose(): void {
+    this.trainImages.dispose();
+    this.probeImages.dispose();
+  }
+}

@@ -1,0 +1,66 @@
+import * as tf from '@tensorflow/tfjs';
+import type { Rng } from '../random';
+
+/**
+ * Parameters are plain nested objects whose leaves are tf.Variables. Names come from the
+ * path ("blocks.0.qkv.weight"), never from index arithmetic, so the optimizer, EMA,
+ * save/load and weight-decay rules all address weights by name.
+ */
+export type ParamTree = tf.Variable | ParamTree[] | { [key: string]: ParamTree };
+
+export function namedVariables(tree: ParamTree, prefix = ''): Map<string, tf.Variable> {
+  const out = new Map<string, tf.Variable>();
+  const walk = (node: ParamTree, path: string) => {
+    if (node instanceof tf.Variable) {
+      out.set(path, node);
+    } else if (Array.isArray(node)) {
+      node.forEach((child, i) => walk(child, path ? `${path}.${i}` : String(i)));
+    } else {
+      for (const [key, child] of Object.entries(node)) walk(child, path ? `${path}.${key}` : key);
+    }
+  };
+  walk(tree, prefix);
+  return out;
+}
+
+/** A deep copy with new variables (the teacher starts as an exact copy of the student). */
+export function cloneTree<T extends ParamTree>(tree: T, trainable: boolean): T {
+  if (tree instanceof tf.Variable) return fromTensor(() => tf.clone(tree), trainable) as T;
+  if (Array.isArray(tree)) return tree.map((child) => cloneTree(child, trainable)) as T;
+  const out: Record<string, ParamTree> = {};
+  for (const [key, child] of Object.entries(tree)) out[key] = cloneTree(child, trainable);
+  return out as T;
+}
+
+export function disposeTree(tree: ParamTree): void {
+  for (const variable of namedVariables(tree).values()) variable.dispose();
+}
+
+/** Initialisers drawn from the seeded CPU stream: identical on every backend. */
+export function truncatedNormalVariable(rng: Rng, shape: number[], std: number): tf.Variable {
+  const size = shape.reduce((a, b) => a * b, 1);
+  const values = new Float32Array(size);
+  for (let i = 0; i < size; i++) values[i] = rng.truncatedNormal(std);
+  return fromTensor(() => tf.tensor(values, shape));
+}
+
+/**
+ * tf.variable(t) shares t's storage and leaves t alive: build the initial value in a tidy so
+ * only the variable remains (tidy never disposes variables).
+ */
+function fromTensor(make: () => tf.Tensor, trainable = true): tf.Variable {
+  return tf.tidy(() => tf.variable(make(), trainable));
+}
+
+/** PyTorch's default Linear/Conv init (kaiming_uniform with a = √5): U(±1/√fan_in). */
+export function fanInUniformVariable(rng: Rng, shape: number[], fanIn: number): tf.Variable {
+  const size = shape.reduce((a, b) => a * b, 1);
+  const bound = 1 / Math.sqrt(fanIn);
+  const values = new Float32Array(size);
+  for (let i = 0; i < size; i++) values[i] = rng.uniform(-bound, bound);
+  return fromTensor(() => tf.tensor(values, shape));
+}
+
+export function constantVariable(shape: number[], value: number): tf.Variable {
+  return fromTensor(() => tf.fill(shape, value));
+}

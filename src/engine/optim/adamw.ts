@@ -1,0 +1,99 @@
+import * as tf from '@tensorflow/tfjs';
+
+/**
+ * AdamW as torch.optim.AdamW (decoupled weight decay), over variables addressed by name.
+ * tfjs has no AdamW and its optimizers cannot take a per-step weight decay or per-parameter
+ * gradient clipping, so DINO's update is written out here:
+ *   p ← p·(1 − lr·wd);  m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²;
+ *   p ← p − lr/(1−β₁ᵗ) · m / (√v/√(1−β₂ᵗ) + ε)
+ * Weight decay applies only to parameters of rank ≥ 2 (DINO's get_params_groups: biases and
+ * norms are not regularised).
+ */
+export interface AdamWOptions {
+  beta1?: number;
+  beta2?: number;
+  epsilon?: number;
+}
+
+export interface AdamWStep {
+  learningRate: number;
+  weightDecay: number;
+  /** Per-parameter gradient-norm clip (DINO's utils.clip_gradients); 0 = off. */
+  clip: number;
+  /** Names to leave untouched this step (grad = None in PyTorch: no moment or decay update). */
+  frozen?: (name: string) => boolean;
+}
+
+export class AdamW {
+  private readonly moments = new Map<string, { m: tf.Variable; v: tf.Variable }>();
+  private readonly beta1: number;
+  private readonly beta2: number;
+  private readonly epsilon: number;
+  /** Per-parameter step counts (torch keeps one per parameter: frozen ones lag). */
+  private readonly counts = new Map<string, number>();
+
+  constructor(private readonly variables: Map<string, tf.Variable>, options: AdamWOptions = {}) {
+    this.beta1 = options.beta1 ?? 0.9;
+    this.beta2 = options.beta2 ?? 0.999;
+    this.epsilon = options.epsilon ?? 1e-8;
+    for (const [name, variable] of variables) {
+      this.moments.set(name, tf.tidy(() => ({ m: tf.variable(tf.zerosLike(variable), false), v: tf.variable(tf.zerosLike(variable), false) })));
+      this.counts.set(name, 0);
+    }
+  }
+
+  /** Call inside tf.tidy. `grads` maps variable names to gradients. */
+  apply(grads: Map<string, tf.Tensor>, step: AdamWStep): void {
+    const { learningRate, weightDecay, clip } = step;
+    for (const [name, variable] of this.variables) {
+      const grad = grads.get(name);
+      if (!grad || step.frozen?.(name)) continue;
+      const count = (this.counts.get(name) ?? 0) + 1;
+      this.counts.set(name, count);
+      const state = this.moments.get(name)!;
+      let g = grad;
+      if (clip > 0) {
+        // clip_coef = clip / (‖g‖ + 1e-6), applied only when < 1.
+        const coefficient = tf.minimum(tf.div(clip, tf.add(tf.norm(g), 1e-6)), 1);
+        g = tf.mul(g, coefficient);
+      }
+      const m = tf.add(tf.mul(state.m, this.beta1), tf.mul(g, 1 - this.beta1));
+      const v = tf.add(tf.mul(state.v, this.beta2), tf.mul(tf.square(g), 1 - this.beta2));
+      state.m.assign(m);
+      state.v.assign(v);
+      const correction1 = 1 - this.beta1 ** count;
+      const correction2 = 1 - this.beta2 ** count;
+      const decay = variable.rank >= 2 ? 1 - learningRate * weightDecay : 1;
+      const denominator = tf.add(tf.div(tf.sqrt(v), Math.sqrt(correction2)), this.epsilon);
+      const update = tf.mul(tf.div(m, denominator), learningRate / correction1);
+      variable.assign(tf.sub(tf.mul(variable, decay), update));
+    }
+  }
+
+  /** Optimizer state by name, for checkpoints. */
+  state(): Map<string, tf.Variable> {
+    const out = new Map<string, tf.Variable>();
+    for (const [name, { m, v }] of this.moments) {
+      out.set(`${name}.m`, m);
+      out.set(`${name}.v`, v);
+    }
+    return out;
+  }
+
+  dispose(): void {
+    for (const { m, v } of this.moments.values()) {
+      m.dispose();
+      v.dispose();
+    }
+    this.moments.clear();
+  }
+}
+
+/** θ_t ← λ·θ_t + (1 − λ)·θ_s for every variable of the same name (DINO's teacher update). */
+export function emaUpdate(target: Map<string, tf.Variable>, source: Map<string, tf.Variable>, momentum: number): void {
+  for (const [name, variable] of target) {
+    const online = source.get(name);
+    if (!online) throw new Error(`EMA: no source variable named ${name}`);
+    variable.assign(tf.add(tf.mul(variable, momentum), tf.mul(online, 1 - momentum)));
+  }
+}

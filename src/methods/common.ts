@@ -1,0 +1,83 @@
+import type { Setting, SettingValues } from './schema';
+
+/**
+ * Settings every method shares: data, run length and cadences, batch size. Each method's
+ * description appends these to its own list, so the URL, the panel and the CLI see one list.
+ */
+export const commonSettings: readonly Setting[] = [
+  {
+    kind: 'number', name: 'seed', urlKey: 's', label: 'Seed', group: 'run',
+    help: 'Seeds the data, the crops and the initial weights: same seed, same run.',
+    default: 1, min: 0, max: 2147483647, step: 1, integer: true,
+  },
+  {
+    kind: 'number', name: 'totalSteps', urlKey: 'T', label: 'Training steps', group: 'run',
+    help: 'Length of the run; every schedule (lr, weight decay, momentum) spans it.',
+    default: 1000, min: 10, max: 100000, step: 10, integer: true, unit: 'steps',
+  },
+  {
+    kind: 'number', name: 'metricsEvery', urlKey: 'me', label: 'Metrics every', group: 'run',
+    help: 'Metrics stay on the GPU and are read back (averaged) once per this many steps.',
+    default: 10, min: 1, max: 1000, step: 1, integer: true, unit: 'steps',
+  },
+  {
+    kind: 'number', name: 'probeEvery', urlKey: 'pe', label: 'Probes every', group: 'run',
+    help: 'Attention maps and crops are recomputed on the fixed probe images this often.',
+    default: 50, min: 1, max: 10000, step: 1, integer: true, unit: 'steps',
+  },
+  {
+    kind: 'choice', name: 'dataset', urlKey: 'd', label: 'Dataset', group: 'data',
+    help: 'shapes: generated images, one object per image (the label is its shape, not its colour).',
+    default: 'shapes', choices: ['shapes'],
+  },
+  {
+    kind: 'choice', name: 'imageSize', urlKey: 'is', label: 'Image size', group: 'data',
+    help: 'Side of the square images and of the global crops, in pixels.',
+    default: '32', choices: ['16', '32', '64'],
+  },
+  {
+    kind: 'number', name: 'datasetSize', urlKey: 'n', label: 'Training images', group: 'data',
+    help: 'Images generated once and kept on the GPU; batches are drawn from them.',
+    default: 2048, min: 64, max: 16384, step: 64, integer: true,
+  },
+  {
+    kind: 'boolean', name: 'distractors', urlKey: 'dx', label: 'Distractors', group: 'data',
+    help: 'Small blobs of other colours around the object: clutter the model must learn to ignore.',
+    default: true,
+  },
+  {
+    kind: 'number', name: 'batchSize', urlKey: 'b', label: 'Batch size', group: 'optimization',
+    help: 'Images per step (each is cropped several times).',
+    default: 64, min: 2, max: 512, step: 1, integer: true,
+  },
+];
+
+/** The common settings, read with their types. */
+export interface CommonValues {
+  seed: number;
+  totalSteps: number;
+  metricsEvery: number;
+  probeEvery: number;
+  dataset: string;
+  imageSize: number;
+  datasetSize: number;
+  distractors: boolean;
+  batchSize: number;
+}
+
+export function readCommon(values: SettingValues): CommonValues {
+  return {
+    seed: Number(values.seed),
+    totalSteps: Number(values.totalSteps),
+    metricsEvery: Number(values.metricsEvery),
+    probeEvery: Number(values.probeEvery),
+    dataset: String(values.dataset),
+    imageSize: Number(values.imageSize),
+    datasetSize: Number(values.datasetSize),
+    distractors: Boolean(values.distractors),
+    batchSize: Number(values.batchSize),
+  };
+}
+
+/** Settings that can change mid-run for every method (cadences only). */
+export const commonLiveSettings = ['metricsEvery', 'probeEvery'] as const;

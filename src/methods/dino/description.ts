@@ -1,0 +1,188 @@
+import { commonLiveSettings, commonSettings } from '../common';
+import type { Setting, SettingValues } from '../schema';
+import type { MethodDescription } from '../types';
+
+/** DINO's own settings (METHODS.md; defaults scaled down from facebookresearch/dino main_dino.py). */
+const dinoSettings: readonly Setting[] = [
+  // model
+  { kind: 'number', name: 'patchSize', urlKey: 'ps', label: 'Patch size', group: 'model',
+    help: 'Pixels per side of a ViT patch; 4 on 32 px images gives 8×8 = 64 tokens + CLS.',
+    default: 4, min: 2, max: 16, step: 1, integer: true, unit: 'px' },
+  { kind: 'number', name: 'width', urlKey: 'w', label: 'Width', group: 'model',
+    help: 'Token dimension of the ViT (must divide by the number of heads).',
+    default: 96, min: 8, max: 384, step: 8, integer: true },
+  { kind: 'number', name: 'depth', urlKey: 'dp', label: 'Depth', group: 'model',
+    help: 'Transformer blocks.', default: 4, min: 1, max: 12, step: 1, integer: true },
+  { kind: 'number', name: 'heads', urlKey: 'h', label: 'Heads', group: 'model',
+    help: 'Attention heads per block; each gets its own attention map in the probes.',
+    default: 4, min: 1, max: 12, step: 1, integer: true },
+  { kind: 'number', name: 'mlpRatio', urlKey: 'mr', label: 'MLP ratio', group: 'model',
+    help: 'Hidden width of each block’s MLP, as a multiple of the width.',
+    default: 2, min: 1, max: 4, step: 1, integer: true },
+  { kind: 'number', name: 'headHidden', urlKey: 'hh', label: 'Head hidden', group: 'model',
+    help: 'Hidden width of the 3-layer DINO head MLP (2048 in the paper).',
+    default: 256, min: 16, max: 2048, step: 16, integer: true },
+  { kind: 'number', name: 'bottleneck', urlKey: 'bn', label: 'Head bottleneck', group: 'model',
+    help: 'Dimension of the L2-normalised bottleneck before the prototypes (256 in the paper).',
+    default: 64, min: 8, max: 512, step: 8, integer: true },
+  { kind: 'number', name: 'outputDim', urlKey: 'k', label: 'Prototypes K', group: 'model',
+    help: 'Output dimension K of the head: the teacher’s "classes" (65536 in the paper).',
+    default: 1024, min: 8, max: 8192, step: 8, integer: true },
+  { kind: 'boolean', name: 'normLastLayer', urlKey: 'nl', label: 'Normalise last layer', group: 'model',
+    help: 'Weight-normalised prototypes with their norm fixed at 1 (norm_last_layer in the code).',
+    default: true },
+  // crops
+  { kind: 'boolean', name: 'multiCrop', urlKey: 'mc', label: 'Multi-crop', group: 'crops',
+    help: 'Local crops through the student only (off: two global crops, as in the ablation).',
+    default: true },
+  { kind: 'number', name: 'localCrops', urlKey: 'lc', label: 'Local crops', group: 'crops',
+    help: 'Small crops per image, seen by the student only.',
+    default: 4, min: 1, max: 10, step: 1, integer: true },
+  { kind: 'number', name: 'localCropSize', urlKey: 'lz', label: 'Local crop size', group: 'crops',
+    help: 'Side of a local crop in pixels (a multiple of the patch size).',
+    default: 16, min: 4, max: 64, step: 2, integer: true, unit: 'px' },
+  { kind: 'number', name: 'globalScaleMin', urlKey: 'gs', label: 'Global crop min scale', group: 'crops',
+    help: 'Smallest fraction of the image a global crop covers (largest is 1).',
+    default: 0.25, min: 0.05, max: 1, step: 0.01 },
+  { kind: 'number', name: 'localScaleMin', urlKey: 'lsn', label: 'Local crop min scale', group: 'crops',
+    help: 'Smallest fraction of the image a local crop covers.',
+    default: 0.05, min: 0.01, max: 1, step: 0.01 },
+  { kind: 'number', name: 'localScaleMax', urlKey: 'lsx', label: 'Local crop max scale', group: 'crops',
+    help: 'Largest fraction of the image a local crop covers.',
+    default: 0.25, min: 0.01, max: 1, step: 0.01 },
+  { kind: 'number', name: 'colorJitter', urlKey: 'cj', label: 'Colour jitter', group: 'crops',
+    help: 'Strength of brightness/contrast/saturation/hue jitter (1 = DINO’s 0.4/0.4/0.2/0.1, p 0.8).',
+    default: 1, min: 0, max: 2, step: 0.05 },
+  { kind: 'number', name: 'grayscaleProbability', urlKey: 'gp', label: 'Grayscale p', group: 'crops',
+    help: 'Probability that a crop is turned grey.', default: 0.2, min: 0, max: 1, step: 0.05 },
+  { kind: 'boolean', name: 'blurSolarize', urlKey: 'bs', label: 'Blur and solarize', group: 'crops',
+    help: 'DINO’s asymmetric blur (p 1.0 / 0.1 / 0.5) and solarisation (p 0.2 on the second global crop).',
+    default: true },
+  // teacher
+  { kind: 'boolean', name: 'centering', urlKey: 'c', label: 'Centering', group: 'teacher',
+    help: 'Subtract a running mean C from teacher outputs: prevents one dimension dominating.',
+    default: true },
+  { kind: 'number', name: 'centerMomentum', urlKey: 'cm', label: 'Center momentum', group: 'teacher',
+    help: 'C ← m·C + (1−m)·batch mean of teacher outputs.', default: 0.9, min: 0, max: 0.999, step: 0.001 },
+  { kind: 'boolean', name: 'sharpening', urlKey: 'sh', label: 'Sharpening', group: 'teacher',
+    help: 'Teacher temperature below the student’s (off: τ_t = τ_s): prevents uniform output.',
+    default: true },
+  { kind: 'number', name: 'teacherTemperature', urlKey: 'tt', label: 'Teacher temperature', group: 'teacher',
+    help: 'τ_t after warm-up (0.04 in the paper; 0.07 if training is unstable).',
+    default: 0.04, min: 0.005, max: 1, step: 0.005, log: true },
+  { kind: 'number', name: 'warmupTeacherTemperature', urlKey: 'wtt', label: 'Warm-up τ_t start', group: 'teacher',
+    help: 'τ_t at step 0, rising linearly to the teacher temperature.',
+    default: 0.04, min: 0.005, max: 1, step: 0.005, log: true },
+  { kind: 'number', name: 'teacherTemperatureWarmupSteps', urlKey: 'wts', label: 'τ_t warm-up', group: 'teacher',
+    help: 'Steps of the linear teacher-temperature warm-up (0 = none).',
+    default: 0, min: 0, max: 100000, step: 10, integer: true, unit: 'steps' },
+  { kind: 'number', name: 'studentTemperature', urlKey: 'st', label: 'Student temperature', group: 'teacher',
+    help: 'τ_s of the student softmax.', default: 0.1, min: 0.005, max: 1, step: 0.005, log: true },
+  { kind: 'boolean', name: 'momentumTeacher', urlKey: 'mt', label: 'Momentum teacher', group: 'teacher',
+    help: 'Teacher = EMA of the student (off: teacher = student, which collapses).', default: true },
+  { kind: 'number', name: 'teacherMomentum', urlKey: 'tm', label: 'Teacher momentum', group: 'teacher',
+    help: 'EMA momentum at step 0, cosine-scheduled to 1 by the end.',
+    default: 0.996, min: 0.5, max: 1, step: 0.001 },
+  // optimization
+  { kind: 'number', name: 'learningRate', urlKey: 'lr', label: 'Learning rate', group: 'optimization',
+    help: 'Peak AdamW lr for a batch of 256, scaled by batch/256 as in the official code.',
+    default: 0.002, min: 0.00001, max: 0.1, step: 0.00001, log: true },
+  { kind: 'number', name: 'minLearningRate', urlKey: 'mlr', label: 'Final learning rate', group: 'optimization',
+    help: 'Learning rate at the end of the cosine decay.', default: 0.000001, min: 0, max: 0.01, step: 0.000001 },
+  { kind: 'number', name: 'warmupSteps', urlKey: 'wu', label: 'lr warm-up', group: 'optimization',
+    help: 'Steps of linear learning-rate warm-up from 0.', default: 100, min: 0, max: 100000, step: 10, integer: true, unit: 'steps' },
+  { kind: 'number', name: 'weightDecay', urlKey: 'wd', label: 'Weight decay', group: 'optimization',
+    help: 'AdamW weight decay at step 0 (not on biases and norms).', default: 0.04, min: 0, max: 1, step: 0.01 },
+  { kind: 'number', name: 'weightDecayEnd', urlKey: 'wde', label: 'Final weight decay', group: 'optimization',
+    help: 'Weight decay at the end (cosine schedule).', default: 0.4, min: 0, max: 1, step: 0.01 },
+  { kind: 'number', name: 'gradientClip', urlKey: 'gc', label: 'Gradient clip', group: 'optimization',
+    help: 'Per-parameter gradient norm limit (0 = off).', default: 3, min: 0, max: 100, step: 0.5 },
+  { kind: 'number', name: 'freezeLastLayerSteps', urlKey: 'fl', label: 'Freeze prototypes', group: 'optimization',
+    help: 'Steps during which the last head layer gets no gradient (the paper: first epoch).',
+    default: 100, min: 0, max: 100000, step: 10, integer: true, unit: 'steps' },
+  // probes
+  { kind: 'number', name: 'attentionMass', urlKey: 'am', label: 'Attention mass', group: 'probes',
+    help: 'The highlighted patches hold this fraction of the CLS attention (DINO’s visualisation: 0.6).',
+    default: 0.6, min: 0.05, max: 1, step: 0.05 },
+];
+
+const tinyValues: SettingValues = {
+  imageSize: '16', datasetSize: 256, batchSize: 8, totalSteps: 200, metricsEvery: 2, probeEvery: 10,
+  width: 32, depth: 2, heads: 2, mlpRatio: 2, headHidden: 64, bottleneck: 32, outputDim: 64,
+  localCrops: 2, localCropSize: 8, warmupSteps: 10, freezeLastLayerSteps: 10,
+};
+
+export const dinoDescription: MethodDescription = {
+  id: 'dino',
+  title: 'DINO',
+  paper: {
+    title: 'Emerging Properties in Self-Supervised Vision Transformers',
+    authors: 'Caron, Touvron, Misra, Jégou, Mairal, Bojanowski, Joulin',
+    year: 2021,
+    url: 'https://arxiv.org/abs/2104.14294',
+    code: 'https://github.com/facebookresearch/dino',
+  },
+  summary:
+    'A student ViT learns to match the output distribution of a teacher ViT on different crops of the same image: ' +
+    'the teacher sees only the two large (global) crops, the student sees those and several small (local) crops, ' +
+    'so the student must infer the whole from a part. There are no labels and no negatives; the CLS token’s ' +
+    'attention comes to pick out the object.',
+  whyNoCollapse:
+    'The teacher is a slowly moving average of the student, so targets are stable. Its outputs are centered ' +
+    '(a running mean is subtracted) so no single prototype can win every image, and sharpened (low temperature) ' +
+    'so the output cannot drift to uniform. Either alone collapses — centering to uniform, sharpening to one ' +
+    'dimension — together they balance.',
+  lossMath:
+    'P_t(x) = softmax((g_t(x) − C) / τ_t),  P_s(x) = softmax(g_s(x) / τ_s)\n' +
+    'L = mean over pairs (global crop x ∈ {x₁ᵍ, x₂ᵍ}, crop x′ ≠ x) of  − Σ_k P_t(x)_k · log P_s(x′)_k\n' +
+    'C ← m·C + (1 − m)·mean_batch g_t;   θ_t ← λ·θ_t + (1 − λ)·θ_s',
+  implementationNotes:
+    'Follows facebookresearch/dino: the loss averages over the batch then over crop pairs (DINOLoss), the center ' +
+    'is updated after the loss from the teacher’s raw outputs, the lr is scaled by batch/256, weight decay skips ' +
+    'biases and norms, gradients are clipped per parameter, and the prototypes are frozen early. Scaled down: ' +
+    'ViT-tiny on 32 px images with patch 4, K = 1024 prototypes, epochs become steps, the "epoch" of frozen ' +
+    'prototypes is a step count, position embeddings are resized bilinearly (bicubic in the code), and the blur ' +
+    'is a fixed 3×3 Gaussian mixed in per image.',
+  groups: [
+    { id: 'model', label: 'Model' },
+    { id: 'crops', label: 'Crops' },
+    { id: 'teacher', label: 'Teacher' },
+    { id: 'optimization', label: 'Optimization' },
+    { id: 'data', label: 'Data' },
+    { id: 'run', label: 'Run' },
+    { id: 'probes', label: 'Probes' },
+  ],
+  settings: [...dinoSettings, ...commonSettings],
+  presets: [
+    { id: 'default', label: 'Default', description: 'ViT-tiny on 32 px shapes, all of DINO’s mechanisms on.', values: {} },
+    { id: 'tiny', label: 'Tiny', description: 'A very small model on 16 px images: fast enough for tests and slow GPUs.', values: tinyValues },
+    { id: 'no-centering', label: 'No centering', description: 'Sharpening alone: the teacher locks onto one prototype (entropy → 0).', values: { centering: false } },
+    { id: 'no-sharpening', label: 'No sharpening', description: 'Centering alone: τ_t = τ_s and the teacher drifts to uniform (entropy → ln K).', values: { sharpening: false } },
+    { id: 'no-momentum', label: 'No momentum teacher', description: 'Teacher = student at every step: the paper reports this collapses.', values: { momentumTeacher: false } },
+    { id: 'no-multicrop', label: 'No multi-crop', description: 'Two global crops only: slower to learn local-to-global correspondences.', values: { multiCrop: false } },
+  ],
+  liveSettings: [...commonLiveSettings, 'attentionMass'],
+  validate(values) {
+    const problems: string[] = [];
+    const patch = Number(values.patchSize);
+    const imageSize = Number(values.imageSize);
+    if (imageSize % patch !== 0) problems.push(`Image size ${imageSize} must be a multiple of the patch size ${patch}.`);
+    if (values.multiCrop && Number(values.localCropSize) % patch !== 0) {
+      problems.push(`Local crop size ${values.localCropSize} must be a multiple of the patch size ${patch}.`);
+    }
+    if (values.multiCrop && Number(values.localCropSize) > imageSize) {
+      problems.push(`Local crop size ${values.localCropSize} must not exceed the image size ${imageSize}.`);
+    }
+    if (Number(values.width) % Number(values.heads) !== 0) {
+      problems.push(`Width ${values.width} must be divisible by the number of heads ${values.heads}.`);
+    }
+    if (Number(values.localScaleMin) > Number(values.localScaleMax)) {
+      problems.push('Local crop min scale must not exceed its max scale.');
+    }
+    return problems;
+  },
+  lossReferences(values) {
+    return [{ value: Math.log(Number(values.outputDim)), label: 'ln K: uniform collapse' }];
+  },
+  load: () => import('./method').then((module) => module.implementation),
+};

@@ -1,0 +1,269 @@
+import * as tf from '@tensorflow/tfjs';
+import { sampleResizedCrop, samplePhotometric, type PhotometricParams, type SampledCrop } from '../../engine/augment/crops';
+import { applyPhotometric, denormalize, normalize, packPhotometric, PHOTOMETRIC_WIDTH } from '../../engine/augment/photometric';
+import { dinoLoss, updatedCenter } from '../../engine/losses/dino';
+import { embeddingStd } from '../../engine/metrics/collapse';
+import { createDinoHead, dinoHeadForward, LAST_LAYER_PREFIX } from '../../engine/nn/heads';
+import { cloneTree, disposeTree, namedVariables, type ParamTree } from '../../engine/nn/params';
+import { createViT, gridResizeMatrix, vitForward } from '../../engine/nn/vit';
+import { AdamW, emaUpdate } from '../../engine/optim/adamw';
+import { Rng } from '../../engine/random';
+import type { CropView, ProbePayload } from '../probes';
+import type { Batch, MethodContext, MethodImplementation, MethodInstance, ProbeInput, StepOutput } from '../types';
+import { readDinoConfig, type DinoConfig } from './config';
+
+interface Network {
+  [key: string]: unknown;
+  backbone: ReturnType<typeof createViT>;
+  head: ReturnType<typeof createDinoHead>;
+}
+
+interface CapturedCrops {
+  step: number;
+  imageIndex: number;
+  globals: tf.Tensor4D; // [2, S, S, 3] in [0, 1]
+  locals: tf.Tensor4D | null; // [L, s, s, 3]
+  views: SampledCrop[]; // globals then locals
+}
+
+class DinoInstance implements MethodInstance {
+  private readonly config: DinoConfig;
+  private readonly student: Network;
+  private readonly teacher: Network;
+  private readonly studentVariables: Map<string, tf.Variable>;
+  private readonly teacherVariables: Map<string, tf.Variable>;
+  private readonly trainable: Map<string, tf.Variable>;
+  private readonly optimizer: AdamW;
+  private readonly center: tf.Variable; // [1, K]
+  private readonly localResize: tf.Tensor2D | null; // [g_l², g²] position-embedding resize
+  private readonly cropRng: Rng;
+  private captured: CapturedCrops | null = null;
+
+  constructor(context: MethodContext) {
+    this.config = readDinoConfig(context.values);
+    const c = this.config;
+    const weightsRng = Rng.stream(context.seed, 'dino:weights');
+    this.cropRng = Rng.stream(context.seed, 'dino:crops');
+    this.student = {
+      backbone: createViT(c.vit, weightsRng),
+      head: createDinoHead(c.head, weightsRng),
+    };
+    this.teacher = cloneTree(this.student as unknown as ParamTree, false) as unknown as Network; // teacher starts as the student
+    this.studentVariables = namedVariables(this.student as unknown as ParamTree);
+    this.teacherVariables = namedVariables(this.teacher as unknown as ParamTree);
+    this.trainable = new Map(
+      [...this.studentVariables].filter(([name]) => !(c.head.normLastLayer && name === `head.${LAST_LAYER_PREFIX}norm`)),
+    );
+    this.optimizer = new AdamW(this.trainable);
+    this.center = tf.tidy(() => tf.variable(tf.zeros([1, c.head.outputDim]), false));
+    const grid = c.vit.imageSize / c.vit.patchSize;
+    const localGrid = c.localCropSize / c.vit.patchSize;
+    this.localResize = c.localCrops > 0 ? tf.tensor2d(gridResizeMatrix(grid, localGrid), [localGrid ** 2, grid ** 2]) : null;
+  }
+
+  step(batch: Batch, step: number): StepOutput {
+    const c = this.config;
+    const B = batch.images.shape[0];
+    // Crops for every image, crop-major (row = crop·B + image) as DINO's MultiCropWrapper.
+    const globalViews: SampledCrop[] = [];
+    const globalPhotometric: PhotometricParams[] = [];
+    for (let crop = 0; crop < 2; crop++) {
+      for (let image = 0; image < B; image++) {
+        globalViews.push(sampleResizedCrop(this.cropRng, c.vit.imageSize, [c.globalScaleMin, 1]));
+        globalPhotometric.push(samplePhotometric(this.cropRng, {
+          jitterStrength: c.colorJitter, jitterProbability: 0.8, grayscaleProbability: c.grayscaleProbability,
+          // DINO: blur p = 1.0 on the first global crop, 0.1 on the second; solarize p = 0.2 on the second.
+          blurProbability: c.blurSolarize ? (crop === 0 ? 1 : 0.1) : 0,
+          solarizeProbability: c.blurSolarize && crop === 1 ? 0.2 : 0,
+        }));
+      }
+    }
+    const localViews: SampledCrop[] = [];
+    const localPhotometric: PhotometricParams[] = [];
+    for (let crop = 0; crop < c.localCrops; crop++) {
+      for (let image = 0; image < B; image++) {
+        localViews.push(sampleResizedCrop(this.cropRng, c.vit.imageSize, [c.localScaleMin, c.localScaleMax]));
+        localPhotometric.push(samplePhotometric(this.cropRng, {
+          jitterStrength: c.colorJitter, jitterProbability: 0.8, grayscaleProbability: c.grayscaleProbability,
+          blurProbability: c.blurSolarize ? 0.5 : 0, solarizeProbability: 0,
+        }));
+      }
+    }
+    const schedule = c.scheduleAt(step);
+    const frozenLastLayer = step < c.freezeLastLayerSteps;
+
+    return tf.tidy(() => {
+      const cropGroup = (views: SampledCrop[], photometric: PhotometricParams[], size: number) => {
+        const boxes = tf.tensor2d(views.flatMap((v) => v.samplingBox), [views.length, 4]);
+        const boxIndex = tf.tensor1d(views.map((_, i) => i % B), 'int32');
+        const raw = tf.image.cropAndResize(batch.images, boxes, boxIndex, [size, size], 'bilinear');
+        const params = tf.tensor2d(packPhotometric(photometric), [views.length, PHOTOMETRIC_WIDTH]);
+        return applyPhotometric(raw, params);
+      };
+      const globals = cropGroup(globalViews, globalPhotometric, c.vit.imageSize); // [2B, S, S, 3]
+      const locals = c.localCrops > 0 ? cropGroup(localViews, localPhotometric, c.localCropSize) : null; // [L·B, s, s, 3]
+
+      // Teacher: global crops only, outside the gradient tape (its variables are not trained).
+      const teacherLogits = dinoHeadForward(
+        this.teacher.head, c.head, vitForward(this.teacher.backbone, c.vit, globals, null).cls,
+      ); // [2B, K]
+
+      // variableGrads runs its function in a tidy of its own; a metric of the student's
+      // features must be kept explicitly to outlive it (and is released right after).
+      let keptStudentStd: tf.Scalar | null = null;
+      const { value: loss, grads } = tf.variableGrads(() => {
+        const globalCls = vitForward(this.student.backbone, c.vit, globals, null).cls;
+        const clsAll = locals
+          ? tf.concat([globalCls, vitForward(this.student.backbone, c.vit, locals, this.localResize).cls], 0)
+          : globalCls;
+        keptStudentStd = tf.keep(embeddingStd(globalCls));
+        const studentLogits = dinoHeadForward(this.student.head, c.head, clsAll as tf.Tensor2D);
+        return dinoLoss(studentLogits, teacherLogits, this.center, {
+          globalCrops: 2,
+          studentCrops: 2 + c.localCrops,
+          studentTemperature: c.studentTemperature,
+          teacherTemperature: schedule.teacherTemperature,
+        }).loss;
+      }, [...this.trainable.values()]);
+
+      // Metrics, before the center moves (they describe the targets this step used).
+      const teacherLogProbs = tf.logSoftmax(tf.div(tf.sub(teacherLogits, this.center), schedule.teacherTemperature));
+      const teacherProbs = tf.exp(teacherLogProbs);
+      const teacherEntropy = tf.neg(tf.mean(tf.sum(tf.mul(teacherProbs, teacherLogProbs), 1))) as tf.Scalar;
+      const meanProbs = tf.mean(teacherProbs, 0);
+      const batchMeanEntropy = tf.neg(tf.sum(tf.mul(meanProbs, tf.log(tf.maximum(meanProbs, 1e-12))))) as tf.Scalar;
+
+      const byName = new Map<string, tf.Tensor>();
+      for (const [name, variable] of this.trainable) {
+        const grad = grads[variable.name];
+        if (grad) byName.set(name, grad);
+      }
+      this.optimizer.apply(byName, {
+        learningRate: schedule.learningRate,
+        weightDecay: schedule.weightDecay,
+        clip: c.gradientClip,
+        frozen: frozenLastLayer ? (name) => name.startsWith(`head.${LAST_LAYER_PREFIX}`) : undefined,
+      });
+      // Teacher ← EMA of the student; with the momentum teacher off, teacher = student.
+      emaUpdate(this.teacherVariables, this.studentVariables, c.momentumTeacher ? schedule.teacherMomentum : 0);
+      if (c.centering) this.center.assign(updatedCenter(this.center, teacherLogits, c.centerMomentum));
+
+      const studentStd = tf.clone(keptStudentStd!) as tf.Scalar;
+      keptStudentStd!.dispose();
+
+      if (batch.capture) this.capture(step, batch, globals, locals, globalViews, localViews);
+
+      return {
+        loss,
+        metrics: {
+          teacherEntropy,
+          kl: tf.sub(loss, teacherEntropy) as tf.Scalar,
+          batchMeanEntropy,
+          centerNorm: tf.norm(this.center) as tf.Scalar,
+          embeddingStd: studentStd,
+          learningRate: tf.scalar(schedule.learningRate),
+          weightDecay: tf.scalar(schedule.weightDecay),
+          teacherMomentum: tf.scalar(c.momentumTeacher ? schedule.teacherMomentum : 0),
+          teacherTemperature: tf.scalar(schedule.teacherTemperature),
+        },
+      };
+    });
+  }
+
+  /** Keeps image 0's crops of this step on the GPU until the next probe reads them. */
+  private capture(
+    step: number, batch: Batch, globals: tf.Tensor4D, locals: tf.Tensor4D | null,
+    globalViews: SampledCrop[], localViews: SampledCrop[],
+  ): void {
+    const B = batch.images.shape[0];
+    this.releaseCaptured();
+    const globalRows = [0, B];
+    const localRows = Array.from({ length: this.config.localCrops }, (_, i) => i * B);
+    this.captured = {
+      step,
+      imageIndex: batch.indices[0],
+      globals: tf.keep(denormalize(tf.gather(globals, globalRows)) as tf.Tensor4D),
+      locals: locals ? tf.keep(denormalize(tf.gather(locals, localRows)) as tf.Tensor4D) : null,
+      views: [...globalRows.map((r) => globalViews[r]), ...localRows.map((r) => localViews[r])],
+    };
+  }
+
+  private releaseCaptured(): void {
+    if (!this.captured) return;
+    this.captured.globals.dispose();
+    this.captured.locals?.dispose();
+    this.captured = null;
+  }
+
+  async probes(input: ProbeInput, step: number): Promise<ProbePayload[]> {
+    const c = this.config;
+    const count = input.images.shape[0];
+    const grid = c.vit.imageSize / c.vit.patchSize;
+    const attention = tf.tidy(() => {
+      const out = vitForward(this.teacher.backbone, c.vit, normalize(input.images) as tf.Tensor4D, null, true);
+      // Last block, CLS row, patch columns: [P, heads, N].
+      return tf.reshape(tf.slice(out.lastAttention!, [0, 0, 0, 1], [count, c.vit.heads, 1, grid * grid]), [count, c.vit.heads, grid * grid]);
+    });
+    const payloads: ProbePayload[] = [];
+    try {
+      payloads.push({
+        kind: 'attention', step, imageSize: c.vit.imageSize, grid, heads: c.vit.heads, count,
+        images: input.pixels, masks: input.masks, attention: (await attention.data()) as Float32Array,
+      });
+    } finally {
+      attention.dispose();
+    }
+    const captured = this.captured;
+    if (captured) {
+      const globals = (await captured.globals.data()) as Float32Array;
+      const locals = captured.locals ? ((await captured.locals.data()) as Float32Array) : new Float32Array(0);
+      const crops: CropView[] = captured.views.map((view, i) => {
+        const isGlobal = i < 2;
+        const size = isGlobal ? c.vit.imageSize : c.localCropSize;
+        const area = size * size * 3;
+        const offset = (isGlobal ? i : i - 2) * area;
+        return {
+          role: isGlobal ? 'global' : 'local', size, box: view.box, flipped: view.flipped,
+          pixels: (isGlobal ? globals : locals).slice(offset, offset + area),
+        };
+      });
+      payloads.push({ kind: 'crops', step: captured.step, imageSize: c.vit.imageSize, original: input.trainPixels(captured.imageIndex), crops });
+    }
+    return payloads;
+  }
+
+  embed(images: tf.Tensor4D): tf.Tensor2D {
+    return tf.tidy(() => vitForward(this.teacher.backbone, this.config.vit, normalize(images) as tf.Tensor4D, null).cls);
+  }
+
+  save(): tf.NamedTensorMap {
+    const out: tf.NamedTensorMap = { center: this.center };
+    for (const [name, v] of this.studentVariables) out[`student.${name}`] = v;
+    for (const [name, v] of this.teacherVariables) out[`teacher.${name}`] = v;
+    return out;
+  }
+
+  load(weights: tf.NamedTensorMap): void {
+    const assign = (target: tf.Variable, name: string) => {
+      const value = weights[name];
+      if (!value) throw new Error(`Checkpoint has no tensor named ${name}`);
+      target.assign(value);
+    };
+    assign(this.center, 'center');
+    for (const [name, v] of this.studentVariables) assign(v, `student.${name}`);
+    for (const [name, v] of this.teacherVariables) assign(v, `teacher.${name}`);
+  }
+
+  dispose(): void {
+    this.releaseCaptured();
+    disposeTree(this.student as unknown as ParamTree);
+    disposeTree(this.teacher as unknown as ParamTree);
+    this.optimizer.dispose();
+    this.center.dispose();
+    this.localResize?.dispose();
+  }
+}
+
+export const implementation: MethodImplementation = {
+  create: (context) => new DinoInstance(context),
+};

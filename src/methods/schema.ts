@@ -1,0 +1,121 @@
+/**
+ * The typed settings schema. One schema drives the control panel, the URL codec, the CLI's
+ * --set parser and validation (the tensorflow/playground pattern). Plain data: no tfjs here,
+ * so the page can import it without loading the engine.
+ */
+export type SettingValue = number | boolean | string;
+
+interface SettingBase {
+  /** Name in code and configs: `teacherTemperature`. */
+  name: string;
+  /** Short key in the URL hash: `tt`. Unique across the common and the method settings. */
+  urlKey: string;
+  label: string;
+  /** One line shown under the control. */
+  help: string;
+  /** Panel group, e.g. 'model', 'crops', 'teacher', 'optimization'. */
+  group: string;
+}
+
+export interface NumberSetting extends SettingBase {
+  kind: 'number';
+  default: number;
+  min: number;
+  max: number;
+  /** Slider / input granularity; integers when `integer` is set. */
+  step: number;
+  integer?: boolean;
+  unit?: string;
+  /** Draw the slider on a log scale (learning rates, temperatures). */
+  log?: boolean;
+}
+
+export interface BooleanSetting extends SettingBase {
+  kind: 'boolean';
+  default: boolean;
+}
+
+export interface ChoiceSetting extends SettingBase {
+  kind: 'choice';
+  default: string;
+  choices: readonly string[];
+}
+
+export type Setting = NumberSetting | BooleanSetting | ChoiceSetting;
+export type SettingValues = Record<string, SettingValue>;
+
+export interface Preset {
+  id: string;
+  label: string;
+  /** Why someone would pick it; shown beside the preset menu. */
+  description: string;
+  values: SettingValues;
+}
+
+export function defaultValues(settings: readonly Setting[]): SettingValues {
+  const values: SettingValues = {};
+  for (const setting of settings) values[setting.name] = setting.default;
+  return values;
+}
+
+/** Parses a string (URL or CLI) into a setting's value; an Error names what is wrong. */
+export function parseSettingValue(setting: Setting, raw: string): SettingValue {
+  switch (setting.kind) {
+    case 'number': {
+      const trimmed = raw.trim();
+      const value = Number(trimmed);
+      if (trimmed === '' || !Number.isFinite(value)) {
+        throw new Error(`${setting.label} (${setting.urlKey}) must be a number, got "${raw}"`);
+      }
+      checkNumber(setting, value);
+      return value;
+    }
+    case 'boolean': {
+      if (raw === '1' || raw === 'true' || raw === 'on') return true;
+      if (raw === '0' || raw === 'false' || raw === 'off') return false;
+      throw new Error(`${setting.label} (${setting.urlKey}) must be 1 or 0, got "${raw}"`);
+    }
+    case 'choice': {
+      if (!setting.choices.includes(raw)) {
+        throw new Error(`${setting.label} (${setting.urlKey}) must be one of ${setting.choices.join(', ')}, got "${raw}"`);
+      }
+      return raw;
+    }
+  }
+}
+
+/** Validates an already-typed value (store actions, presets, tests). */
+export function validateSettingValue(setting: Setting, value: unknown): SettingValue {
+  switch (setting.kind) {
+    case 'number':
+      if (typeof value !== 'number' || !Number.isFinite(value)) {
+        throw new Error(`${setting.label} must be a number`);
+      }
+      checkNumber(setting, value);
+      return value;
+    case 'boolean':
+      if (typeof value !== 'boolean') throw new Error(`${setting.label} must be on or off`);
+      return value;
+    case 'choice':
+      if (typeof value !== 'string' || !setting.choices.includes(value)) {
+        throw new Error(`${setting.label} must be one of ${setting.choices.join(', ')}`);
+      }
+      return value;
+  }
+}
+
+function checkNumber(setting: NumberSetting, value: number): void {
+  if (setting.integer && !Number.isInteger(value)) {
+    throw new Error(`${setting.label} (${setting.urlKey}) must be a whole number, got ${value}`);
+  }
+  if (value < setting.min || value > setting.max) {
+    throw new Error(`${setting.label} (${setting.urlKey}) must be between ${setting.min} and ${setting.max}, got ${value}`);
+  }
+}
+
+/** Shortest text that parses back to the same value (URL and CLI). */
+export function formatSettingValue(setting: Setting, value: SettingValue): string {
+  if (setting.kind === 'boolean') return value ? '1' : '0';
+  if (setting.kind === 'number') return String(Number(value));
+  return String(value);
+}

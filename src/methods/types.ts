@@ -1,0 +1,99 @@
+/**
+ * What a method describes about itself (plain data: the page imports this without tfjs) and
+ * what its implementation offers the trainer (worker / Node side).
+ */
+import type { Tensor, Tensor4D, Scalar, Tensor2D, NamedTensorMap } from '@tensorflow/tfjs';
+import type { Preset, Setting, SettingValues } from './schema';
+import type { ProbePayload } from './probes';
+
+export interface PaperReference {
+  title: string;
+  authors: string;
+  year: number;
+  url: string;
+  code?: string;
+}
+
+export interface SettingGroup {
+  id: string;
+  label: string;
+}
+
+export interface ReferenceLine {
+  value: number;
+  label: string;
+}
+
+export interface MethodDescription {
+  id: string;
+  title: string;
+  paper: PaperReference;
+  /** What it learns, in a few sentences. */
+  summary: string;
+  /** Why it does not collapse. */
+  whyNoCollapse: string;
+  /** The loss, in plain-text math. */
+  lossMath: string;
+  /** Where we follow the official code over the paper, and what we scaled down. */
+  implementationNotes: string;
+  groups: readonly SettingGroup[];
+  /** Method settings followed by the common ones (see common.ts). */
+  settings: readonly Setting[];
+  /** Named presets; `default` first. Values are overrides of the schema defaults. */
+  presets: readonly Preset[];
+  /** Settings that may change during a run without starting over. */
+  liveSettings: readonly string[];
+  /** Cross-setting constraints (e.g. crop size divisible by patch size); one message each. */
+  validate(values: SettingValues): string[];
+  /** Horizontal lines drawn on the loss chart. */
+  lossReferences(values: SettingValues): ReferenceLine[];
+  /** Loads the implementation; only the worker and Node call this (it pulls in tfjs). */
+  load(): Promise<MethodImplementation>;
+}
+
+/** The images a step trains on. Fixed shape every step. */
+export interface Batch {
+  images: Tensor4D; // [B, H, W, 3] in [0, 1]
+  /** Indices into the training set (CPU side; the UI shows image 0's crops). */
+  indices: Int32Array;
+  /** Keep this step's crops of image 0 for the next probe (set on probe steps only). */
+  capture: boolean;
+}
+
+export interface StepOutput {
+  loss: Scalar;
+  /** Scalar metrics as tensors: read back only on the metrics cadence. */
+  metrics: Record<string, Scalar>;
+}
+
+export interface ProbeInput {
+  images: Tensor4D; // [P, H, W, 3] fixed held-out images
+  pixels: Float32Array; // same images on the CPU, for drawing
+  masks: Uint8Array; // [P, H, W]
+  labels: Int32Array;
+  /** A training image's pixels [H, W, 3] (to draw crops on their original). */
+  trainPixels(index: number): Float32Array;
+}
+
+export interface MethodInstance {
+  /** One optimisation step. Must not read anything back from the GPU. */
+  step(batch: Batch, step: number): StepOutput;
+  /** Visualisations on the fixed probe batch; reads back (probe cadence only). */
+  probes(input: ProbeInput, step: number): Promise<ProbePayload[]>;
+  /** Features for kNN / linear probes: [N, D]. */
+  embed(images: Tensor4D): Tensor2D;
+  save(): NamedTensorMap;
+  load(weights: NamedTensorMap): void;
+  dispose(): void;
+}
+
+export interface MethodContext {
+  values: SettingValues;
+  seed: number;
+}
+
+export interface MethodImplementation {
+  create(context: MethodContext): MethodInstance;
+}
+
+export type { Tensor };

@@ -1,0 +1,118 @@
+/**
+ * The URL is the experiment. One module encodes and decodes it: the method, the preset, every
+ * setting that differs from that preset (by its short key) and always the seed.
+ *   #m=dino&p=tiny&s=1&lr=0.01&c=0
+ * Decoding never throws: a bad value is named in a notice and replaced by its default, an
+ * unknown key is ignored with a notice. Plain TypeScript (no React, no tfjs): the page, the
+ * CLI and the tests share it.
+ */
+import { defaultMethodId, findMethod, getMethod } from '../methods/registry';
+import {
+  defaultValues, formatSettingValue, parseSettingValue, type SettingValue, type SettingValues,
+} from '../methods/schema';
+import type { MethodDescription } from '../methods/types';
+
+export interface Experiment {
+  methodId: string;
+  presetId: string;
+  values: SettingValues;
+}
+
+export interface DecodeResult {
+  experiment: Experiment;
+  /** Human-readable problems, one per bad or unknown entry. Empty for a clean link. */
+  notices: string[];
+}
+
+const METHOD_KEY = 'm';
+const PRESET_KEY = 'p';
+
+/** Values of a preset: schema defaults overridden by the preset's values. */
+export function presetValues(method: MethodDescription, presetId: string): SettingValues {
+  const preset = method.presets.find((p) => p.id === presetId) ?? method.presets[0];
+  return { ...defaultValues(method.settings), ...preset.values };
+}
+
+export function defaultExperiment(methodId = defaultMethodId, presetId?: string): Experiment {
+  const method = getMethod(methodId);
+  const preset = presetId ?? method.presets[0].id;
+  return { methodId: method.id, presetId: preset, values: presetValues(method, preset) };
+}
+
+export function encodeExperiment(experiment: Experiment): string {
+  const method = getMethod(experiment.methodId);
+  const base = presetValues(method, experiment.presetId);
+  const parts = [`${METHOD_KEY}=${method.id}`];
+  if (experiment.presetId !== method.presets[0].id) parts.push(`${PRESET_KEY}=${experiment.presetId}`);
+  for (const setting of method.settings) {
+    const value = experiment.values[setting.name];
+    if (value === undefined) continue;
+    if (setting.name !== 'seed' && sameValue(value, base[setting.name])) continue;
+    parts.push(`${setting.urlKey}=${encodeURIComponent(formatSettingValue(setting, value))}`);
+  }
+  return parts.join('&');
+}
+
+function sameValue(a: SettingValue, b: SettingValue | undefined): boolean {
+  return typeof a === 'number' && typeof b === 'number' ? Math.abs(a - b) <= 1e-12 * Math.max(1, Math.abs(b)) : a === b;
+}
+
+/** Accepts a full link, a hash ("#m=dino&…") or a bare query ("m=dino&…"). */
+export function decodeExperiment(link: string): DecodeResult {
+  const notices: string[] = [];
+  const hashIndex = link.indexOf('#');
+  let text = hashIndex >= 0 ? link.slice(hashIndex + 1) : link;
+  if (hashIndex < 0 && /^[a-z]+:\/\//i.test(text)) text = ''; // a link without a hash
+  const entries: [string, string][] = [];
+  for (const part of text.split('&')) {
+    if (part.trim() === '') continue;
+    const eq = part.indexOf('=');
+    const key = eq >= 0 ? part.slice(0, eq) : part;
+    let value = eq >= 0 ? part.slice(eq + 1) : '';
+    try {
+      value = decodeURIComponent(value.replace(/\+/g, ' '));
+    } catch {
+      notices.push(`"${part}" is not a valid link entry; ignored.`);
+      continue;
+    }
+    entries.push([key.trim(), value]);
+  }
+  const given = new Map(entries);
+
+  let method = findMethod(defaultMethodId)!;
+  const methodId = given.get(METHOD_KEY);
+  if (methodId !== undefined) {
+    const found = findMethod(methodId);
+    if (found) method = found;
+    else notices.push(`Unknown method "${methodId}"; showing ${method.title} instead.`);
+  }
+  let presetId = method.presets[0].id;
+  const presetGiven = given.get(PRESET_KEY);
+  if (presetGiven !== undefined) {
+    if (method.presets.some((p) => p.id === presetGiven)) presetId = presetGiven;
+    else notices.push(`Unknown preset "${presetGiven}" for ${method.title}; using ${presetId}.`);
+  }
+  const base = presetValues(method, presetId);
+  const values: SettingValues = { ...base };
+  const byKey = new Map(method.settings.map((setting) => [setting.urlKey, setting]));
+  for (const [key, raw] of entries) {
+    if (key === METHOD_KEY || key === PRESET_KEY) continue;
+    const setting = byKey.get(key);
+    if (!setting) {
+      notices.push(`Unknown setting "${key}" in the link; ignored.`);
+      continue;
+    }
+    try {
+      values[setting.name] = parseSettingValue(setting, raw);
+    } catch (error) {
+      values[setting.name] = base[setting.name];
+      notices.push(`${(error as Error).message}; using ${formatSettingValue(setting, base[setting.name])}.`);
+    }
+  }
+  const problems = method.validate(values);
+  if (problems.length > 0) {
+    notices.push(`${problems.join(' ')} The link's settings were replaced by the ${presetId} preset.`);
+    return { experiment: { methodId: method.id, presetId, values: { ...base, seed: values.seed } }, notices };
+  }
+  return { experiment: { methodId: method.id, presetId, values }, notices };
+}
