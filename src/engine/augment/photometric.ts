@@ -70,7 +70,9 @@ export function applyPhotometric(crops: tf.Tensor4D, params: tf.Tensor2D): tf.Te
     tf.reshape(tf.tensor1d(kernel1d.flatMap((a) => kernel1d.map((b) => a * b))), [3, 3, 1, 1]),
     [1, 1, 3, 1],
   ) as tf.Tensor4D;
-  const blurred = tf.depthwiseConv2d(x as tf.Tensor4D, kernel, 1, 'same');
+  // Edges are mirrored (as PIL extends them) so the border does not darken.
+  const padded = tf.mirrorPad(x as tf.Tensor4D, [[0, 0], [1, 1], [1, 1], [0, 0]], 'symmetric');
+  const blurred = tf.depthwiseConv2d(padded, kernel, 1, 'valid');
   const blurMix = column(3);
   x = tf.add(tf.mul(x, tf.sub(1, blurMix)), tf.mul(blurred, blurMix));
   // Solarize (threshold 0.5 on [0, 1] images, as PIL's solarize(128)).

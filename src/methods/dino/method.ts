@@ -180,7 +180,7 @@ class DinoInstance implements MethodInstance {
     const globalRows = [0, B];
     const localRows = Array.from({ length: this.config.localCrops }, (_, i) => i * B);
     this.captured = {
-      step,
+      step: step + 1, // reported as steps completed, like every other counter
       imageIndex: batch.indices[0],
       globals: tf.keep(denormalize(tf.gather(globals, globalRows)) as tf.Tensor4D),
       locals: locals ? tf.keep(denormalize(tf.gather(locals, localRows)) as tf.Tensor4D) : null,

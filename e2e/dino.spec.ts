@@ -1,0 +1,72 @@
+import { expect, test, type Page } from '@playwright/test';
+
+/** Counts canvas pixels that differ from the first pixel: a blank canvas gives 0. */
+async function paintedPixels(page: Page, testId: string): Promise<number> {
+  return page.getByTestId(testId).first().evaluate((canvas) => {
+    const c = canvas as HTMLCanvasElement;
+    const data = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+    let differing = 0;
+    for (let i = 4; i < data.length; i += 4) {
+      if (Math.abs(data[i] - data[0]) + Math.abs(data[i + 1] - data[1]) + Math.abs(data[i + 2] - data[2]) > 30) differing++;
+    }
+    return differing;
+  });
+}
+
+async function chartPoints(page: Page): Promise<number> {
+  return Number(await page.getByTestId('chart-loss').getAttribute('data-points'));
+}
+
+test('trains DINO tiny on WebGPU: chart, attention overlays, crops, and the link restores settings', async ({ page }) => {
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  await page.goto('/#m=dino&p=tiny&s=3&lr=0.05');
+
+  await expect(page.getByTestId('backend-status')).toContainText('webgpu', { timeout: 120_000 });
+  await expect(page.getByRole('button', { name: 'Train' })).toBeEnabled();
+  // Before training, the attention of the untrained teacher is already drawn.
+  await expect(page.getByTestId('attention-canvas').first()).toBeVisible();
+
+  await page.getByRole('button', { name: 'Train' }).click();
+  await expect.poll(() => chartPoints(page), { timeout: 180_000 }).toBeGreaterThanOrEqual(3);
+  await page.getByRole('button', { name: 'Pause' }).click();
+  await expect(page.getByTestId('run-state')).toHaveText('paused');
+
+  const step = Number((await page.getByTestId('step-counter').textContent())!.split('/')[0]);
+  expect(step).toBeGreaterThanOrEqual(6);
+  expect(await paintedPixels(page, 'attention-canvas')).toBeGreaterThan(100);
+  await expect(page.getByTestId('crops-view').locator('canvas').first()).toBeVisible();
+
+  // One more step by hand moves the counter by one.
+  await page.getByRole('button', { name: 'Step' }).click();
+  await expect(page.getByTestId('step-counter')).toContainText(`${step + 1} /`);
+
+  // The URL holds the experiment: change a setting, reload, find it restored.
+  const seed = page.getByLabel('Seed');
+  await seed.fill('11');
+  await seed.press('Enter');
+  await expect(page).toHaveURL(/s=11/);
+  const url = page.url();
+  expect(url).toContain('p=tiny');
+  expect(url).toContain('lr=0.05');
+  await page.reload();
+  await expect(page.getByLabel('Seed')).toHaveValue('11');
+  await expect(page.getByLabel('Learning rate')).toHaveValue('0.05');
+  await expect(page.getByLabel('Preset')).toHaveValue('tiny');
+  expect(errors).toEqual([]);
+});
+
+test('a malformed link names each problem, falls back to defaults and still trains', async ({ page }) => {
+  await page.goto('/#m=dino&p=tiny&lr=banana&zz=4&tt=9');
+  const notices = page.getByTestId('notices');
+  await expect(notices).toContainText('Learning rate (lr) must be a number');
+  await expect(notices).toContainText('Unknown setting "zz"');
+  await expect(notices).toContainText('Teacher temperature (tt) must be between');
+  // Replaced by the preset's values, and the hash is rewritten clean.
+  await expect(page.getByLabel('Learning rate')).toHaveValue('0.002');
+  await expect(page).not.toHaveURL(/banana/);
+
+  await expect(page.getByTestId('backend-status')).toContainText('webgpu', { timeout: 120_000 });
+  await page.getByRole('button', { name: 'Train' }).click();
+  await expect.poll(() => chartPoints(page), { timeout: 180_000 }).toBeGreaterThanOrEqual(1);
+});

@@ -1,0 +1,79 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { methods } from '../methods/registry';
+import { presetValues } from '../state/url';
+import { Trainer } from './trainer';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  tf.env().set('IS_TEST', true);
+});
+
+/** Runs `steps` steps and returns every metrics record. */
+async function train(trainer: Trainer, steps: number) {
+  const records = [];
+  for (let i = 0; i < steps; i++) {
+    const readback = trainer.runStep();
+    if (readback) records.push(await readback);
+  }
+  return records;
+}
+
+for (const method of methods) {
+  describe(`${method.id} (tiny preset, cpu)`, () => {
+    const tiny = (overrides: Record<string, number | boolean | string> = {}) => ({
+      ...presetValues(method, 'tiny'),
+      ...overrides,
+    });
+
+    it('keeps tf.memory().numTensors flat over 20 steps, and frees everything on dispose', async () => {
+      const before = tf.memory().numTensors;
+      const trainer = await Trainer.create(method, tiny({ metricsEvery: 1, probeEvery: 5 }));
+      await train(trainer, 2); // accumulators and optimizer state are created on the first step
+      const afterWarmup = tf.memory().numTensors;
+      for (let i = 0; i < 18; i++) {
+        const readback = trainer.runStep();
+        if (readback) await readback;
+        if (trainer.probeDue) await trainer.probe();
+        expect(tf.memory().numTensors).toBeLessThanOrEqual(afterWarmup + 3); // + the captured crops
+      }
+      trainer.dispose();
+      expect(tf.memory().numTensors).toBe(before);
+    });
+
+    it('gives identical first losses for the same seed, different ones for another seed', async () => {
+      const first = async (seed: number) => {
+        const trainer = await Trainer.create(method, tiny({ seed, metricsEvery: 1 }));
+        const records = await train(trainer, 2);
+        trainer.dispose();
+        return records.map((r) => r.values.loss);
+      };
+      const a = await first(7);
+      const b = await first(7);
+      const c = await first(8);
+      expect(a).toEqual(b);
+      expect(a).not.toEqual(c);
+      for (const loss of a) expect(Number.isFinite(loss)).toBe(true);
+    });
+
+    it('reads back nothing on ordinary steps', async () => {
+      const trainer = await Trainer.create(method, tiny({ metricsEvery: 5 }));
+      const backend = tf.backend();
+      const original = backend.read.bind(backend);
+      let reads = 0;
+      backend.read = (dataId) => {
+        reads++;
+        return original(dataId);
+      };
+      try {
+        for (let i = 0; i < 4; i++) expect(trainer.runStep()).toBeNull();
+        expect(reads).toBe(0);
+        await trainer.runStep();
+        expect(reads).toBe(1); // one stacked read for all metrics of the window
+      } finally {
+        backend.read = original;
+        trainer.dispose();
+      }
+    });
+  });
+}

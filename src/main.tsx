@@ -1,0 +1,19 @@
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { runner } from './state/runner';
+import { loadFromLocation, startUrlSync } from './state/urlSync';
+import { App } from './ui/App';
+import './ui/styles.css';
+
+// The link is read before the first render, so the page opens on the linked experiment.
+loadFromLocation();
+startUrlSync();
+// Build the run right away (paused at step 0): the backend line and the attention maps of the
+// untrained network are there before the first click.
+runner.start(false);
+
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <App />
+  </StrictMode>,
+);

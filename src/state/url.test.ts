@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import { methods } from '../methods/registry';
+import type { Setting, SettingValue } from '../methods/schema';
+import { decodeExperiment, defaultExperiment, encodeExperiment, presetValues } from './url';
+
+/** A valid value different from `current`, inside the setting's range. */
+function otherValue(setting: Setting, current: SettingValue): SettingValue {
+  if (setting.kind === 'boolean') return !current;
+  if (setting.kind === 'choice') return setting.choices.find((c) => c !== current) ?? current;
+  const candidate = setting.integer ? Number(current) + 1 : Number(current) + setting.step;
+  return candidate <= setting.max ? candidate : setting.integer ? Number(current) - 1 : Number(current) - setting.step;
+}
+
+describe('URL codec', () => {
+  for (const method of methods) {
+    describe(method.id, () => {
+      it('encodes the default experiment as method and seed only', () => {
+        expect(encodeExperiment(defaultExperiment(method.id))).toBe(`m=${method.id}&s=1`);
+      });
+
+      for (const setting of method.settings) {
+        it(`round-trips ${setting.name} (${setting.urlKey})`, () => {
+          const experiment = defaultExperiment(method.id);
+          const value = otherValue(setting, experiment.values[setting.name]);
+          if (value === experiment.values[setting.name]) return; // a choice with one option (dataset, for now)
+          const changed = { ...experiment, values: { ...experiment.values, [setting.name]: value } };
+          const hash = encodeExperiment(changed);
+          expect(hash).toContain(`${setting.urlKey}=`);
+          const decoded = decodeExperiment(`#${hash}`);
+          // Cross-setting constraints may reject a lone change (e.g. patch size vs image size).
+          if (method.validate(changed.values).length === 0) {
+            expect(decoded.notices).toEqual([]);
+            expect(decoded.experiment.values[setting.name]).toEqual(value);
+            expect(decoded.experiment.values).toEqual(changed.values);
+          } else {
+            expect(decoded.notices.length).toBeGreaterThan(0);
+          }
+        });
+      }
+
+      for (const preset of method.presets) {
+        it(`round-trips preset ${preset.id} with a change on top`, () => {
+          const values = { ...presetValues(method, preset.id), seed: 42 };
+          const experiment = { methodId: method.id, presetId: preset.id, values };
+          const hash = encodeExperiment(experiment);
+          const decoded = decodeExperiment(`https://example.test/app/#${hash}`);
+          expect(decoded.notices).toEqual([]);
+          expect(decoded.experiment).toEqual(experiment);
+        });
+      }
+
+      it('rejects out-of-range and malformed numbers with a message, using the default', () => {
+        const numeric = method.settings.filter((s): s is Extract<Setting, { kind: 'number' }> => s.kind === 'number');
+        for (const setting of numeric) {
+          const tooBig = decodeExperiment(`#m=${method.id}&${setting.urlKey}=${setting.max * 10 + 1}`);
+          expect(tooBig.notices.join(' ')).toContain(`${setting.label} (${setting.urlKey}) must be between`);
+          expect(tooBig.experiment.values[setting.name]).toBe(setting.default);
+          const junk = decodeExperiment(`#m=${method.id}&${setting.urlKey}=abc`);
+          expect(junk.notices.join(' ')).toContain('must be a number');
+        }
+      });
+    });
+  }
+
+  it('reports unknown keys, methods and presets without failing', () => {
+    const { experiment, notices } = decodeExperiment('#m=nope&p=huge&zz=3&s=5');
+    expect(experiment.methodId).toBe(methods[0].id);
+    expect(experiment.values.seed).toBe(5);
+    expect(notices).toEqual([
+      `Unknown method "nope"; showing ${methods[0].title} instead.`,
+      `Unknown preset "huge" for ${methods[0].title}; using default.`,
+      'Unknown setting "zz" in the link; ignored.',
+    ]);
+  });
+
+  it('rejects non-integers, bad booleans and bad choices', () => {
+    const { notices } = decodeExperiment('#m=dino&dp=2.5&c=maybe&is=48');
+    expect(notices).toHaveLength(3);
+    expect(notices[0]).toContain('whole number');
+    expect(notices[1]).toContain('must be 1 or 0');
+    expect(notices[2]).toContain('must be one of 16, 32, 64');
+  });
+
+  it('replaces an inconsistent combination by the preset and says why', () => {
+    const { experiment, notices } = decodeExperiment('#m=dino&w=90&h=4&s=9');
+    expect(notices.join(' ')).toContain('Width 90 must be divisible by the number of heads 4');
+    expect(experiment.values.width).toBe(96);
+    expect(experiment.values.seed).toBe(9);
+  });
+
+  it('survives garbage', () => {
+    for (const link of ['#', '#&&&', '#%E0%A4%A', '#m', '#=3', 'http://x.test/no-hash', '#s=1e999']) {
+      const { experiment } = decodeExperiment(link);
+      expect(experiment.methodId).toBe(methods[0].id);
+    }
+  });
+});

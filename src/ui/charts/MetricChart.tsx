@@ -1,0 +1,139 @@
+/**
+ * A live line chart of metrics from `store.history`. uPlot owns the canvas: React renders the
+ * frame once, and new points go straight to `plot.setData` (at most once per animation frame),
+ * so a fast run never re-renders React per point.
+ */
+import { useEffect, useRef } from 'react';
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+import './charts.css';
+import { store, useAppStore, type StoreState } from '../../state/store';
+import type { ReferenceLine } from '../../methods/types';
+import { chartTestId, toAlignedData } from './chartData';
+
+export interface ChartMetric {
+  /** Key in `history.series`. */
+  name: string;
+  label: string;
+  color: string;
+}
+
+export interface MetricChartProps {
+  title: string;
+  metrics: ChartMetric[];
+  /** Dashed constant lines (e.g. ln K on the loss), listed in the legend. */
+  references?: ReferenceLine[];
+  height?: number;
+  logY?: boolean;
+  /** Shown over the chart while there are no points. */
+  emptyText?: string;
+}
+
+const selectIsEmpty = (s: StoreState) => s.history.steps.length === 0;
+
+const REFERENCE_COLORS = ['#8a8f9c', '#b07d3a', '#5f8a6b', '#8a6bb0'];
+const FALLBACK_WIDTH = 480;
+
+export function MetricChart({
+  title, metrics, references = [], height = 220, logY = false, emptyText = 'Press Train to see the loss',
+}: MetricChartProps) {
+  const frameRef = useRef<HTMLElement>(null);
+  const plotHostRef = useRef<HTMLDivElement>(null);
+  const isEmpty = useAppStore(selectIsEmpty);
+
+  // Callers often pass inline arrays; a string key rebuilds the plot only when its options really change.
+  const spec = JSON.stringify({ metrics, references, logY, height });
+
+  useEffect(() => {
+    const frame = frameRef.current;
+    const host = plotHostRef.current;
+    if (!frame || !host) return;
+    const { metrics: lines, references: refs, logY: log, height: plotHeight } =
+      JSON.parse(spec) as { metrics: ChartMetric[]; references: ReferenceLine[]; logY: boolean; height: number };
+    const names = lines.map((m) => m.name);
+
+    // Canvas colours cannot use CSS variables directly; resolve them once here.
+    const css = getComputedStyle(frame);
+    const color = (name: string, fallback: string) => css.getPropertyValue(name).trim() || fallback;
+    const axis: uPlot.Axis = {
+      stroke: color('--chart-axis', '#4a5060'),
+      grid: { stroke: color('--chart-grid', '#eceef2'), width: 1 },
+      ticks: { stroke: color('--chart-grid', '#eceef2'), width: 1 },
+    };
+
+    // Set by the x setScale hook: true while the user's drag-zoom hides part of the data.
+    let zoomed = false;
+    const options: uPlot.Options = {
+      width: host.clientWidth || FALLBACK_WIDTH,
+      height: plotHeight,
+      scales: { x: { time: false }, y: log ? { distr: 3 } : {} },
+      cursor: { drag: { x: true, y: false } },
+      legend: { live: true },
+      axes: [{ ...axis }, { ...axis, size: 56 }],
+      series: [
+        { label: 'step' },
+        ...lines.map((m): uPlot.Series => ({ label: m.label, stroke: m.color, width: 1.5, spanGaps: true })),
+        ...refs.map((r, i): uPlot.Series => ({
+          label: r.label, stroke: REFERENCE_COLORS[i % REFERENCE_COLORS.length], width: 1, dash: [6, 4],
+          points: { show: false },
+        })),
+      ],
+      hooks: {
+        setScale: [(u, key) => {
+          if (key !== 'x') return;
+          const xs = u.data[0];
+          const { min, max } = u.scales.x;
+          zoomed = xs.length > 0 && min != null && max != null && (min > xs[0] || max < xs[xs.length - 1]);
+        }],
+      },
+    };
+
+    const readData = () => toAlignedData(store.getState().history, names, refs, log);
+    const initial = readData();
+    const plot = new uPlot(options, initial, host);
+    frame.dataset.points = String(initial[0].length);
+
+    let lastHistory = store.getState().history;
+    let pending = 0;
+    const flush = () => {
+      pending = 0;
+      const data = readData();
+      if (zoomed) {
+        // Keep the user's x range; redraw() re-fits y to what is visible.
+        plot.setData(data, false);
+        plot.redraw();
+      } else {
+        plot.setData(data);
+      }
+      frame.dataset.points = String(data[0].length);
+    };
+    const unsubscribe = store.subscribe((state) => {
+      if (state.history === lastHistory) return;
+      lastHistory = state.history;
+      if (!pending) pending = requestAnimationFrame(flush);
+    });
+
+    const resize = new ResizeObserver(() => {
+      const width = host.clientWidth;
+      if (width > 0 && width !== plot.width) plot.setSize({ width, height: plot.height });
+    });
+    resize.observe(host);
+
+    return () => {
+      unsubscribe();
+      resize.disconnect();
+      if (pending) cancelAnimationFrame(pending);
+      plot.destroy();
+    };
+  }, [spec]);
+
+  return (
+    <figure ref={frameRef} className="metric-chart" data-testid={chartTestId(title)}>
+      <figcaption className="metric-chart__title">{title}</figcaption>
+      <div className="metric-chart__body" style={{ minHeight: height }}>
+        <div ref={plotHostRef} className="metric-chart__plot" />
+        {isEmpty && <p className="metric-chart__empty">{emptyText}</p>}
+      </div>
+    </figure>
+  );
+}

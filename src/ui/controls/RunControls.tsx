@@ -1,0 +1,54 @@
+import { runner } from '../../state/runner';
+import { changedSinceRun, useAppStore, type StoreState } from '../../state/store';
+
+const selectStatus = (state: StoreState) => state.status;
+const selectChanged = (state: StoreState) => changedSinceRun(state).join(', ');
+
+function formatElapsed(ms: number): string {
+  const seconds = Math.floor(ms / 1000);
+  const m = Math.floor(seconds / 60);
+  const s = seconds % 60;
+  return `${m}:${String(s).padStart(2, '0')}`;
+}
+
+/** Train / Pause / Resume / Step / Reset and the live counters. */
+export function RunControls() {
+  const status = useAppStore(selectStatus);
+  const changed = useAppStore(selectChanged);
+  const state = status?.state ?? 'idle';
+  const step = status?.step ?? 0;
+  const total = status?.totalSteps ?? 0;
+  const fresh = state === 'paused' && step === 0;
+  const busy = state === 'initializing';
+
+  const train = () => (fresh ? runner.resume() : runner.start(true));
+  return (
+    <section className="run-controls" aria-label="Run controls">
+      <div className="buttons">
+        <button type="button" className="primary" onClick={train}
+          disabled={busy || state === 'running' || (state === 'paused' && !fresh) || state === 'device-lost'}>
+          Train
+        </button>
+        <button type="button" onClick={runner.pause} disabled={state !== 'running'}>Pause</button>
+        <button type="button" onClick={runner.resume} disabled={!(state === 'paused' && step > 0)}>Resume</button>
+        <button type="button" onClick={runner.stepOnce} disabled={state !== 'paused' || step >= total}>Step</button>
+        <button type="button" onClick={runner.reset} disabled={busy}>Reset</button>
+        {state === 'device-lost' && (
+          <button type="button" className="primary" onClick={runner.recover}>Resume from checkpoint</button>
+        )}
+      </div>
+      <dl className="counters" aria-live="off">
+        <div><dt>Step</dt><dd data-testid="step-counter">{step}{total ? ` / ${total}` : ''}</dd></div>
+        <div><dt>Steps/s</dt><dd data-testid="steps-per-second">{status && status.stepsPerSecond > 0 ? status.stepsPerSecond.toFixed(status.stepsPerSecond < 10 ? 2 : 1) : '–'}</dd></div>
+        <div><dt>Elapsed</dt><dd data-testid="elapsed">{formatElapsed(status?.elapsedMs ?? 0)}</dd></div>
+        <div><dt>State</dt><dd data-testid="run-state">{busy ? 'preparing…' : state}</dd></div>
+      </dl>
+      {total > 0 && <progress max={total} value={step} aria-label="Training progress" />}
+      {changed && (
+        <p className="changed-banner" role="status">
+          Changed since this run started: {changed}. Press Reset to start a run with them.
+        </p>
+      )}
+    </section>
+  );
+}
