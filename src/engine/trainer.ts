@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { readCommon, type CommonValues } from '../methods/common';
+import { readCommon, type CommonValues } from './runConfig';
 import type { ProbePayload } from '../methods/probes';
 import type { SettingValues } from '../methods/schema';
 import type { MethodDescription, MethodInstance } from '../methods/types';

@@ -1,4 +1,5 @@
-import type { Setting, SettingValues } from './schema';
+import type { Setting } from './schema';
+export { readCommon, type CommonValues } from '../engine/runConfig';
 
 /**
  * Settings every method shares: data, run length and cadences, batch size. Each method's
@@ -51,33 +52,6 @@ export const commonSettings: readonly Setting[] = [
     default: 64, min: 2, max: 512, step: 1, integer: true,
   },
 ];
-
-/** The common settings, read with their types. */
-export interface CommonValues {
-  seed: number;
-  totalSteps: number;
-  metricsEvery: number;
-  probeEvery: number;
-  dataset: string;
-  imageSize: number;
-  datasetSize: number;
-  distractors: boolean;
-  batchSize: number;
-}
-
-export function readCommon(values: SettingValues): CommonValues {
-  return {
-    seed: Number(values.seed),
-    totalSteps: Number(values.totalSteps),
-    metricsEvery: Number(values.metricsEvery),
-    probeEvery: Number(values.probeEvery),
-    dataset: String(values.dataset),
-    imageSize: Number(values.imageSize),
-    datasetSize: Number(values.datasetSize),
-    distractors: Boolean(values.distractors),
-    batchSize: Number(values.batchSize),
-  };
-}
 
 /** Settings that can change mid-run for every method (cadences only). */
 export const commonLiveSettings = ['metricsEvery', 'probeEvery'] as const;

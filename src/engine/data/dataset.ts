@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { CommonValues } from '../../methods/common';
+import type { CommonValues } from '../runConfig';
 import { Rng } from '../random';
 import { generateShapes, type ImageSet } from './shapes';
 

@@ -1,0 +1,34 @@
+/**
+ * The run-level settings every method shares (data, length, cadences, batch), typed. The
+ * schema that describes them for the page lives in methods/common.ts; the engine only reads
+ * values, so it does not depend on the methods layer.
+ */
+export type RunValues = Record<string, number | boolean | string>;
+
+/** The common settings, read with their types. */
+export interface CommonValues {
+  seed: number;
+  totalSteps: number;
+  metricsEvery: number;
+  probeEvery: number;
+  dataset: string;
+  imageSize: number;
+  datasetSize: number;
+  distractors: boolean;
+  batchSize: number;
+}
+
+export function readCommon(values: RunValues): CommonValues {
+  return {
+    seed: Number(values.seed),
+    totalSteps: Number(values.totalSteps),
+    metricsEvery: Number(values.metricsEvery),
+    probeEvery: Number(values.probeEvery),
+    dataset: String(values.dataset),
+    imageSize: Number(values.imageSize),
+    datasetSize: Number(values.datasetSize),
+    distractors: Boolean(values.distractors),
+    batchSize: Number(values.batchSize),
+  };
+}
+
