@@ -10,7 +10,7 @@ const port = Number(process.env.E2E_PORT ?? 4173);
 
 export default defineConfig({
   testDir: 'e2e',
-  timeout: 240_000,
+  timeout: 360_000,
   expect: { timeout: 120_000 },
   workers: 1,
   retries: 0,
@@ -23,7 +23,6 @@ export default defineConfig({
       args: [
         '--enable-unsafe-webgpu',
         '--use-webgpu-adapter=swiftshader',
-        '--enable-features=Vulkan',
         '--no-sandbox',
         '--disable-background-networking',
         '--disable-component-update',

@@ -20,7 +20,7 @@ async function chartPoints(page: Page): Promise<number> {
 test('trains DINO tiny on WebGPU: chart, attention overlays, crops, and the link restores settings', async ({ page }) => {
   const errors: string[] = [];
   page.on('pageerror', (error) => errors.push(error.message));
-  await page.goto('/#m=dino&p=tiny&s=3&lr=0.05');
+  await page.goto('/#m=dino&p=tiny&s=3&lr=0.05&me=1&pe=3');
 
   await expect(page.getByTestId('backend-status')).toContainText('webgpu', { timeout: 120_000 });
   await expect(page.getByRole('button', { name: 'Train' })).toBeEnabled();
@@ -33,7 +33,7 @@ test('trains DINO tiny on WebGPU: chart, attention overlays, crops, and the link
   await expect(page.getByTestId('run-state')).toHaveText('paused');
 
   const step = Number((await page.getByTestId('step-counter').textContent())!.split('/')[0]);
-  expect(step).toBeGreaterThanOrEqual(6);
+  expect(step).toBeGreaterThanOrEqual(3);
   expect(await paintedPixels(page, 'attention-canvas')).toBeGreaterThan(100);
   await expect(page.getByTestId('crops-view').locator('canvas').first()).toBeVisible();
 
@@ -42,6 +42,7 @@ test('trains DINO tiny on WebGPU: chart, attention overlays, crops, and the link
   await expect(page.getByTestId('step-counter')).toContainText(`${step + 1} /`);
 
   // The URL holds the experiment: change a setting, reload, find it restored.
+  await page.locator('summary', { hasText: /^Run$/ }).click(); // the Run group starts folded
   const seed = page.getByLabel('Seed');
   await seed.fill('11');
   await seed.press('Enter');
@@ -49,9 +50,10 @@ test('trains DINO tiny on WebGPU: chart, attention overlays, crops, and the link
   const url = page.url();
   expect(url).toContain('p=tiny');
   expect(url).toContain('lr=0.05');
+  expect(url).toContain('me=1');
   await page.reload();
   await expect(page.getByLabel('Seed')).toHaveValue('11');
-  await expect(page.getByLabel('Learning rate')).toHaveValue('0.05');
+  await expect(page.getByLabel('Learning rate', { exact: true })).toHaveValue('0.05');
   await expect(page.getByLabel('Preset')).toHaveValue('tiny');
   expect(errors).toEqual([]);
 });
@@ -63,10 +65,34 @@ test('a malformed link names each problem, falls back to defaults and still trai
   await expect(notices).toContainText('Unknown setting "zz"');
   await expect(notices).toContainText('Teacher temperature (tt) must be between');
   // Replaced by the preset's values, and the hash is rewritten clean.
-  await expect(page.getByLabel('Learning rate')).toHaveValue('0.002');
+  await expect(page.getByLabel('Learning rate', { exact: true })).toHaveValue('0.03');
   await expect(page).not.toHaveURL(/banana/);
 
   await expect(page.getByTestId('backend-status')).toContainText('webgpu', { timeout: 120_000 });
   await page.getByRole('button', { name: 'Train' }).click();
   await expect.poll(() => chartPoints(page), { timeout: 180_000 }).toBeGreaterThanOrEqual(1);
+});
+
+test('a lost GPU device is reported and the run resumes from its checkpoint', async ({ page }) => {
+  await page.goto('/#m=dino&p=tiny&s=5&me=1');
+  await expect(page.getByTestId('backend-status')).toContainText('webgpu', { timeout: 120_000 });
+  await page.getByRole('button', { name: 'Train' }).click();
+  await expect.poll(() => chartPoints(page), { timeout: 180_000 }).toBeGreaterThanOrEqual(2);
+  await page.getByRole('button', { name: 'Pause' }).click(); // pausing also checkpoints
+  await expect(page.getByTestId('run-state')).toHaveText('paused');
+  const checkpoint = Number((await page.getByTestId('step-counter').textContent())!.split('/')[0]);
+
+  await page.evaluate(() => (window as unknown as { sslPlayground: { simulateDeviceLoss(): void } }).sslPlayground.simulateDeviceLoss());
+  await expect(page.getByTestId('notices')).toContainText('The GPU device was lost');
+  await expect(page.getByTestId('notices')).toContainText(`checkpoint at step ${checkpoint}`);
+  await expect(page.getByTestId('run-state')).toHaveText('device-lost');
+
+  await page.getByRole('button', { name: 'Resume from checkpoint' }).click();
+  await expect(page.getByTestId('backend-status')).toContainText('webgpu');
+  await expect.poll(
+    async () => Number((await page.getByTestId('step-counter').textContent())!.split('/')[0]),
+    { timeout: 180_000 },
+  ).toBeGreaterThan(checkpoint + 1);
+  // The chart kept its history and goes on from there.
+  expect(await chartPoints(page)).toBeGreaterThan(2);
 });

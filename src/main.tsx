@@ -12,6 +12,11 @@ startUrlSync();
 // untrained network are there before the first click.
 runner.start(false);
 
+// A hook for tests and for anyone debugging recovery: destroys the GPU device the run uses.
+(window as unknown as { sslPlayground: object }).sslPlayground = {
+  simulateDeviceLoss: () => runner.simulateDeviceLoss(),
+};
+
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
     <App />

@@ -40,7 +40,13 @@ function describeAdapter(info: GPUAdapterInfo | undefined): string {
 }
 
 function registerWebGpu(): void {
-  if (tf.findBackendFactory('webgpu')) tf.removeBackend('webgpu');
+  if (tf.findBackendFactory('webgpu')) {
+    try {
+      tf.removeBackend('webgpu');
+    } catch {
+      // Disposing a backend whose device is already gone can throw; it is unusable anyway.
+    }
+  }
   tf.registerBackend('webgpu', async () => {
     const gpu = (globalThis.navigator as Navigator | undefined)?.gpu;
     if (!gpu) throw new Error('navigator.gpu is not available (WebGPU unsupported or disabled)');

@@ -48,7 +48,8 @@ export class TrainingSession {
   private backend: BackendInfo | null = null;
   private backendReady: Promise<BackendInfo> | null = null;
   private run: Run | null = null;
-  private looping = false;
+  /** The running loop, so Pause can wait for the step in progress to finish. */
+  private loopDone: Promise<void> | null = null;
   private lastStatusAt = 0;
   private pendingMetrics: Promise<void> | null = null;
 
@@ -124,13 +125,14 @@ export class TrainingSession {
     run.resumedAt = performance.now();
     run.lastRecord = null;
     this.sendStatus(true);
-    void this.loop(run);
+    if (!this.loopDone) this.loopDone = this.loop(run).finally(() => (this.loopDone = null));
   }
 
   private async pause(): Promise<void> {
     const run = this.run;
     if (!run || run.state !== 'running') return;
     this.stopClock(run, 'paused');
+    if (this.loopDone) await this.loopDone; // the step in flight completes first
     await this.settle(run);
     await this.checkpoint(run);
     this.sendStatus(true);
@@ -167,8 +169,6 @@ export class TrainingSession {
 
   /** The training loop: dispatch, hand metric readbacks off without waiting, yield. */
   private async loop(run: Run): Promise<void> {
-    if (this.looping) return;
-    this.looping = true;
     try {
       while (this.run === run && run.state === 'running' && run.trainer) {
         const trainer = run.trainer;
@@ -188,7 +188,6 @@ export class TrainingSession {
     } catch (error) {
       this.fail(error);
     } finally {
-      this.looping = false;
       this.sendStatus(true);
     }
   }

@@ -109,7 +109,7 @@ const dinoSettings: readonly Setting[] = [
 const tinyValues: SettingValues = {
   imageSize: '16', datasetSize: 256, batchSize: 8, totalSteps: 200, metricsEvery: 2, probeEvery: 10,
   width: 32, depth: 2, heads: 2, mlpRatio: 2, headHidden: 64, bottleneck: 32, outputDim: 64,
-  localCrops: 2, localCropSize: 8, warmupSteps: 10, freezeLastLayerSteps: 10,
+  localCrops: 2, localCropSize: 8, warmupSteps: 10, freezeLastLayerSteps: 10, learningRate: 0.03,
 };
 
 export const dinoDescription: MethodDescription = {
