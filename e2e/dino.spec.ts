@@ -81,10 +81,12 @@ test('a lost GPU device is reported and the run resumes from its checkpoint', as
   await page.getByRole('button', { name: 'Pause' }).click(); // pausing also checkpoints
   await expect(page.getByTestId('run-state')).toHaveText('paused');
   const checkpoint = Number((await page.getByTestId('step-counter').textContent())!.split('/')[0]);
+  await expect(page.getByTestId('checkpoint-step')).toHaveText(`step ${checkpoint}`);
 
   await page.evaluate(() => (window as unknown as { sslPlayground: { simulateDeviceLoss(): void } }).sslPlayground.simulateDeviceLoss());
   await expect(page.getByTestId('notices')).toContainText('The GPU device was lost');
   await expect(page.getByTestId('notices')).toContainText(`checkpoint at step ${checkpoint}`);
+  await expect(page.getByTestId('notices')).not.toContainText('mapAsync');
   await expect(page.getByTestId('run-state')).toHaveText('device-lost');
 
   await page.getByRole('button', { name: 'Resume from checkpoint' }).click();

@@ -92,7 +92,7 @@ export class TrainingSession {
           return;
       }
     } catch (error) {
-      this.fail(error);
+      await this.fail(error);
     }
   }
 
@@ -186,7 +186,7 @@ export class TrainingSession {
         await yieldToEventLoop();
       }
     } catch (error) {
-      this.fail(error);
+      await this.fail(error);
     } finally {
       this.sendStatus(true);
     }
@@ -295,8 +295,14 @@ export class TrainingSession {
     run.state = state;
   }
 
-  private fail(error: unknown): void {
+  /**
+   * Reports an error. A lost GPU device makes work in flight fail *before* device.lost
+   * resolves, so on WebGPU we give the loss a moment to be heard: then the user sees one
+   * "device lost, resume" notice, not a raw mapAsync error.
+   */
+  private async fail(error: unknown): Promise<void> {
     const message = error instanceof Error ? error.message : String(error);
+    if (this.backend?.name === 'webgpu') await new Promise((resolve) => setTimeout(resolve, 250));
     const run = this.run;
     if (run) {
       if (run.state === 'device-lost') return;

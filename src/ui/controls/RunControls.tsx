@@ -41,6 +41,7 @@ export function RunControls() {
         <div><dt>Step</dt><dd data-testid="step-counter">{step}{total ? ` / ${total}` : ''}</dd></div>
         <div><dt>Steps/s</dt><dd data-testid="steps-per-second">{status && status.stepsPerSecond > 0 ? status.stepsPerSecond.toFixed(status.stepsPerSecond < 10 ? 2 : 1) : '–'}</dd></div>
         <div><dt>Elapsed</dt><dd data-testid="elapsed">{formatElapsed(status?.elapsedMs ?? 0)}</dd></div>
+        <div><dt>Checkpoint</dt><dd data-testid="checkpoint-step" title="Weights copied to the CPU: a lost GPU resumes from here">{status && status.checkpointStep >= 0 ? `step ${status.checkpointStep}` : '–'}</dd></div>
         <div><dt>State</dt><dd data-testid="run-state">{busy ? 'preparing…' : state}</dd></div>
       </dl>
       {total > 0 && <progress max={total} value={step} aria-label="Training progress" />}
