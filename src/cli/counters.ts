@@ -35,17 +35,14 @@ export function installCounters(): { snapshot(): Counts } {
       return mapAsync.apply(this, a);
     };
   } else {
-    // On cpu every kernel is a "dispatch"; a read is a backend read of a tensor's data.
-    const backend = tf.backend() as unknown as { read: (...a: unknown[]) => unknown; readSync: (...a: unknown[]) => unknown };
+    // On cpu every kernel is a "dispatch", and a read is an awaited tensor read (`data()`).
+    // Some cpu kernels call readSync on their own inputs: that is the cpu backend reading
+    // its own memory, not a transfer, so it is not counted.
+    const backend = tf.backend() as unknown as { read: (...a: unknown[]) => unknown };
     const read = backend.read.bind(backend);
-    const readSync = backend.readSync.bind(backend);
     backend.read = (...a: unknown[]) => {
       counts.reads++;
       return read(...a);
-    };
-    backend.readSync = (...a: unknown[]) => {
-      counts.reads++;
-      return readSync(...a);
     };
   }
   return {
