@@ -7,6 +7,15 @@ import { defineConfig } from '@playwright/test';
  */
 const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const port = Number(process.env.E2E_PORT ?? 4173);
+const baseArgs = [
+  '--no-sandbox',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-quic',
+  '--no-first-run',
+];
+const webgpuArgs = ['--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader'];
 
 export default defineConfig({
   testDir: 'e2e',
@@ -18,20 +27,20 @@ export default defineConfig({
   use: {
     baseURL: `http://localhost:${port}`,
     viewport: { width: 1400, height: 1000 },
-    launchOptions: {
-      executablePath: chromium,
-      args: [
-        '--enable-unsafe-webgpu',
-        '--use-webgpu-adapter=swiftshader',
-        '--no-sandbox',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--disable-quic',
-        '--no-first-run',
-      ],
-    },
   },
+  projects: [
+    {
+      name: 'webgpu',
+      testIgnore: /fallback/,
+      use: { launchOptions: { executablePath: chromium, args: [...baseArgs, ...webgpuArgs] } },
+    },
+    {
+      // Chromium without the WebGPU flags: the app must say so and train on WebGL.
+      name: 'no-webgpu',
+      testMatch: /fallback/,
+      use: { launchOptions: { executablePath: chromium, args: baseArgs } },
+    },
+  ],
   webServer: {
     // The production build, served as a visitor gets it.
     command: `npx vite build --logLevel error && npx vite preview --port ${port} --strictPort`,

@@ -20,6 +20,8 @@ type DeviceLostListener = (reason: string) => void;
 let deviceLostListener: DeviceLostListener | null = null;
 let currentDevice: GPUDevice | null = null;
 let currentAdapterDescription = '';
+/** tfjs swallows a backend factory's error; we keep ours to say why WebGPU was skipped. */
+let lastWebGpuError: string | null = null;
 
 export function onDeviceLost(listener: DeviceLostListener | null): void {
   deviceLostListener = listener;
@@ -47,34 +49,44 @@ function registerWebGpu(): void {
       // Disposing a backend whose device is already gone can throw; it is unusable anyway.
     }
   }
+  lastWebGpuError = null;
   tf.registerBackend('webgpu', async () => {
-    const gpu = (globalThis.navigator as Navigator | undefined)?.gpu;
-    if (!gpu) throw new Error('navigator.gpu is not available (WebGPU unsupported or disabled)');
-    const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
-    if (!adapter) throw new Error('no WebGPU adapter was found');
-    // The limits tfjs's own factory asks for, so large models get large buffers.
-    const limits = adapter.limits;
-    const device = await adapter.requestDevice({
-      requiredLimits: {
-        maxComputeWorkgroupStorageSize: limits.maxComputeWorkgroupStorageSize,
-        maxComputeWorkgroupsPerDimension: limits.maxComputeWorkgroupsPerDimension,
-        maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize,
-        maxBufferSize: limits.maxBufferSize,
-        maxComputeWorkgroupSizeX: limits.maxComputeWorkgroupSizeX,
-        maxComputeInvocationsPerWorkgroup: limits.maxComputeInvocationsPerWorkgroup,
-      },
-    });
-    const info = 'info' in adapter ? (adapter.info as GPUAdapterInfo) : undefined;
-    currentDevice = device;
-    currentAdapterDescription = describeAdapter(info);
-    void device.lost.then((lost) => {
-      if (currentDevice !== device) return; // a device we replaced on purpose
-      currentDevice = null;
-      deviceLostListener?.(lost.message || lost.reason || 'unknown reason');
-    });
-    // tfjs's WebGPUBackend constructor takes (device, adapterInfo).
-    return new WebGPUBackend(device, info as never);
+    try {
+      return await createWebGpuBackend();
+    } catch (error) {
+      lastWebGpuError = error instanceof Error ? error.message : String(error);
+      throw error;
+    }
   }, 3);
+}
+
+async function createWebGpuBackend(): Promise<WebGPUBackend> {
+  const gpu = (globalThis.navigator as Navigator | undefined)?.gpu;
+  if (!gpu) throw new Error('navigator.gpu is not available (WebGPU unsupported or disabled)');
+  const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+  if (!adapter) throw new Error('no WebGPU adapter was found');
+  // The limits tfjs's own factory asks for, so large models get large buffers.
+  const limits = adapter.limits;
+  const device = await adapter.requestDevice({
+    requiredLimits: {
+      maxComputeWorkgroupStorageSize: limits.maxComputeWorkgroupStorageSize,
+      maxComputeWorkgroupsPerDimension: limits.maxComputeWorkgroupsPerDimension,
+      maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize,
+      maxBufferSize: limits.maxBufferSize,
+      maxComputeWorkgroupSizeX: limits.maxComputeWorkgroupSizeX,
+      maxComputeInvocationsPerWorkgroup: limits.maxComputeInvocationsPerWorkgroup,
+    },
+  });
+  const info = 'info' in adapter ? (adapter.info as GPUAdapterInfo) : undefined;
+  currentDevice = device;
+  currentAdapterDescription = describeAdapter(info);
+  void device.lost.then((lost) => {
+    if (currentDevice !== device) return; // a device we replaced on purpose
+    currentDevice = null;
+    deviceLostListener?.(lost.message || lost.reason || 'unknown reason');
+  });
+  // tfjs's WebGPUBackend constructor takes (device, adapterInfo).
+  return new WebGPUBackend(device, info as never);
 }
 
 const order: BackendName[] = ['webgpu', 'webgl', 'cpu'];
@@ -93,7 +105,9 @@ export async function selectBackend(preferred: readonly BackendName[] = order): 
       }
       const ok = await tf.setBackend(name);
       await tf.ready();
-      if (!ok || tf.getBackend() !== name) throw new Error(`tfjs could not initialise ${name}`);
+      if (!ok || tf.getBackend() !== name) {
+        throw new Error((name === 'webgpu' && lastWebGpuError) || `tfjs could not initialise ${name}`);
+      }
       return { name, adapter: adapterDescription(name), fallbacks };
     } catch (error) {
       fallbacks.push(`${name}: ${error instanceof Error ? error.message : String(error)}`);
