@@ -98,3 +98,14 @@ test('a lost GPU device is reported and the run resumes from its checkpoint', as
   // The chart kept its history and goes on from there.
   expect(await chartPoints(page)).toBeGreaterThan(2);
 });
+
+test('a model too big for the GPU is refused with what to shrink, and the page keeps working', async ({ page }) => {
+  await page.goto('/#m=dino&is=64&b=512&w=384&dp=12&h=12&s=1');
+  await expect(page.getByTestId('notices')).toContainText('This model is too big for the GPU');
+  await expect(page.getByTestId('notices')).toContainText('Lower the batch size');
+  await expect(page.getByTestId('run-state')).toHaveText('error');
+  // Choosing a preset that fits and pressing Reset gives a run again.
+  await page.getByLabel('Preset').selectOption('tiny');
+  await page.getByRole('button', { name: 'Reset' }).click();
+  await expect(page.getByTestId('run-state')).toHaveText('paused');
+});

@@ -20,11 +20,28 @@ type DeviceLostListener = (reason: string) => void;
 let deviceLostListener: DeviceLostListener | null = null;
 let currentDevice: GPUDevice | null = null;
 let currentAdapterDescription = '';
+let currentLimits: { maxBufferSize: number; maxStorageBufferBindingSize: number } | null = null;
+
+/** The largest buffer the current GPU device accepts (null on webgl/cpu). */
+export function maxGpuBufferBytes(): number | null {
+  return currentLimits ? Math.min(currentLimits.maxBufferSize, currentLimits.maxStorageBufferBindingSize) : null;
+}
 /** tfjs swallows a backend factory's error; we keep ours to say why WebGPU was skipped. */
 let lastWebGpuError: string | null = null;
 
 export function onDeviceLost(listener: DeviceLostListener | null): void {
   deviceLostListener = listener;
+}
+
+type GpuErrorListener = (kind: 'out-of-memory' | 'validation' | 'internal', message: string) => void;
+let gpuErrorListener: GpuErrorListener | null = null;
+
+/**
+ * WebGPU reports failed allocations and invalid work as events, not exceptions: a model too
+ * big for the device would otherwise train on garbage silently.
+ */
+export function onGpuError(listener: GpuErrorListener | null): void {
+  gpuErrorListener = listener;
 }
 
 /** For tests and the "simulate device loss" debug action: destroys the device. */
@@ -79,11 +96,19 @@ async function createWebGpuBackend(): Promise<WebGPUBackend> {
   });
   const info = 'info' in adapter ? (adapter.info as GPUAdapterInfo) : undefined;
   currentDevice = device;
+  currentLimits = { maxBufferSize: device.limits.maxBufferSize, maxStorageBufferBindingSize: device.limits.maxStorageBufferBindingSize };
   currentAdapterDescription = describeAdapter(info);
   void device.lost.then((lost) => {
     if (currentDevice !== device) return; // a device we replaced on purpose
     currentDevice = null;
     deviceLostListener?.(lost.message || lost.reason || 'unknown reason');
+  });
+  device.addEventListener('uncapturederror', (event) => {
+    const error = (event as GPUUncapturedErrorEvent).error;
+    // By constructor name: Node's Dawn bindings do not always define the error classes globally.
+    const name = error.constructor?.name;
+    const kind = name === 'GPUOutOfMemoryError' ? 'out-of-memory' : name === 'GPUValidationError' ? 'validation' : 'internal';
+    gpuErrorListener?.(kind, error.message);
   });
   // tfjs's WebGPUBackend constructor takes (device, adapterInfo).
   return new WebGPUBackend(device, info as never);

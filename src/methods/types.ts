@@ -45,6 +45,12 @@ export interface MethodDescription {
   liveSettings: readonly string[];
   /** Cross-setting constraints (e.g. crop size divisible by patch size); one message each. */
   validate(values: SettingValues): string[];
+  /**
+   * Rough size in bytes of the largest single tensor a step creates (dataset included): the
+   * worker refuses a run whose largest tensor cannot fit in one GPU buffer, with a message,
+   * instead of letting the GPU fail silently.
+   */
+  largestTensorBytes(values: SettingValues): { bytes: number; what: string };
   /** Horizontal lines drawn on the loss chart. */
   lossReferences(values: SettingValues): ReferenceLine[];
   /** Loads the implementation; only the worker and Node call this (it pulls in tfjs). */

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { destroyDeviceForTesting, onDeviceLost, selectBackend, type BackendInfo } from '../engine/backend';
+import { destroyDeviceForTesting, maxGpuBufferBytes, onDeviceLost, onGpuError, selectBackend, type BackendInfo } from '../engine/backend';
 import { Trainer, type MetricsRecord } from '../engine/trainer';
 import { getMethod } from '../methods/registry';
 import type { SettingValues } from '../methods/schema';
@@ -26,6 +26,20 @@ interface Run {
   resumedAt: number; // performance.now() when the current running stretch began
   lastRecord: { step: number; time: number } | null;
   stepsPerSecond: number;
+}
+
+const megabytes = (bytes: number) => `${Math.round(bytes / 2 ** 20)} MB`;
+
+/** Refuses a run whose largest tensor cannot be one GPU buffer, saying what to shrink. */
+function checkFits(methodId: string, values: SettingValues, maxBytes: number | null): void {
+  if (maxBytes === null) return;
+  const { bytes, what } = getMethod(methodId).largestTensorBytes(values);
+  if (bytes > maxBytes) {
+    throw new Error(
+      `This model is too big for the GPU: ${what} would take ${megabytes(bytes)}, and this device's largest ` +
+      `buffer is ${megabytes(maxBytes)}. Lower the batch size, training images, image size, heads or width, then Reset.`,
+    );
+  }
 }
 
 /** Yields to the event loop without setTimeout's 4 ms clamp, so pause/stop are heard. */
@@ -55,6 +69,20 @@ export class TrainingSession {
 
   constructor(private readonly post: (event: WorkerEvent) => void) {
     onDeviceLost((reason) => this.handleDeviceLost(reason));
+    onGpuError((kind, message) => this.handleGpuError(kind, message));
+  }
+
+  /** A failed allocation or invalid GPU work: stop the run and say what to change. */
+  private handleGpuError(kind: string, message: string): void {
+    const run = this.run;
+    if (!run || run.state === 'error' || run.state === 'device-lost') return;
+    if (run.state === 'running') this.stopClock(run, 'error');
+    run.state = 'error';
+    const advice = kind === 'out-of-memory'
+      ? 'The model does not fit in this GPU\'s memory: lower the batch size, width, depth, prototypes K or image size, then Reset.'
+      : 'The GPU rejected a computation, so results from here on would be wrong.';
+    this.post({ type: 'error', runId: run.id, recoverable: false, message: `${advice} (${kind}: ${message.split('\n')[0]})` });
+    this.sendStatus(true);
   }
 
   ensureBackend(): Promise<BackendInfo> {
@@ -104,7 +132,8 @@ export class TrainingSession {
     };
     this.run = run;
     this.sendStatus(true);
-    await this.ensureBackend();
+    const backend = await this.ensureBackend();
+    checkFits(methodId, values, backend.name === 'webgpu' ? maxGpuBufferBytes() : null);
     const trainer = await Trainer.create(getMethod(methodId), values);
     if (this.run !== run) {
       trainer.dispose(); // reset while we were building

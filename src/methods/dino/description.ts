@@ -181,6 +181,18 @@ export const dinoDescription: MethodDescription = {
     }
     return problems;
   },
+  largestTensorBytes(values) {
+    const size = Number(values.imageSize);
+    const batch = Number(values.batchSize);
+    const tokens = (size / Number(values.patchSize)) ** 2 + 1;
+    const candidates = [
+      { bytes: Number(values.datasetSize) * size * size * 3 * 4, what: 'the training images' },
+      // Attention scores of the global crops: [2B·heads, T, T].
+      { bytes: 2 * batch * Number(values.heads) * tokens * tokens * 4, what: 'the attention scores of the global crops' },
+      { bytes: 2 * batch * tokens * Number(values.width) * Number(values.mlpRatio) * 4, what: 'the MLP activations of the global crops' },
+    ];
+    return candidates.reduce((a, b) => (b.bytes > a.bytes ? b : a));
+  },
   lossReferences(values) {
     return [{ value: Math.log(Number(values.outputDim)), label: 'ln K: uniform collapse' }];
   },
