@@ -71,6 +71,14 @@ test('a malformed link names each problem, falls back to defaults and still trai
   await expect(page.getByTestId('backend-status')).toContainText('webgpu', { timeout: 120_000 });
   await page.getByRole('button', { name: 'Train' }).click();
   await expect.poll(() => chartPoints(page), { timeout: 180_000 }).toBeGreaterThanOrEqual(1);
+
+  // Reset while training: a fresh run at step 0, an empty chart, and no spurious error.
+  await page.getByRole('button', { name: 'Reset' }).click();
+  await expect(page.getByTestId('run-state')).toHaveText('paused');
+  await expect(page.getByTestId('step-counter')).toHaveText('0 / 200');
+  await expect.poll(() => chartPoints(page)).toBe(0);
+  await page.waitForTimeout(1000);
+  await expect(page.locator('.notice-error')).toHaveCount(0);
 });
 
 test('a lost GPU device is reported and the run resumes from its checkpoint', async ({ page }) => {

@@ -183,6 +183,7 @@ export class TrainingSession {
   private stop(): void {
     const run = this.run;
     this.run = null;
+    this.pendingMetrics = null;
     if (run) {
       run.state = 'idle';
       run.trainer?.dispose();
@@ -215,7 +216,8 @@ export class TrainingSession {
         await yieldToEventLoop();
       }
     } catch (error) {
-      await this.fail(error);
+      // A run that was reset while a readback was in flight fails harmlessly: say nothing.
+      if (this.run === run) await this.fail(error);
     } finally {
       this.sendStatus(true);
     }
