@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { parseTrainArgs, UsageError } from './args';
+
+describe('npm run train arguments', () => {
+  it('defaults to the first method, default preset, cpu', () => {
+    const args = parseTrainArgs([]);
+    expect(args.experiment.methodId).toBe('dino');
+    expect(args.experiment.presetId).toBe('default');
+    expect(args.backend).toBe('cpu');
+  });
+
+  it('takes a link, a preset, settings by name or URL key, steps and seed', () => {
+    const args = parseTrainArgs([
+      '--url', 'http://localhost:5173/#m=dino&p=tiny&s=4&lr=0.05',
+      '--set', 'teacherTemperature=0.07', '--set', 'c=0', '--steps', '30', '--seed', '9',
+      '--backend', 'webgpu', '--log-every', '5',
+    ]);
+    expect(args.experiment.presetId).toBe('tiny');
+    expect(args.experiment.values).toMatchObject({
+      learningRate: 0.05, teacherTemperature: 0.07, centering: false, totalSteps: 30, seed: 9, imageSize: '16',
+    });
+    expect(args.backend).toBe('webgpu');
+    expect(args.logEvery).toBe(5);
+  });
+
+  it.each([
+    [['--frobnicate'], 'Unknown argument "--frobnicate"'],
+    [['--steps'], '--steps needs a value'],
+    [['--backend', 'tpu'], '--backend must be cpu or webgpu'],
+    [['--log-every', '0'], '--log-every must be a positive whole number'],
+    [['--set', 'lr'], '--set expects key=value'],
+    [['--set', 'nope=1'], 'Unknown setting "nope"'],
+    [['--set', 'lr=abc'], 'Learning rate (lr) must be a number'],
+    [['--steps', '2.5'], 'must be a whole number'],
+    [['--method', 'simclr9'], 'Unknown method "simclr9"'],
+    [['--preset', 'huge'], 'Unknown preset "huge"'],
+    [['--url', '#m=dino&zz=1'], 'Bad --url: Unknown setting "zz"'],
+    [['--set', 'w=90'], 'Width 90 must be divisible by the number of heads 4'],
+  ])('rejects %j with a clear message', (argv, message) => {
+    expect(() => parseTrainArgs(argv)).toThrow(UsageError);
+    expect(() => parseTrainArgs(argv)).toThrow(message);
+  });
+});
