@@ -162,7 +162,7 @@ export class TrainingSession {
     if (!run || run.state !== 'running') return;
     this.stopClock(run, 'paused');
     if (this.loopDone) await this.loopDone; // the step in flight completes first
-    await this.settle(run);
+    await this.settle();
     await this.checkpoint(run);
     this.sendStatus(true);
   }
@@ -174,7 +174,7 @@ export class TrainingSession {
     const started = performance.now();
     this.dispatch(run);
     run.trainer.flushMetrics()?.then((record) => this.post({ type: 'metrics', runId: run.id, record }));
-    await this.settle(run);
+    await this.settle();
     await this.probe();
     run.elapsedMs += performance.now() - started;
     this.sendStatus(true);
@@ -204,7 +204,7 @@ export class TrainingSession {
         const trainer = run.trainer;
         if (trainer.step >= trainer.common.totalSteps) {
           this.stopClock(run, 'finished');
-          await this.settle(run);
+          await this.settle();
           await this.checkpoint(run);
           break;
         }
@@ -253,7 +253,7 @@ export class TrainingSession {
   }
 
   /** Waits for every readback in flight. */
-  private async settle(_run: Run): Promise<void> {
+  private async settle(): Promise<void> {
     if (this.pendingMetrics) await this.pendingMetrics;
     this.pendingMetrics = null;
   }
@@ -363,9 +363,5 @@ export class TrainingSession {
     if (!force && now - this.lastStatusAt < STATUS_INTERVAL_MS) return;
     this.lastStatusAt = now;
     this.post({ type: 'status', status: this.statusOf(run) });
-  }
-
-  get backendInfo(): BackendInfo | null {
-    return this.backend;
   }
 }

@@ -70,16 +70,6 @@ export class AdamW {
     }
   }
 
-  /** Optimizer state by name, for checkpoints. */
-  state(): Map<string, tf.Variable> {
-    const out = new Map<string, tf.Variable>();
-    for (const [name, { m, v }] of this.moments) {
-      out.set(`${name}.m`, m);
-      out.set(`${name}.v`, v);
-    }
-    return out;
-  }
-
   dispose(): void {
     for (const { m, v } of this.moments.values()) {
       m.dispose();
