@@ -1,5 +1,4 @@
 import type { Setting } from './schema';
-export { readCommon, type CommonValues } from '../engine/runConfig';
 
 /**
  * Settings every method shares: data, run length and cadences, batch size. Each method's

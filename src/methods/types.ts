@@ -2,7 +2,7 @@
  * What a method describes about itself (plain data: the page imports this without tfjs) and
  * what its implementation offers the trainer (worker / Node side).
  */
-import type { Tensor, Tensor4D, Scalar, Tensor2D, NamedTensorMap } from '@tensorflow/tfjs';
+import type { Tensor4D, Scalar, Tensor2D, NamedTensorMap } from '@tensorflow/tfjs';
 import type { Preset, Setting, SettingValues } from './schema';
 import type { ProbePayload } from './probes';
 
@@ -102,4 +102,3 @@ export interface MethodImplementation {
   create(context: MethodContext): MethodInstance;
 }
 
-export type { Tensor };

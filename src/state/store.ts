@@ -10,7 +10,7 @@ import type { BackendInfo } from '../engine/backend';
 import type { MetricsRecord } from '../engine/trainer';
 import type { AttentionProbe, CropsProbe, ProbePayload } from '../methods/probes';
 import { getMethod } from '../methods/registry';
-import { validateSettingValue, type SettingValue, type SettingValues } from '../methods/schema';
+import { validateSettingValue, type Setting, type SettingValue, type SettingValues } from '../methods/schema';
 import type { RunStatus } from '../worker/protocol';
 import { defaultExperiment, presetValues, type Experiment } from './url';
 
@@ -160,12 +160,12 @@ export function useAppStore<T>(selector: (state: StoreState) => T): T {
 // Selectors used in more than one place.
 export const selectMethod = (state: StoreState) => getMethod(state.experiment.methodId);
 export const selectValues = (state: StoreState) => state.experiment.values;
-/** Names of settings whose value differs from the running run's (and that need a reset). */
-export function changedSinceRun(state: StoreState): string[] {
-  if (!state.runValues) return [];
+/** Settings whose value differs from the running run's and that need a Reset to apply. */
+export function changedSinceRun(state: StoreState): Setting[] {
+  const runValues = state.runValues;
+  if (!runValues) return [];
   const method = getMethod(state.experiment.methodId);
-  return method.settings
-    .filter((s) => !method.liveSettings.includes(s.name))
-    .filter((s) => state.experiment.values[s.name] !== state.runValues![s.name])
-    .map((s) => s.label);
+  return method.settings.filter(
+    (s) => !method.liveSettings.includes(s.name) && state.experiment.values[s.name] !== runValues[s.name],
+  );
 }

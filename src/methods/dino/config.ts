@@ -1,7 +1,7 @@
 import { cosineAt, linearWarmupAt } from '../../engine/schedules';
 import type { DinoHeadConfig } from '../../engine/nn/heads';
 import type { ViTConfig } from '../../engine/nn/vit';
-import { readCommon } from '../common';
+import { readCommon } from '../../engine/runConfig';
 import type { SettingValues } from '../schema';
 
 /** DINO's settings, typed, with the per-step schedules of main_dino.py. */

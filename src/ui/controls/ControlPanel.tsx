@@ -1,18 +1,19 @@
 import { useMemo } from 'react';
 import type { SettingValue } from '../../methods/schema';
 import { runner } from '../../state/runner';
-import { actions, selectMethod, useAppStore, type StoreState } from '../../state/store';
+import { actions, changedSinceRun, selectMethod, useAppStore, type StoreState } from '../../state/store';
 import { SettingControl } from './SettingControl';
 
 const selectValues = (state: StoreState) => state.experiment.values;
-const selectRunValues = (state: StoreState) => state.runValues;
+// A string, so the selector's result compares equal between renders.
+const selectPending = (state: StoreState) => changedSinceRun(state).map((s) => s.name).join(',');
 const selectPresetId = (state: StoreState) => state.experiment.presetId;
 
 /** Every setting of the method, grouped as its description says, with presets on top. */
 export function ControlPanel() {
   const method = useAppStore(selectMethod);
   const values = useAppStore(selectValues);
-  const runValues = useAppStore(selectRunValues);
+  const pending = new Set(useAppStore(selectPending).split(','));
   const presetId = useAppStore(selectPresetId);
   const preset = method.presets.find((p) => p.id === presetId);
   const groups = useMemo(
@@ -44,7 +45,7 @@ export function ControlPanel() {
               setting={setting}
               value={values[setting.name]}
               onChange={(value) => change(setting.name, value)}
-              pending={runValues !== null && !method.liveSettings.includes(setting.name) && runValues[setting.name] !== values[setting.name]}
+              pending={pending.has(setting.name)}
             />
           ))}
         </details>

@@ -2,7 +2,7 @@ import { runner } from '../../state/runner';
 import { changedSinceRun, useAppStore, type StoreState } from '../../state/store';
 
 const selectStatus = (state: StoreState) => state.status;
-const selectChanged = (state: StoreState) => changedSinceRun(state).join(', ');
+const selectChanged = (state: StoreState) => changedSinceRun(state).map((s) => s.label).join(', ');
 
 function formatElapsed(ms: number): string {
   const seconds = Math.floor(ms / 1000);
@@ -21,7 +21,8 @@ export function RunControls() {
   const fresh = state === 'paused' && step === 0;
   const busy = state === 'initializing';
 
-  const train = () => (fresh ? runner.resume() : runner.start(true));
+  // A fresh run with stale settings is rebuilt: Train always trains what the panel shows.
+  const train = () => (fresh && !changed ? runner.resume() : runner.start(true));
   return (
     <section className="run-controls" aria-label="Run controls">
       <div className="buttons">
