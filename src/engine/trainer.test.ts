@@ -75,5 +75,19 @@ for (const method of methods) {
         trainer.dispose();
       }
     });
+
+    it('reports the collapse metrics of every method: embedding std and RankMe in range', async () => {
+      const trainer = await Trainer.create(method, tiny({ metricsEvery: 2 }));
+      const [record] = await train(trainer, 2);
+      const batch = Number(tiny().batchSize);
+      expect(record.values.embeddingStd).toBeGreaterThan(0);
+      expect(record.values.embeddingStd).toBeLessThan(1.5);
+      expect(record.values.rankMe).toBeGreaterThanOrEqual(1);
+      expect(record.values.rankMe).toBeLessThanOrEqual(2 * batch + 1e-3); // at most min(N, D)
+      // A step closed early (Step button, end of run) still carries the snapshot.
+      const early = await trainer.runStep(true);
+      expect(early?.values.rankMe).toBeGreaterThanOrEqual(1);
+      trainer.dispose();
+    });
   });
 }

@@ -4,11 +4,23 @@ import type { ProbePayload } from '../methods/probes';
 import type { SettingValues } from '../methods/schema';
 import type { MethodDescription, MethodInstance } from '../methods/types';
 import { RunData } from './data/dataset';
+import { embeddingStd, smallGram } from './metrics/collapse';
+import { rankMeFromGram } from './metrics/spectrum';
 
 /** Window means of the scalar metrics, read back once per `metricsEvery` steps. */
 export interface MetricsRecord {
   step: number; // steps completed
+  /** Window means; `rankMe` is of the window's last step (it needs a whole batch, not a mean). */
   values: Record<string, number>;
+  /** The method's vectors at the window's last step (e.g. DINO's center). */
+  vectors?: Record<string, Float32Array>;
+}
+
+/** Tensors of a window's last step, kept flat until the window's one readback. */
+interface Snapshot {
+  flat: tf.Tensor1D;
+  parts: { name: string; size: number }[];
+  gramSize: number; // rows of the Gram matrix (0: the method reports no embeddings)
 }
 
 /**
@@ -25,6 +37,7 @@ export class Trainer {
   private probeEvery: number;
   private accumulators: Map<string, tf.Variable> | null = null;
   private accumulated = 0;
+  private snapshot: Snapshot | null = null;
   private disposed = false;
 
   private constructor(
@@ -64,18 +77,21 @@ export class Trainer {
   }
 
   /**
-   * Dispatches one step. Returns the metrics readback when this step closes a window
-   * (the caller may keep dispatching while it resolves), else null.
+   * Dispatches one step. Returns the metrics readback when this step closes a window, or
+   * when `closeWindow` asks for one (the caller may keep dispatching while it resolves), else
+   * null.
    */
-  runStep(): Promise<MetricsRecord> | null {
+  runStep(closeWindow = false): Promise<MetricsRecord> | null {
     if (this.disposed) throw new Error('Trainer is disposed');
     const indices = this.data.nextIndices(this.common.batchSize);
     const stepIndex = this.step;
     const capture = (stepIndex + 1) % this.probeEvery === 0;
+    const closes = closeWindow || (stepIndex + 1) % this.metricsEvery === 0;
     tf.tidy(() => {
       const images = tf.gather(this.data.trainImages, tf.tensor1d(indices, 'int32')) as tf.Tensor4D;
-      const output = this.instance.step({ images, indices, capture }, stepIndex);
+      const output = this.instance.step({ images, indices, capture, snapshot: closes }, stepIndex);
       const scalars: Record<string, tf.Scalar> = { loss: output.loss, ...output.metrics };
+      if (output.embeddings) scalars.embeddingStd = embeddingStd(output.embeddings);
       if (!this.accumulators) {
         this.accumulators = new Map(Object.keys(scalars).map((name) => [name, tf.tidy(() => tf.variable(tf.scalar(0), false))]));
       }
@@ -83,19 +99,52 @@ export class Trainer {
         const value = scalars[name];
         if (value) accumulator.assign(tf.add(accumulator, value));
       }
+      if (closes) this.keepSnapshot(output.embeddings, output.vectors ?? {});
     });
     this.step += 1;
     this.accumulated += 1;
-    if (this.step % this.metricsEvery !== 0) return null;
+    if (!closes) return null;
     return this.flushMetrics();
   }
 
-  /** Reads back the window means in one transfer and resets the accumulators. */
+  private keepSnapshot(embeddings: tf.Tensor2D | undefined, vectors: Record<string, tf.Tensor>): void {
+    this.releaseSnapshot();
+    const pieces: tf.Tensor1D[] = [];
+    const parts: Snapshot['parts'] = [];
+    let gramSize = 0;
+    if (embeddings) {
+      const gram = smallGram(embeddings);
+      gramSize = gram.shape[0];
+      pieces.push(tf.reshape(gram, [-1]) as tf.Tensor1D);
+    }
+    for (const [name, vector] of Object.entries(vectors)) {
+      pieces.push(tf.reshape(vector, [-1]) as tf.Tensor1D);
+      parts.push({ name, size: vector.size });
+    }
+    if (pieces.length === 0) return;
+    this.snapshot = { flat: tf.keep(tf.concat(pieces)), parts, gramSize };
+  }
+
+  private releaseSnapshot(): void {
+    this.snapshot?.flat.dispose();
+    this.snapshot = null;
+  }
+
+  /**
+   * Reads back the window means (and the last step's snapshot) in one transfer and resets the
+   * accumulators.
+   */
   flushMetrics(): Promise<MetricsRecord> | null {
     if (!this.accumulators || this.accumulated === 0) return null;
     const names = [...this.accumulators.keys()];
     const count = this.accumulated;
-    const stacked = tf.tidy(() => tf.div(tf.stack([...this.accumulators!.values()]), count));
+    const snapshot = this.snapshot;
+    this.snapshot = null;
+    const stacked = tf.tidy(() => {
+      const means = tf.div(tf.stack([...this.accumulators!.values()]), count) as tf.Tensor1D;
+      return snapshot ? tf.concat([means, snapshot.flat]) : means;
+    });
+    snapshot?.flat.dispose();
     tf.tidy(() => {
       for (const accumulator of this.accumulators!.values()) accumulator.assign(tf.zerosLike(accumulator));
     });
@@ -105,7 +154,23 @@ export class Trainer {
       stacked.dispose();
       const values: Record<string, number> = {};
       names.forEach((name, i) => (values[name] = data[i]));
-      return { step, values };
+      const record: MetricsRecord = { step, values };
+      if (snapshot) {
+        let offset = names.length;
+        if (snapshot.gramSize > 0) {
+          const size = snapshot.gramSize ** 2;
+          values.rankMe = rankMeFromGram(data.subarray(offset, offset + size), snapshot.gramSize);
+          offset += size;
+        }
+        if (snapshot.parts.length > 0) {
+          record.vectors = {};
+          for (const { name, size } of snapshot.parts) {
+            record.vectors[name] = Float32Array.from(data.subarray(offset, offset + size));
+            offset += size;
+          }
+        }
+      }
+      return record;
     });
   }
 
@@ -127,6 +192,7 @@ export class Trainer {
     this.disposed = true;
     this.instance.dispose();
     this.data.dispose();
+    this.releaseSnapshot();
     if (this.accumulators) for (const accumulator of this.accumulators.values()) accumulator.dispose();
   }
 }

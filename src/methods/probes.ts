@@ -32,4 +32,20 @@ export interface CropsProbe {
   crops: CropView[];
 }
 
-export type ProbePayload = AttentionProbe | CropsProbe;
+/**
+ * Output distributions over K prototypes for each probe image: the teacher's targets (after
+ * centering and sharpening) and the student's softmax. Sharpening is visible as the teacher's
+ * peak standing above the student's.
+ */
+export interface DistributionProbe {
+  kind: 'distribution';
+  step: number;
+  count: number; // P probe images
+  classes: number; // K
+  teacherTemperature: number;
+  studentTemperature: number;
+  teacher: Float32Array; // [P, K], rows sum to 1
+  student: Float32Array; // [P, K], rows sum to 1
+}
+
+export type ProbePayload = AttentionProbe | CropsProbe | DistributionProbe;

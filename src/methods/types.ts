@@ -2,7 +2,7 @@
  * What a method describes about itself (plain data: the page imports this without tfjs) and
  * what its implementation offers the trainer (worker / Node side).
  */
-import type { Tensor4D, Scalar, Tensor2D, NamedTensorMap } from '@tensorflow/tfjs';
+import type { Tensor, Tensor4D, Scalar, Tensor2D, NamedTensorMap } from '@tensorflow/tfjs';
 import type { Preset, Setting, SettingValues } from './schema';
 import type { ProbePayload } from './probes';
 
@@ -64,12 +64,22 @@ export interface Batch {
   indices: Int32Array;
   /** Keep this step's crops of image 0 for the next probe (set on probe steps only). */
   capture: boolean;
+  /** This step closes a metrics window: `vectors` are read back after it (else ignored). */
+  snapshot: boolean;
 }
 
 export interface StepOutput {
   loss: Scalar;
   /** Scalar metrics as tensors: read back only on the metrics cadence. */
   metrics: Record<string, Scalar>;
+  /**
+   * The representation whose collapse is watched, [N, D] (e.g. backbone features of the
+   * student's global crops): the trainer derives embeddingStd every step and RankMe once per
+   * metrics window from it, for every method alike.
+   */
+  embeddings?: Tensor2D;
+  /** Small vectors (e.g. DINO's center) read back with the metrics on `snapshot` steps. */
+  vectors?: Record<string, Tensor>;
 }
 
 export interface ProbeInput {

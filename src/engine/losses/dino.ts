@@ -27,18 +27,23 @@ export interface DinoLossResult {
   studentLogProbs: tf.Tensor2D; // [studentCrops·B, K]
 }
 
+/** The teacher's targets: log softmax((g_t − C) / τ_t), [globalCrops·B, K], no gradient. */
+export function dinoTeacherLogProbs(teacherLogits: tf.Tensor2D, center: tf.Tensor, teacherTemperature: number): tf.Tensor2D {
+  return tf.tidy(() => stopGradient(tf.logSoftmax(tf.div(tf.sub(teacherLogits, center), teacherTemperature))) as tf.Tensor2D);
+}
+
 export function dinoLoss(
   studentLogits: tf.Tensor2D, // [studentCrops·B, K]
   teacherLogits: tf.Tensor2D, // [globalCrops·B, K]
   center: tf.Tensor, // [1, K]
   options: DinoLossOptions,
+  /** dinoTeacherLogProbs of the same inputs, when the caller already has them. */
+  teacherLogProbs?: tf.Tensor2D,
 ): DinoLossResult {
   const { globalCrops, studentCrops, studentTemperature, teacherTemperature } = options;
   const batch = teacherLogits.shape[0] / globalCrops;
   const classes = teacherLogits.shape[1];
-  const teacherProbs = stopGradient(
-    tf.softmax(tf.div(tf.sub(teacherLogits, center), teacherTemperature)),
-  ) as tf.Tensor2D;
+  const teacherProbs = tf.exp(teacherLogProbs ?? dinoTeacherLogProbs(teacherLogits, center, teacherTemperature)) as tf.Tensor2D;
   const studentLogProbs = tf.logSoftmax(tf.div(studentLogits, studentTemperature)) as tf.Tensor2D;
 
   // All (i, v) pairs at once: cross[i, v] = mean_b Σ_k −P_t[i, b, k] · log P_s[v, b, k].

@@ -97,4 +97,34 @@ describe('DINO mechanisms (tiny, cpu)', () => {
     const lastKl = mean(records.slice(-3).map((r) => r.values.kl));
     expect(lastKl).toBeLessThan(0.75 * firstKl);
   });
+
+  it('reads the center back with the metrics window, equal to the center it trains with', async () => {
+    const trainer = await Trainer.create(dinoDescription, tiny({ metricsEvery: 2 }));
+    trainer.runStep();
+    const record = await trainer.runStep();
+    const center = (await weights(trainer)).center;
+    expect(record?.vectors?.center).toBeDefined();
+    expect(maxDifference(record!.vectors!.center, center)).toBeLessThan(1e-7);
+    expect(record!.values.centerNorm).toBeGreaterThan(0);
+    trainer.dispose();
+  });
+
+  it('probes the teacher and student distributions: rows sum to 1 and the teacher is sharper', async () => {
+    const trainer = await Trainer.create(dinoDescription, tiny());
+    const payloads = await trainer.probe();
+    trainer.dispose();
+    const probe = payloads.find((p) => p.kind === 'distribution');
+    if (probe?.kind !== 'distribution') throw new Error('no distribution probe');
+    const K = Number(tiny().outputDim);
+    expect(probe.classes).toBe(K);
+    const entropy = (row: Float32Array) => -row.reduce((a, p) => a + (p > 0 ? p * Math.log(p) : 0), 0);
+    for (let i = 0; i < probe.count; i++) {
+      const t = probe.teacher.subarray(i * K, (i + 1) * K);
+      const st = probe.student.subarray(i * K, (i + 1) * K);
+      expect(t.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
+      expect(st.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
+      // At step 0 teacher = student and the center is 0: only τ_t < τ_s differs.
+      expect(entropy(t)).toBeLessThan(entropy(st));
+    }
+  });
 });

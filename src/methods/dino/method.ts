@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { sampleResizedCrop, samplePhotometric, type PhotometricParams, type SampledCrop } from '../../engine/augment/crops';
 import { applyPhotometric, denormalize, normalize, packPhotometric, PHOTOMETRIC_WIDTH } from '../../engine/augment/photometric';
-import { dinoLoss, updatedCenter } from '../../engine/losses/dino';
-import { embeddingStd } from '../../engine/metrics/collapse';
+import { dinoLoss, dinoTeacherLogProbs, updatedCenter } from '../../engine/losses/dino';
+import { batchMeanEntropy, meanEntropy } from '../../engine/metrics/collapse';
 import { createDinoHead, dinoHeadForward, LAST_LAYER_PREFIX } from '../../engine/nn/heads';
 import { cloneTree, disposeTree, namedVariables, type ParamTree } from '../../engine/nn/params';
 import { createViT, gridResizeMatrix, vitForward } from '../../engine/nn/vit';
@@ -108,30 +108,29 @@ class DinoInstance implements MethodInstance {
         this.teacher.head, c.head, vitForward(this.teacher.backbone, c.vit, globals, null).cls,
       ); // [2B, K]
 
-      // variableGrads runs its function in a tidy of its own; a metric of the student's
-      // features must be kept explicitly to outlive it (and is released right after).
-      let keptStudentStd: tf.Scalar | null = null;
+      // Targets once, outside the tape: the loss and the metrics share them. They describe
+      // the targets this step used, so they are taken before the center moves.
+      const teacherLogProbs = dinoTeacherLogProbs(teacherLogits, this.center, schedule.teacherTemperature);
+      const teacherEntropy = meanEntropy(teacherLogProbs);
+
+      // variableGrads runs its function in a tidy of its own; the student's features must be
+      // kept explicitly to outlive it (they are the embeddings watched for collapse).
+      let keptFeatures: tf.Tensor2D | null = null;
       const { value: loss, grads } = tf.variableGrads(() => {
         const globalCls = vitForward(this.student.backbone, c.vit, globals, null).cls;
         const clsAll = locals
           ? tf.concat([globalCls, vitForward(this.student.backbone, c.vit, locals, this.localResize).cls], 0)
           : globalCls;
-        keptStudentStd = tf.keep(embeddingStd(globalCls));
+        keptFeatures = tf.keep(globalCls);
         const studentLogits = dinoHeadForward(this.student.head, c.head, clsAll as tf.Tensor2D);
         return dinoLoss(studentLogits, teacherLogits, this.center, {
           globalCrops: 2,
           studentCrops: 2 + c.localCrops,
           studentTemperature: c.studentTemperature,
           teacherTemperature: schedule.teacherTemperature,
-        }).loss;
+        }, teacherLogProbs).loss;
       }, [...this.trainable.values()]);
-
-      // Metrics, before the center moves (they describe the targets this step used).
-      const teacherLogProbs = tf.logSoftmax(tf.div(tf.sub(teacherLogits, this.center), schedule.teacherTemperature));
-      const teacherProbs = tf.exp(teacherLogProbs);
-      const teacherEntropy = tf.neg(tf.mean(tf.sum(tf.mul(teacherProbs, teacherLogProbs), 1))) as tf.Scalar;
-      const meanProbs = tf.mean(teacherProbs, 0);
-      const batchMeanEntropy = tf.neg(tf.sum(tf.mul(meanProbs, tf.log(tf.maximum(meanProbs, 1e-12))))) as tf.Scalar;
+      const targetSpread = batchMeanEntropy(tf.exp(teacherLogProbs) as tf.Tensor2D);
 
       const byName = new Map<string, tf.Tensor>();
       for (const [name, variable] of this.trainable) {
@@ -148,8 +147,8 @@ class DinoInstance implements MethodInstance {
       emaUpdate(this.teacherVariables, this.studentVariables, c.momentumTeacher ? schedule.teacherMomentum : 0);
       if (c.centering) this.center.assign(updatedCenter(this.center, teacherLogits, c.centerMomentum));
 
-      const studentStd = tf.clone(keptStudentStd!) as tf.Scalar;
-      keptStudentStd!.dispose();
+      const embeddings = tf.clone(keptFeatures!) as tf.Tensor2D;
+      (keptFeatures! as tf.Tensor2D).dispose();
 
       if (batch.capture) this.capture(step, batch, globals, locals, globalViews, localViews);
 
@@ -158,14 +157,15 @@ class DinoInstance implements MethodInstance {
         metrics: {
           teacherEntropy,
           kl: tf.sub(loss, teacherEntropy) as tf.Scalar,
-          batchMeanEntropy,
+          batchMeanEntropy: targetSpread,
           centerNorm: tf.norm(this.center) as tf.Scalar,
-          embeddingStd: studentStd,
           learningRate: tf.scalar(schedule.learningRate),
           weightDecay: tf.scalar(schedule.weightDecay),
           teacherMomentum: tf.scalar(c.momentumTeacher ? schedule.teacherMomentum : 0),
           teacherTemperature: tf.scalar(schedule.teacherTemperature),
         },
+        embeddings,
+        vectors: batch.snapshot ? { center: tf.reshape(this.center, [-1]) } : undefined,
       };
     });
   }
@@ -204,14 +204,37 @@ class DinoInstance implements MethodInstance {
       // Last block, CLS row, patch columns: [P, heads, N].
       return tf.reshape(tf.slice(out.lastAttention!, [0, 0, 0, 1], [count, c.vit.heads, 1, grid * grid]), [count, c.vit.heads, grid * grid]);
     });
+    // Output distributions on the whole probe images: the teacher's targets (centered and
+    // sharpened at this step's τ_t) next to the student's softmax at τ_s.
+    const teacherTemperature = c.scheduleAt(Math.max(0, step - 1)).teacherTemperature;
+    const distributions = tf.tidy(() => {
+      const images = normalize(input.images) as tf.Tensor4D;
+      const teacher = tf.exp(dinoTeacherLogProbs(
+        dinoHeadForward(this.teacher.head, c.head, vitForward(this.teacher.backbone, c.vit, images, null).cls),
+        this.center, teacherTemperature,
+      ));
+      const student = tf.softmax(tf.div(
+        dinoHeadForward(this.student.head, c.head, vitForward(this.student.backbone, c.vit, images, null).cls),
+        c.studentTemperature,
+      ));
+      return tf.stack([teacher, student]); // [2, P, K]
+    });
     const payloads: ProbePayload[] = [];
     try {
       payloads.push({
         kind: 'attention', step, imageSize: c.vit.imageSize, grid, heads: c.vit.heads, count,
         images: input.pixels, masks: input.masks, attention: (await attention.data()) as Float32Array,
       });
+      const both = (await distributions.data()) as Float32Array;
+      const size = count * c.head.outputDim;
+      payloads.push({
+        kind: 'distribution', step, count, classes: c.head.outputDim,
+        teacherTemperature, studentTemperature: c.studentTemperature,
+        teacher: both.slice(0, size), student: both.slice(size, 2 * size),
+      });
     } finally {
       attention.dispose();
+      distributions.dispose();
     }
     const captured = this.captured;
     if (captured) {
