@@ -1,16 +1,15 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { runner } from './state/runner';
-import { loadFromLocation, startUrlSync } from './state/urlSync';
+import { openFromLocation, startUrlSync } from './state/urlSync';
 import { App } from './ui/App';
 import './ui/styles.css';
 
-// The link is read before the first render, so the page opens on the linked experiment.
-loadFromLocation();
-startUrlSync();
-// Build the run right away (paused at step 0): the backend line and the attention maps of the
+// The link is read before the first render, so the page opens on the linked runs. They are
+// built right away (paused at step 0): the backend line and the attention maps of the
 // untrained network are there before the first click.
-runner.start(false);
+openFromLocation();
+startUrlSync();
 
 // A hook for tests and for anyone debugging recovery: destroys the GPU device the run uses.
 (window as unknown as { sslPlayground: object }).sslPlayground = {

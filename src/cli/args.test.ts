@@ -41,3 +41,23 @@ describe('npm run train arguments', () => {
     expect(() => parseTrainArgs(argv)).toThrow(message);
   });
 });
+
+describe('parseTrainArgs --compare', () => {
+  const link = '#m=dino&p=tiny&s=2&name=healthy;m=dino&p=tiny&s=2&c=0&name=no%20centering';
+
+  it('reads every run of a comparison link, with --steps and --set applied to each', () => {
+    const args = parseTrainArgs(['--compare', link, '--steps', '30', '--set', 'lr=0.01']);
+    expect(args.comparison?.map((r) => r.name)).toEqual(['healthy', 'no centering']);
+    for (const run of args.comparison!) {
+      expect(run.experiment.values.totalSteps).toBe(30);
+      expect(run.experiment.values.learningRate).toBe(0.01);
+      expect(run.experiment.values.seed).toBe(2);
+    }
+    expect(args.comparison![1].experiment.values.centering).toBe(false);
+  });
+
+  it('refuses flags that contradict the link, and bad links', () => {
+    expect(() => parseTrainArgs(['--compare', link, '--preset', 'tiny'])).toThrow(/--compare takes its runs from the link/);
+    expect(() => parseTrainArgs(['--compare', '#m=dino&lr=abc'])).toThrow(/Bad --compare link: .*must be a number/);
+  });
+});

@@ -1,12 +1,14 @@
 import type { BackendName } from '../engine/backend';
 import { getMethod, methods } from '../methods/registry';
 import { parseSettingValue, type SettingValues } from '../methods/schema';
-import { decodeExperiment, defaultExperiment, type Experiment } from '../state/url';
+import { decodeComparison, decodeExperiment, defaultExperiment, type Experiment } from '../state/url';
 
 export class UsageError extends Error {}
 
 export interface TrainArgs {
   experiment: Experiment;
+  /** --compare: every run of a comparison link (with --steps / --set applied to each), else null. */
+  comparison: { name: string; experiment: Experiment }[] | null;
   backend: BackendName;
   logEvery: number | null;
   notices: string[];
@@ -15,11 +17,14 @@ export interface TrainArgs {
 export const TRAIN_USAGE = `Usage: npm run train -- [--url '<link or hash>'] [--method ${methods.map((m) => m.id).join('|')}]
          [--preset <id>] [--set key=value ...] [--steps N] [--seed S]
          [--backend cpu|webgpu] [--log-every K]
-Keys for --set are setting names (learningRate) or URL keys (lr).`;
+       npm run train -- --compare '<comparison link>' [--steps N] [--set key=value ...] [--backend ...]
+Keys for --set are setting names (learningRate) or URL keys (lr). --compare trains every run of
+a comparison link in turn and prints their final metrics as a table.`;
 
 /** Parses argv strictly: unknown flags, missing values and bad settings are errors. */
 export function parseTrainArgs(argv: readonly string[]): TrainArgs {
   let url: string | null = null;
+  let compare: string | null = null;
   let methodId: string | null = null;
   let presetId: string | null = null;
   const sets: string[] = [];
@@ -36,6 +41,7 @@ export function parseTrainArgs(argv: readonly string[]): TrainArgs {
     };
     switch (flag) {
       case '--url': url = value(); break;
+      case '--compare': compare = value(); break;
       case '--method': methodId = value(); break;
       case '--preset': presetId = value(); break;
       case '--set': sets.push(value()); break;
@@ -60,6 +66,18 @@ export function parseTrainArgs(argv: readonly string[]): TrainArgs {
   }
 
   const notices: string[] = [];
+  if (compare !== null) {
+    if (url !== null || methodId !== null || presetId !== null || seed !== null) {
+      throw new UsageError('--compare takes its runs from the link: --url, --method, --preset and --seed do not apply');
+    }
+    const decoded = decodeComparison(compare);
+    if (decoded.notices.length > 0) throw new UsageError(`Bad --compare link: ${decoded.notices.join(' ')}`);
+    const comparison = decoded.comparison.runs.map((run, i) => ({
+      name: run.name ?? `run ${i + 1}`,
+      experiment: applyOverrides(run.experiment, null, sets, steps, null),
+    }));
+    return { experiment: comparison[0].experiment, comparison, backend, logEvery, notices };
+  }
   let experiment: Experiment;
   if (url !== null) {
     const decoded = decodeExperiment(url);
@@ -76,6 +94,13 @@ export function parseTrainArgs(argv: readonly string[]): TrainArgs {
     }
     experiment = defaultExperiment(methodId ?? undefined);
   }
+  return { experiment: applyOverrides(experiment, presetId, sets, steps, seed), comparison: null, backend, logEvery, notices };
+}
+
+/** --preset, --set, --steps and --seed on top of an experiment; errors are UsageErrors. */
+function applyOverrides(
+  experiment: Experiment, presetId: string | null, sets: readonly string[], steps: string | null, seed: string | null,
+): Experiment {
   const method = getMethod(experiment.methodId);
   if (presetId !== null) {
     const preset = method.presets.find((p) => p.id === presetId);
@@ -101,5 +126,5 @@ export function parseTrainArgs(argv: readonly string[]): TrainArgs {
   if (seed !== null) assign('seed', seed);
   const problems = method.validate(values);
   if (problems.length > 0) throw new UsageError(problems.join(' '));
-  return { experiment: { ...experiment, values }, backend, logEvery, notices };
+  return { ...experiment, values };
 }

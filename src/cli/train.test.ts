@@ -15,11 +15,25 @@ describe('npm run train (process)', () => {
     const lines = result.stdout.trim().split('\n').map((line) => JSON.parse(line));
     expect(lines.map((l) => l.step ?? 'summary')).toEqual([5, 10, 'summary']);
     for (const line of lines.slice(0, 2)) {
-      for (const key of ['loss', 'teacherEntropy', 'kl', 'centerNorm', 'embeddingStd', 'learningRate']) {
+      for (const key of ['loss', 'teacherEntropy', 'kl', 'batchMeanEntropy', 'centerNorm', 'embeddingStd', 'rankMe', 'learningRate']) {
         expect(Number.isFinite(line[key])).toBe(true);
       }
     }
-    expect(lines[2]).toMatchObject({ summary: true, method: 'dino', backend: 'cpu', steps: 10 });
+    expect(lines[2]).toMatchObject({ summary: true, method: 'dino', backend: 'cpu', steps: 10, collapse: null });
+  });
+
+  it('--compare trains every run of a link and prints one table row per run', () => {
+    const result = run(['--compare', '#m=dino&p=tiny&s=1&name=healthy;m=dino&p=tiny&s=1&c=0&name=no%20centering', '--steps', '10', '--set', 'me=5']);
+    expect(result.status).toBe(0);
+    const [header, rule, ...rows] = result.stdout.trim().split('\n');
+    expect(header).toMatch(/^run\s+steps\s+loss\s+H\(P_t\)\s+KL/);
+    expect(header).toContain('RankMe');
+    expect(rule).toMatch(/^-+/);
+    expect(rows.map((row) => row.split(/\s{2,}/)[0])).toEqual(['healthy', 'no centering']);
+    // The ‖C‖ column: the run without centering keeps its center at 0.
+    const column = header.split(/\s{2,}/).indexOf('‖C‖');
+    expect(Number(rows[0].split(/\s{2,}/)[column])).toBeGreaterThan(0);
+    expect(Number(rows[1].split(/\s{2,}/)[column])).toBe(0);
   });
 
   it('exits 2 with the message and the usage on a bad argument', () => {

@@ -1,12 +1,16 @@
 /**
  * Headless training: the same engine and config as the app, one JSON object per logged step
- * on stdout, then a summary line. `npm run train -- --help` for the flags.
+ * on stdout, then a summary line. With --compare, every run of a comparison link in turn and a
+ * table of their final metrics. `npm run train -- --help` for the flags.
  */
-import { Trainer } from '../engine/trainer';
 import { getMethod } from '../methods/registry';
-import { encodeExperiment } from '../state/url';
+import { encodeExperiment, type Experiment } from '../state/url';
 import { parseTrainArgs, TRAIN_USAGE, UsageError } from './args';
+import { collapseVerdict, formatTable, trainExperiment, type RunResult } from './experiment';
 import { quietTfjs, setupBackend } from './setup';
+
+const withLogEvery = (experiment: Experiment, logEvery: number | null) =>
+  logEvery === null ? experiment.values : { ...experiment.values, metricsEvery: logEvery };
 
 async function main(): Promise<number> {
   let args;
@@ -22,39 +26,32 @@ async function main(): Promise<number> {
   }
   quietTfjs();
   const backend = await setupBackend(args.backend);
-  const method = getMethod(args.experiment.methodId);
-  const values = { ...args.experiment.values };
-  if (args.logEvery !== null) values.metricsEvery = args.logEvery;
-  const trainer = await Trainer.create(method, values);
-  const total = trainer.common.totalSteps;
-  process.stderr.write(`${method.title} on ${backend.name} (${backend.adapter}), ${total} steps, link: #${encodeExperiment(args.experiment)}\n`);
-  const started = performance.now();
-  let last: Record<string, number> = {};
-  let pending: Promise<void> | null = null;
-  while (trainer.step < total) {
-    const readback = trainer.runStep();
-    if (readback) {
-      // Keep one window in flight: print the previous window while this one computes.
-      if (pending) await pending;
-      pending = readback.then((record) => {
-        last = record.values;
-        process.stdout.write(`${JSON.stringify({ step: record.step, ...record.values })}\n`);
-      });
+
+  if (args.comparison) {
+    const results: RunResult[] = [];
+    for (const [i, run] of args.comparison.entries()) {
+      const method = getMethod(run.experiment.methodId);
+      process.stderr.write(`[${i + 1}/${args.comparison.length}] ${run.name}: ${method.title} on ${backend.name}, ` +
+        `${run.experiment.values.totalSteps} steps, link: #${encodeExperiment(run.experiment)}\n`);
+      const result = await trainExperiment(run.name, method, withLogEvery(run.experiment, args.logEvery));
+      process.stderr.write(`    ${result.msPerStep.toFixed(0)} ms/step, collapse: ${collapseVerdict(result.detector)}\n`);
+      results.push(result);
     }
+    process.stdout.write(`${formatTable(results)}\n`);
+    return 0;
   }
-  const tail = trainer.flushMetrics();
-  if (pending) await pending;
-  if (tail) {
-    const record = await tail;
-    last = record.values;
+
+  const method = getMethod(args.experiment.methodId);
+  process.stderr.write(`${method.title} on ${backend.name} (${backend.adapter}), ${args.experiment.values.totalSteps} steps, ` +
+    `link: #${encodeExperiment(args.experiment)}\n`);
+  const result = await trainExperiment('run', method, withLogEvery(args.experiment, args.logEvery), (record) => {
     process.stdout.write(`${JSON.stringify({ step: record.step, ...record.values })}\n`);
-  }
-  const elapsed = performance.now() - started;
+  });
   process.stdout.write(`${JSON.stringify({
-    summary: true, method: method.id, backend: backend.name, adapter: backend.adapter, steps: trainer.step,
-    msPerStep: Number((elapsed / trainer.step).toFixed(2)), finalLoss: last.loss, final: last,
+    summary: true, method: method.id, backend: backend.name, adapter: backend.adapter, steps: result.steps,
+    msPerStep: Number(result.msPerStep.toFixed(2)), finalLoss: result.final.loss, final: result.final,
+    collapse: result.detector.active, collapseEpisodes: result.detector.episodes,
   })}\n`);
-  trainer.dispose();
   return 0;
 }
 

@@ -3,6 +3,7 @@
  * adding a method means adding its folder and one line here.
  */
 import { dinoDescription } from './dino/description';
+import type { Lesson } from './collapse';
 import type { MethodDescription } from './types';
 
 export const methods: readonly MethodDescription[] = [dinoDescription];
@@ -17,4 +18,13 @@ export function getMethod(id: string): MethodDescription {
   const method = findMethod(id);
   if (!method) throw new Error(`Unknown method "${id}". Known: ${methods.map((m) => m.id).join(', ')}`);
   return method;
+}
+
+/** A teaching comparison by id, with the method it belongs to. */
+export function findLesson(id: string): { method: MethodDescription; lesson: Lesson } | undefined {
+  for (const method of methods) {
+    const lesson = method.lessons.find((l) => l.id === id);
+    if (lesson) return { method, lesson };
+  }
+  return undefined;
 }

@@ -5,6 +5,7 @@
 import type { Tensor, Tensor4D, Scalar, Tensor2D, NamedTensorMap } from '@tensorflow/tfjs';
 import type { Preset, Setting, SettingValues } from './schema';
 import type { ProbePayload } from './probes';
+import type { ChartSpec, CollapseMode, Lesson } from './collapse';
 
 export interface PaperReference {
   title: string;
@@ -51,8 +52,12 @@ export interface MethodDescription {
    * instead of letting the GPU fail silently.
    */
   largestTensorBytes(values: SettingValues): { bytes: number; what: string };
-  /** Horizontal lines drawn on the loss chart. */
-  lossReferences(values: SettingValues): ReferenceLine[];
+  /** The run's charts: the loss first, then the collapse panel (commonCollapseCharts included). */
+  charts(values: SettingValues): ChartSpec[];
+  /** Collapse modes specific to this method (representation collapse is checked for all). */
+  collapseModes: readonly CollapseMode[];
+  /** Teaching comparisons: a healthy run next to one with a mechanism removed. */
+  lessons: readonly Lesson[];
   /** Loads the implementation; only the worker and Node call this (it pulls in tfjs). */
   load(): Promise<MethodImplementation>;
 }

@@ -1,14 +1,16 @@
 /**
  * The page's one store, in slices (zustand's slices pattern): config (the experiment being
- * edited), run (what the worker reports), metrics (history for the charts), probes (the
- * latest visualisation payloads) and notices. Actions are plain functions callable outside
- * React; the worker client (runner.ts) is the only thing that talks to the worker.
+ * edited: the focused run's settings), runs (every run of the comparison, with what the worker
+ * reports for it and its metrics history), probes (the focused run's latest visualisation
+ * payloads) and notices. Actions are plain functions callable outside React; the worker client
+ * (runner.ts) is the only thing that talks to the worker.
  */
 import { createStore } from 'zustand/vanilla';
 import { useStore } from 'zustand';
 import type { BackendInfo } from '../engine/backend';
 import type { MetricsRecord } from '../engine/trainer';
-import type { AttentionProbe, CropsProbe, ProbePayload } from '../methods/probes';
+import { advanceDetector, collapseModesOf, initialDetector, type DetectorState } from '../methods/collapse';
+import type { AttentionProbe, CropsProbe, DistributionProbe, ProbePayload } from '../methods/probes';
 import { getMethod } from '../methods/registry';
 import { validateSettingValue, type Setting, type SettingValue, type SettingValues } from '../methods/schema';
 import type { RunStatus } from '../worker/protocol';
@@ -20,53 +22,101 @@ export interface Notice {
   text: string;
 }
 
+/**
+ * A run's metrics. The arrays grow in place (one push per record, no copies); the object
+ * itself is replaced on every record, so subscribers compare `history !== previous`.
+ */
 export interface MetricsHistory {
   /** Steps of the points, ascending. */
   steps: number[];
   /** One array per metric, aligned with `steps`. */
   series: Record<string, number[]>;
+  /** Records so far. */
+  version: number;
+}
+
+/** One run of the comparison, as the page sees it. */
+export interface RunView {
+  /** Stable identity of the run in the page (colors, React keys, focus). */
+  key: number;
+  /** The worker's id of the current build of this run; a Reset gives it a new one. */
+  id: number;
+  name: string;
+  color: string;
+  methodId: string;
+  presetId: string;
+  /** The settings this build runs with. */
+  values: SettingValues;
+  /** Its settings as last edited; for the focused run, `experiment` is the live copy. */
+  draft: Experiment;
+  status: RunStatus | null;
+  history: MetricsHistory;
+  detector: DetectorState;
+  /** Latest vectors the method reads back with its metrics (DINO: the center). */
+  vectors: Record<string, Float32Array>;
+  /** Drawn on the comparison chart. */
+  visible: boolean;
 }
 
 export interface StoreState {
-  // config slice
+  // config slice: the focused run's settings, as edited
   experiment: Experiment;
-  // run slice
+  // runs slice
   backend: BackendInfo | null;
-  status: RunStatus | null;
-  /** The settings the current run was started with (null: no run). */
-  runValues: SettingValues | null;
-  runId: number;
+  runs: RunView[];
+  focusedKey: number;
+  /** The lesson the comparison was opened from (its explanation is shown). */
+  lesson: string | null;
+  /** A lost device: Resume rebuilds every run from its checkpoint. */
   recoverable: boolean;
-  // metrics slice
-  history: MetricsHistory;
-  // probes slice
+  // probes slice (focused run)
   attention: AttentionProbe | null;
   crops: CropsProbe | null;
+  distribution: DistributionProbe | null;
   // notices slice
   notices: Notice[];
   // view state (not part of the experiment)
   attentionHead: number; // -1 = mean over heads
+  probeImage: number; // which probe image the distribution view shows
+  compareMetric: string; // the metric on the comparison chart
 }
 
-const emptyHistory = (): MetricsHistory => ({ steps: [], series: {} });
+const emptyHistory = (): MetricsHistory => ({ steps: [], series: {}, version: 0 });
+
+/** Run colors, in order of creation; chosen to stay apart for common color blindness. */
+export const RUN_COLORS = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c', '#0891b2', '#854d0e', '#db2777'];
 
 export function initialState(experiment: Experiment = defaultExperiment()): StoreState {
   return {
-    experiment, backend: null, status: null, runValues: null, runId: 0, recoverable: false,
-    history: emptyHistory(), attention: null, crops: null, notices: [], attentionHead: -1,
+    experiment, backend: null, runs: [], focusedKey: -1, lesson: null, recoverable: false,
+    attention: null, crops: null, distribution: null, notices: [], attentionHead: -1, probeImage: 0,
+    compareMetric: 'loss',
   };
 }
 
 export const store = createStore<StoreState>(() => initialState());
 
 let nextNoticeId = 1;
+let nextRunKey = 1;
+
+/** Replaces the run with `key` by `update(run)`. */
+function updateRun(key: number, update: (run: RunView) => RunView): void {
+  const runs = store.getState().runs;
+  const index = runs.findIndex((r) => r.key === key);
+  if (index < 0) return;
+  const next = runs.slice();
+  next[index] = update(runs[index]);
+  store.setState({ runs: next });
+}
+
+const runById = (state: StoreState, id: number) => state.runs.find((r) => r.id === id);
 
 export const actions = {
   reset(experiment?: Experiment): void {
     store.setState(initialState(experiment), true);
   },
 
-  // config
+  // config (the focused run's draft)
   loadExperiment(experiment: Experiment, notices: string[] = []): void {
     store.setState({ experiment });
     for (const text of notices) actions.notify('warning', text);
@@ -97,48 +147,113 @@ export const actions = {
     store.setState({ experiment: { ...experiment, values: { ...experiment.values, seed } } });
   },
 
-  // run
-  beginRun(runId: number, values: SettingValues): void {
-    store.setState({ runId, runValues: values, history: emptyHistory(), attention: null, crops: null, status: null, recoverable: false });
+  // runs
+  /** Adds a run (not yet built) and returns its key. The first run is focused. */
+  addRun(id: number, name: string, experiment: Experiment): number {
+    const state = store.getState();
+    const key = nextRunKey++;
+    const used = new Set(state.runs.map((r) => r.color));
+    const color = RUN_COLORS.find((c) => !used.has(c)) ?? RUN_COLORS[key % RUN_COLORS.length];
+    const run: RunView = {
+      key, id, name, color, methodId: experiment.methodId, presetId: experiment.presetId,
+      values: experiment.values, draft: experiment, status: null, history: emptyHistory(),
+      detector: initialDetector(), vectors: {}, visible: true,
+    };
+    store.setState({ runs: [...state.runs, run], ...(state.focusedKey < 0 ? { focusedKey: key, experiment } : {}) });
+    return key;
   },
-  endRun(): void {
-    store.setState({ runValues: null, status: null, history: emptyHistory(), attention: null, crops: null, recoverable: false });
+  /** A new build of the run (Reset): new worker id and settings, history cleared. */
+  rebuildRun(key: number, id: number, experiment: Experiment): void {
+    updateRun(key, (run) => ({
+      ...run, id, methodId: experiment.methodId, presetId: experiment.presetId, values: experiment.values,
+      draft: experiment, status: null, history: emptyHistory(), detector: initialDetector(), vectors: {},
+    }));
+    if (store.getState().focusedKey === key) store.setState({ attention: null, crops: null, distribution: null });
+  },
+  removeRun(key: number): void {
+    const state = store.getState();
+    const runs = state.runs.filter((r) => r.key !== key);
+    store.setState({ runs });
+    if (state.focusedKey === key) {
+      store.setState({ focusedKey: -1 });
+      if (runs.length > 0) actions.focusRun(runs[0].key);
+    }
+  },
+  removeAllRuns(): void {
+    store.setState({ runs: [], focusedKey: -1, lesson: null, attention: null, crops: null, distribution: null });
+  },
+  /** Shows this run: its settings go into the panel (the previous run keeps its edits). */
+  focusRun(key: number): void {
+    const state = store.getState();
+    const target = state.runs.find((r) => r.key === key);
+    if (!target || state.focusedKey === key) return;
+    const runs = state.runs.map((r) => (r.key === state.focusedKey ? { ...r, draft: state.experiment } : r));
+    store.setState({
+      runs, focusedKey: key, experiment: target.draft, attention: null, crops: null, distribution: null,
+    });
+  },
+  renameRun(key: number, name: string): void {
+    updateRun(key, (run) => ({ ...run, name }));
+  },
+  setRunVisible(key: number, visible: boolean): void {
+    updateRun(key, (run) => ({ ...run, visible }));
+  },
+  setLesson(lesson: string | null): void {
+    store.setState({ lesson });
+  },
+  setCompareMetric(compareMetric: string): void {
+    store.setState({ compareMetric });
   },
   setBackend(backend: BackendInfo): void {
     store.setState({ backend });
   },
   setStatus(status: RunStatus): void {
-    if (status.runId !== store.getState().runId) return;
-    store.setState({ status, recoverable: status.state === 'device-lost' });
+    const run = runById(store.getState(), status.runId);
+    if (!run) return;
+    updateRun(run.key, (r) => ({ ...r, status }));
+    store.setState({ recoverable: store.getState().runs.some((r) => r.status?.state === 'device-lost') });
   },
 
   // metrics
   addMetrics(runId: number, record: MetricsRecord): void {
-    const state = store.getState();
-    if (runId !== state.runId) return;
-    const { steps, series } = state.history;
-    // New arrays each time so selectors see a change; the chart copies nothing else.
-    const nextSeries: Record<string, number[]> = {};
-    const names = new Set([...Object.keys(series), ...Object.keys(record.values)]);
-    for (const name of names) {
-      const previous = series[name] ?? new Array<number>(steps.length).fill(Number.NaN);
-      nextSeries[name] = [...previous, record.values[name] ?? Number.NaN];
+    const run = runById(store.getState(), runId);
+    if (!run) return;
+    const { steps, series } = run.history;
+    const length = steps.length;
+    steps.push(record.step);
+    for (const [name, value] of Object.entries(record.values)) {
+      if (!series[name]) series[name] = new Array<number>(length).fill(Number.NaN);
+      series[name].push(value);
     }
-    store.setState({ history: { steps: [...steps, record.step], series: nextSeries } });
+    for (const column of Object.values(series)) if (column.length === length) column.push(Number.NaN);
+    const method = getMethod(run.methodId);
+    const detector = advanceDetector(run.detector, record.step, record.values, collapseModesOf(method), run.values);
+    updateRun(run.key, (r) => ({
+      ...r,
+      history: { steps, series, version: r.history.version + 1 },
+      detector,
+      vectors: record.vectors ? { ...r.vectors, ...record.vectors } : r.vectors,
+    }));
   },
 
   // probes
   setProbes(runId: number, payloads: ProbePayload[]): void {
-    if (runId !== store.getState().runId) return;
+    const state = store.getState();
+    const run = runById(state, runId);
+    if (!run || run.key !== state.focusedKey) return;
     const update: Partial<StoreState> = {};
     for (const payload of payloads) {
       if (payload.kind === 'attention') update.attention = payload;
       if (payload.kind === 'crops') update.crops = payload;
+      if (payload.kind === 'distribution') update.distribution = payload;
     }
     store.setState(update);
   },
   setAttentionHead(head: number): void {
     store.setState({ attentionHead: head });
+  },
+  setProbeImage(index: number): void {
+    store.setState({ probeImage: index });
   },
 
   // notices
@@ -160,12 +275,29 @@ export function useAppStore<T>(selector: (state: StoreState) => T): T {
 // Selectors used in more than one place.
 export const selectMethod = (state: StoreState) => getMethod(state.experiment.methodId);
 export const selectValues = (state: StoreState) => state.experiment.values;
-/** Settings whose value differs from the running run's and that need a Reset to apply. */
+export const selectFocused = (state: StoreState): RunView | undefined => state.runs.find((r) => r.key === state.focusedKey);
+export const selectStatus = (state: StoreState) => selectFocused(state)?.status ?? null;
+const EMPTY_HISTORY = emptyHistory();
+export const selectHistory = (state: StoreState) => selectFocused(state)?.history ?? EMPTY_HISTORY;
+/** Settings whose value differs from the focused run's and that need a Reset to apply. */
 export function changedSinceRun(state: StoreState): Setting[] {
-  const runValues = state.runValues;
-  if (!runValues) return [];
+  const run = selectFocused(state);
+  if (!run) return [];
   const method = getMethod(state.experiment.methodId);
+  if (run.methodId !== method.id) return method.settings.filter((s) => !method.liveSettings.includes(s.name));
   return method.settings.filter(
-    (s) => !method.liveSettings.includes(s.name) && state.experiment.values[s.name] !== runValues[s.name],
+    (s) => !method.liveSettings.includes(s.name) && state.experiment.values[s.name] !== run.values[s.name],
   );
+}
+
+/** "centering off, lr 0.01": how `values` differ from `base`, for naming a sibling run. */
+export function describeChanges(methodId: string, base: SettingValues, values: SettingValues): string {
+  const method = getMethod(methodId);
+  const parts: string[] = [];
+  for (const setting of method.settings) {
+    if (method.liveSettings.includes(setting.name) || values[setting.name] === base[setting.name]) continue;
+    const value = values[setting.name];
+    parts.push(setting.kind === 'boolean' ? `${setting.label.toLowerCase()} ${value ? 'on' : 'off'}` : `${setting.label.toLowerCase()} ${String(value)}`);
+  }
+  return parts.join(', ');
 }

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { methods } from '../methods/registry';
 import type { Setting, SettingValue } from '../methods/schema';
-import { decodeExperiment, defaultExperiment, encodeExperiment, presetValues } from './url';
+import {
+  decodeComparison, decodeExperiment, defaultExperiment, encodeComparison, encodeExperiment, MAX_RUNS, presetValues, RESERVED_KEYS,
+} from './url';
 
 /** A valid value different from `current`, inside the setting's range. */
 function otherValue(setting: Setting, current: SettingValue): SettingValue {
@@ -92,6 +94,71 @@ describe('URL codec', () => {
     for (const link of ['#', '#&&&', '#%E0%A4%A', '#m', '#=3', 'http://x.test/no-hash', '#s=1e999']) {
       const { experiment } = decodeExperiment(link);
       expect(experiment.methodId).toBe(methods[0].id);
+    }
+  });
+});
+
+describe('comparison links', () => {
+  const dino = methods[0];
+  const tiny = (overrides: Record<string, number | boolean | string> = {}) => ({
+    methodId: dino.id, presetId: 'tiny', values: { ...presetValues(dino, 'tiny'), ...overrides },
+  });
+
+  it('a single unnamed run encodes exactly as the single-experiment link', () => {
+    const experiment = tiny({ seed: 4 });
+    expect(encodeComparison({ runs: [{ experiment, name: null }], focus: 0, lesson: null })).toBe(encodeExperiment(experiment));
+  });
+
+  it('round-trips several runs with names, the focus and the lesson', () => {
+    const lesson = dino.lessons[0];
+    const comparison = {
+      runs: [
+        { experiment: tiny({ seed: 3 }), name: 'healthy' },
+        { experiment: tiny({ seed: 3, centering: false }), name: 'no centering; really & truly' },
+        { experiment: tiny({ seed: 5, learningRate: 0.01 }), name: null },
+      ],
+      focus: 1,
+      lesson: lesson.id,
+    };
+    const link = `https://example.test/app/#${encodeComparison(comparison)}`;
+    const { comparison: decoded, notices } = decodeComparison(link);
+    expect(notices).toEqual([]);
+    expect(decoded).toEqual(comparison);
+  });
+
+  it('every lesson of every method round-trips', () => {
+    for (const method of methods) {
+      for (const lesson of method.lessons) {
+        const runs = lesson.runs.map((run) => ({
+          experiment: { methodId: method.id, presetId: run.preset, values: { ...presetValues(method, run.preset), ...run.values } },
+          name: run.name,
+        }));
+        const comparison = { runs, focus: 0, lesson: lesson.id };
+        expect(decodeComparison(encodeComparison(comparison)).comparison).toEqual(comparison);
+      }
+    }
+  });
+
+  it('names problems per run and drops what it cannot keep', () => {
+    const many = Array.from({ length: MAX_RUNS + 2 }, () => 'm=dino&p=tiny').join(';');
+    const { comparison, notices } = decodeComparison(`#${many}`);
+    expect(comparison.runs).toHaveLength(MAX_RUNS);
+    expect(notices[0]).toContain(`at most ${MAX_RUNS}`);
+
+    const bad = decodeComparison('#m=dino&lr=abc&name=a;m=dino&c=maybe&lesson=nope&focus=7');
+    expect(bad.comparison.runs).toHaveLength(2);
+    expect(bad.comparison.lesson).toBeNull();
+    expect(bad.comparison.focus).toBe(0);
+    const text = bad.notices.join('\n');
+    expect(text).toContain('Run 1 (a): ');
+    expect(text).toContain('Run 2: ');
+    expect(text).toContain('Unknown lesson "nope"');
+    expect(text).toContain('focuses run 7');
+  });
+
+  it('no setting uses a reserved link key', () => {
+    for (const method of methods) {
+      for (const setting of method.settings) expect(RESERVED_KEYS as readonly string[]).not.toContain(setting.urlKey);
     }
   });
 });

@@ -6,7 +6,7 @@
  * unknown key is ignored with a notice. Plain TypeScript (no React, no tfjs): the page, the
  * CLI and the tests share it.
  */
-import { defaultMethodId, findMethod, getMethod } from '../methods/registry';
+import { defaultMethodId, findLesson, findMethod, getMethod } from '../methods/registry';
 import {
   defaultValues, formatSettingValue, parseSettingValue, type SettingValue, type SettingValues,
 } from '../methods/schema';
@@ -115,4 +115,100 @@ export function decodeExperiment(link: string): DecodeResult {
     return { experiment: { methodId: method.id, presetId, values: { ...base, seed: values.seed } }, notices };
   }
   return { experiment: { methodId: method.id, presetId, values }, notices };
+}
+
+/**
+ * A comparison: several runs in one link, `;`-separated, each encoded as above plus an
+ * optional name; the first also carries which run is focused and the lesson it came from.
+ *   #m=dino&p=tiny&s=1&name=healthy&lesson=remove-centering;m=dino&p=tiny&s=1&c=0&name=no%20centering
+ * One run without a name or lesson is exactly the single-experiment link.
+ */
+export interface ComparisonRun {
+  experiment: Experiment;
+  name: string | null;
+}
+
+export interface Comparison {
+  runs: ComparisonRun[];
+  /** Index of the focused run. */
+  focus: number;
+  lesson: string | null;
+}
+
+export interface ComparisonDecodeResult {
+  comparison: Comparison;
+  notices: string[];
+}
+
+/** The most runs one comparison keeps (each holds its own model on the GPU). */
+export const MAX_RUNS = 6;
+const NAME_KEY = 'name';
+const LESSON_KEY = 'lesson';
+const FOCUS_KEY = 'focus';
+/** Link keys that are not settings; no setting may use them as its urlKey. */
+export const RESERVED_KEYS = [METHOD_KEY, PRESET_KEY, NAME_KEY, LESSON_KEY, FOCUS_KEY] as const;
+
+export function encodeComparison(comparison: Comparison): string {
+  return comparison.runs
+    .map((run, i) => {
+      const parts = [encodeExperiment(run.experiment)];
+      if (run.name) parts.push(`${NAME_KEY}=${encodeURIComponent(run.name)}`);
+      if (i === 0 && comparison.lesson) parts.push(`${LESSON_KEY}=${encodeURIComponent(comparison.lesson)}`);
+      if (i === 0 && comparison.focus > 0) parts.push(`${FOCUS_KEY}=${comparison.focus}`);
+      return parts.join('&');
+    })
+    .join(';');
+}
+
+/** Accepts a full link, a hash or a bare query, with one run or several. Never throws. */
+export function decodeComparison(link: string): ComparisonDecodeResult {
+  const hashIndex = link.indexOf('#');
+  let text = hashIndex >= 0 ? link.slice(hashIndex + 1) : link;
+  if (hashIndex < 0 && /^[a-z]+:\/\//i.test(text)) text = '';
+  const notices: string[] = [];
+  let segments = text.split(';').filter((segment) => segment.trim() !== '');
+  if (segments.length === 0) segments = [''];
+  if (segments.length > MAX_RUNS) {
+    notices.push(`The link has ${segments.length} runs; a comparison keeps at most ${MAX_RUNS}, so the last ${segments.length - MAX_RUNS} were left out.`);
+    segments = segments.slice(0, MAX_RUNS);
+  }
+  let lesson: string | null = null;
+  let focus = 0;
+  let focusGiven: string | null = null;
+  const runs = segments.map((segment, index) => {
+    let name: string | null = null;
+    const rest: string[] = [];
+    for (const part of segment.split('&')) {
+      const key = part.slice(0, part.indexOf('=') >= 0 ? part.indexOf('=') : part.length).trim();
+      const raw = part.includes('=') ? part.slice(part.indexOf('=') + 1) : '';
+      if (key === NAME_KEY || key === LESSON_KEY || key === FOCUS_KEY) {
+        let value: string;
+        try {
+          value = decodeURIComponent(raw.replace(/\+/g, ' ')).trim();
+        } catch {
+          notices.push(`"${part}" is not a valid link entry; ignored.`);
+          continue;
+        }
+        if (key === NAME_KEY) name = value.slice(0, 60) || null;
+        else if (key === LESSON_KEY) lesson = value || null;
+        else focusGiven = value;
+      } else {
+        rest.push(part);
+      }
+    }
+    const decoded = decodeExperiment(rest.join('&'));
+    const prefix = segments.length > 1 ? `Run ${index + 1}${name ? ` (${name})` : ''}: ` : '';
+    for (const notice of decoded.notices) notices.push(prefix + notice);
+    return { experiment: decoded.experiment, name };
+  });
+  if (lesson !== null && !findLesson(lesson)) {
+    notices.push(`Unknown lesson "${lesson}"; the runs open without its explanation.`);
+    lesson = null;
+  }
+  if (focusGiven !== null) {
+    const parsed = Number(focusGiven);
+    if (Number.isInteger(parsed) && parsed >= 0 && parsed < runs.length) focus = parsed;
+    else notices.push(`The link focuses run ${focusGiven}, which it does not have; showing the first run.`);
+  }
+  return { comparison: { runs, focus, lesson }, notices };
 }

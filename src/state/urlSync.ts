@@ -1,18 +1,36 @@
 /**
- * The one store → URL subscription, and the URL → store path for pasted links.
+ * The one store → URL subscription, and the URL → runs path for opened and pasted links.
  */
-import { actions, store } from './store';
-import { decodeExperiment, encodeExperiment } from './url';
+import { runner } from './runner';
+import { store, type StoreState } from './store';
+import { decodeComparison, defaultExperiment, encodeComparison, type Comparison } from './url';
+import { actions } from './store';
 
-export function hashOf(): string {
-  return `#${encodeExperiment(store.getState().experiment)}`;
+/** What the link holds: every run's settings (as edited), names, the focus and the lesson. */
+export function comparisonOf(state: StoreState): Comparison {
+  if (state.runs.length === 0) return { runs: [{ experiment: state.experiment, name: null }], focus: 0, lesson: state.lesson };
+  const runs = state.runs.map((run) => ({
+    experiment: run.key === state.focusedKey ? state.experiment : run.draft,
+    name: run.name as string | null,
+  }));
+  // A lone run keeps the short single-experiment link: its automatic name is not worth carrying.
+  if (runs.length === 1 && !state.lesson && /^Run \d+$/.test(runs[0].name ?? '')) runs[0].name = null;
+  return { runs, focus: Math.max(0, state.runs.findIndex((r) => r.key === state.focusedKey)), lesson: state.lesson };
 }
 
-/** Reads the current location into the store (notices for anything bad). */
-export function loadFromLocation(): void {
-  if (window.location.hash.length <= 1) return;
-  const { experiment, notices } = decodeExperiment(window.location.hash);
-  actions.loadExperiment(experiment, notices);
+export function hashOf(): string {
+  return `#${encodeComparison(comparisonOf(store.getState()))}`;
+}
+
+/** Builds the runs of the current link (the default experiment without one), paused at step 0. */
+export function openFromLocation(): void {
+  if (window.location.hash.length <= 1) {
+    runner.openComparison({ runs: [{ experiment: defaultExperiment(), name: null }], focus: 0, lesson: null });
+    return;
+  }
+  const { comparison, notices } = decodeComparison(window.location.hash);
+  for (const text of notices) actions.notify('warning', text);
+  runner.openComparison(comparison);
 }
 
 export function startUrlSync(): () => void {
@@ -25,11 +43,20 @@ export function startUrlSync(): () => void {
   };
   write();
   const unsubscribe = store.subscribe((state, previous) => {
-    if (state.experiment !== previous.experiment) write();
+    if (state.experiment !== previous.experiment || state.focusedKey !== previous.focusedKey || state.lesson !== previous.lesson) {
+      write();
+      return;
+    }
+    // Runs change on every metrics record; only their names, settings and number matter here.
+    if (state.runs !== previous.runs) {
+      const shape = (s: StoreState) => s.runs.map((r) => `${r.key}:${r.name}`).join('|');
+      const drafts = state.runs.length !== previous.runs.length || state.runs.some((r, i) => r.draft !== previous.runs[i]?.draft);
+      if (drafts || shape(state) !== shape(previous)) write();
+    }
   });
   const onHashChange = () => {
     if (window.location.hash === lastWritten) return;
-    loadFromLocation();
+    openFromLocation();
     write();
   };
   window.addEventListener('hashchange', onHashChange);

@@ -1,5 +1,6 @@
-import { useAppStore, selectMethod, type StoreState } from '../state/store';
+import { useAppStore, selectMethod, selectFocused, type StoreState } from '../state/store';
 import { MetricChart } from './charts/MetricChart';
+import { CollapsePanel } from './collapse/CollapsePanel';
 import { ControlPanel } from './controls/ControlPanel';
 import { RunControls } from './controls/RunControls';
 import { Header } from './Header';
@@ -7,12 +8,17 @@ import { MethodCard } from './MethodCard';
 import { Notices } from './Notices';
 import { AttentionView } from './probes/AttentionView';
 import { CropsView } from './probes/CropsView';
+import { CompareChart } from './runs/CompareChart';
+import { LessonBox } from './runs/LessonBox';
+import { RunsBar } from './runs/RunsBar';
 
-const selectValues = (state: StoreState) => state.runValues ?? state.experiment.values;
+// The charts follow the focused run's settings (K, batch), not the panel's unapplied edits.
+const selectValues = (state: StoreState) => selectFocused(state)?.values ?? state.experiment.values;
 
 export function App() {
   const method = useAppStore(selectMethod);
   const values = useAppStore(selectValues);
+  const training = method.charts(values).filter((chart) => chart.section === 'training');
   return (
     <div className="app">
       <Header />
@@ -21,12 +27,15 @@ export function App() {
         <ControlPanel />
         <main>
           <MethodCard />
+          <LessonBox />
+          <RunsBar />
           <RunControls />
-          <MetricChart
-            title="Loss"
-            metrics={[{ name: 'loss', label: 'loss', color: '#2563eb' }]}
-            references={method.lossReferences(values)}
-          />
+          {training.map((chart) => (
+            <MetricChart key={chart.id} title={chart.title} help={chart.help} metrics={chart.lines}
+              references={chart.references} logY={chart.logY} />
+          ))}
+          <CompareChart />
+          <CollapsePanel />
           <AttentionView />
           <CropsView />
         </main>

@@ -9,19 +9,24 @@ import type { SettingValues } from '../methods/schema';
 
 export type RunState = 'idle' | 'initializing' | 'running' | 'paused' | 'finished' | 'error' | 'device-lost';
 
-/** Page → worker. */
+/**
+ * Page → worker. The worker keeps several runs (a comparison) and steps the running ones in
+ * turn; every run request names its run. Probes are computed for the focused run only.
+ */
 export type WorkerRequest =
-  /** Create a run (replacing any) and, when `train` is set, start stepping. */
+  /** Create a run next to the others and, when `train` is set, start stepping it. */
   | { type: 'start'; runId: number; methodId: string; values: SettingValues; train: boolean }
-  | { type: 'pause' }
-  | { type: 'resume' }
-  | { type: 'step-once' }
-  /** Discard the run (Reset). */
-  | { type: 'stop' }
+  | { type: 'pause'; runId: number }
+  | { type: 'resume'; runId: number }
+  | { type: 'step-once'; runId: number }
+  /** Discard a run (Reset, or removing it from the comparison). */
+  | { type: 'stop'; runId: number }
   /** Settings that may change mid-run (cadences). */
-  | { type: 'set-config'; values: SettingValues }
-  | { type: 'probe-now' }
-  /** After a GPU device loss: a new device, the run rebuilt from its last checkpoint. */
+  | { type: 'set-config'; runId: number; values: SettingValues }
+  /** The run whose probes the page shows: probed now and on its probe cadence. */
+  | { type: 'focus'; runId: number }
+  | { type: 'probe-now'; runId: number }
+  /** After a GPU device loss: a new device, every run rebuilt from its last checkpoint. */
   | { type: 'recover' }
   /** Destroys the GPU device, to exercise the recovery path (tests, debugging). */
   | { type: 'simulate-device-loss' };
@@ -45,4 +50,5 @@ export type WorkerEvent =
   | { type: 'metrics'; runId: number; record: MetricsRecord }
   | { type: 'probes'; runId: number; payloads: ProbePayload[] }
   | { type: 'checkpoint'; runId: number; step: number }
+  /** runId −1: about the device or the worker, not one run. */
   | { type: 'error'; runId: number; message: string; recoverable: boolean };

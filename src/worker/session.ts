@@ -26,6 +26,13 @@ interface Run {
   resumedAt: number; // performance.now() when the current running stretch began
   lastRecord: { step: number; time: number } | null;
   stepsPerSecond: number;
+  /** The step (with its probe and checkpoint) in progress, so Pause and Stop can wait for it. */
+  busy: Promise<void> | null;
+  /** The last metrics readback in flight (each run runs at most one window behind). */
+  pendingMetrics: Promise<void> | null;
+  lastStatusAt: number;
+  /** Was training when the device was lost: recovery resumes it. */
+  wasRunning: boolean;
 }
 
 const megabytes = (bytes: number) => `${Math.round(bytes / 2 ** 20)} MB`;
@@ -55,34 +62,37 @@ function yieldToEventLoop(): Promise<void> {
 }
 
 /**
- * The worker's state machine: one run at a time, stepped in a loop that yields to the event
- * loop between steps. It owns tfjs; the page only sends requests and renders events.
+ * The worker's state machine. It keeps several runs (a comparison) on one device and steps
+ * the running ones in turn, one step each, yielding to the event loop between steps. It owns
+ * tfjs; the page only sends requests and renders events.
  */
 export class TrainingSession {
   private backend: BackendInfo | null = null;
   private backendReady: Promise<BackendInfo> | null = null;
-  private run: Run | null = null;
-  /** The running loop, so Pause can wait for the step in progress to finish. */
+  private readonly runs = new Map<number, Run>();
+  private focusedId = -1;
+  /** The scheduling loop while any run is running. */
   private loopDone: Promise<void> | null = null;
-  private lastStatusAt = 0;
-  private pendingMetrics: Promise<void> | null = null;
+  /** Round-robin position among the runs. */
+  private turn = 0;
+  /** Runs stopped before their start request was handled (Stop skips the request queue). */
+  private readonly cancelled = new Set<number>();
 
   constructor(private readonly post: (event: WorkerEvent) => void) {
     onDeviceLost((reason) => this.handleDeviceLost(reason));
     onGpuError((kind, message) => this.handleGpuError(kind, message));
   }
 
-  /** A failed allocation or invalid GPU work: stop the run and say what to change. */
+  /** A failed allocation or invalid GPU work: stop every run and say what to change. */
   private handleGpuError(kind: string, message: string): void {
-    const run = this.run;
-    if (!run || run.state === 'error' || run.state === 'device-lost') return;
-    if (run.state === 'running') this.stopClock(run, 'error');
-    run.state = 'error';
+    const affected = [...this.runs.values()].filter((run) => run.trainer && run.state !== 'error' && run.state !== 'device-lost');
+    if (affected.length === 0) return;
+    for (const run of affected) this.setState(run, 'error');
     const advice = kind === 'out-of-memory'
       ? 'The model does not fit in this GPU\'s memory: lower the batch size, width, depth, prototypes K or image size, then Reset.'
       : 'The GPU rejected a computation, so results from here on would be wrong.';
-    this.post({ type: 'error', runId: run.id, recoverable: false, message: `${advice} (${kind}: ${message.split('\n')[0]})` });
-    this.sendStatus(true);
+    this.post({ type: 'error', runId: -1, recoverable: false, message: `${advice} (${kind}: ${message.split('\n')[0]})` });
+    for (const run of affected) this.sendStatus(run, true);
   }
 
   ensureBackend(): Promise<BackendInfo> {
@@ -97,22 +107,27 @@ export class TrainingSession {
   }
 
   async handle(request: WorkerRequest): Promise<void> {
+    const run = 'runId' in request ? this.runs.get(request.runId) : undefined;
     try {
       switch (request.type) {
         case 'start':
           return await this.start(request.runId, request.methodId, request.values, request.train);
         case 'pause':
-          return await this.pause();
+          return run ? await this.pause(run) : undefined;
         case 'resume':
-          return this.resume();
+          return run ? this.resume(run) : undefined;
         case 'step-once':
-          return await this.stepOnce();
+          return run ? await this.stepOnce(run) : undefined;
         case 'stop':
-          return this.stop();
+          if (!run) this.cancelled.add(request.runId);
+          return run ? await this.stop(run) : undefined;
         case 'set-config':
-          return this.setConfig(request.values);
+          return run ? this.setConfig(run, request.values) : undefined;
+        case 'focus':
+          this.focusedId = request.runId;
+          return run ? await this.probe(run) : undefined;
         case 'probe-now':
-          return await this.probe();
+          return run ? await this.probe(run) : undefined;
         case 'recover':
           return await this.recover();
         case 'simulate-device-loss':
@@ -120,129 +135,171 @@ export class TrainingSession {
           return;
       }
     } catch (error) {
-      await this.fail(error);
+      const target = request.type === 'start' ? this.runs.get(request.runId) : run;
+      await this.fail(target ?? null, error);
     }
   }
 
+  private live(run: Run): boolean {
+    return this.runs.get(run.id) === run;
+  }
+
   private async start(runId: number, methodId: string, values: SettingValues, train: boolean): Promise<void> {
-    this.stop();
+    if (this.cancelled.delete(runId)) return;
+    const previous = this.runs.get(runId);
+    if (previous) await this.stop(previous);
     const run: Run = {
       id: runId, methodId, values, trainer: null, state: 'initializing', checkpoint: null,
-      elapsedMs: 0, resumedAt: 0, lastRecord: null, stepsPerSecond: 0,
+      elapsedMs: 0, resumedAt: 0, lastRecord: null, stepsPerSecond: 0, busy: null, pendingMetrics: null,
+      lastStatusAt: 0, wasRunning: false,
     };
-    this.run = run;
-    this.sendStatus(true);
+    this.runs.set(runId, run);
+    if (this.focusedId < 0) this.focusedId = runId;
+    this.sendStatus(run, true);
     const backend = await this.ensureBackend();
     checkFits(methodId, values, backend.name === 'webgpu' ? maxGpuBufferBytes() : null);
     const trainer = await Trainer.create(getMethod(methodId), values);
-    if (this.run !== run) {
-      trainer.dispose(); // reset while we were building
+    if (!this.live(run)) {
+      trainer.dispose(); // removed while we were building
       return;
     }
     run.trainer = trainer;
     run.state = 'paused';
-    await this.probe();
-    if (train) this.resume();
-    else this.sendStatus(true);
+    await this.probe(run);
+    if (train) this.resume(run);
+    else this.sendStatus(run, true);
   }
 
-  private resume(): void {
-    const run = this.run;
-    if (!run?.trainer || (run.state !== 'paused' && run.state !== 'finished')) return;
+  private resume(run: Run): void {
+    if (!run.trainer || (run.state !== 'paused' && run.state !== 'finished')) return;
     if (run.trainer.step >= run.trainer.common.totalSteps) return;
     run.state = 'running';
     run.resumedAt = performance.now();
     run.lastRecord = null;
-    this.sendStatus(true);
-    if (!this.loopDone) this.loopDone = this.loop(run).finally(() => (this.loopDone = null));
+    this.sendStatus(run, true);
+    if (!this.loopDone) this.loopDone = this.loop().finally(() => (this.loopDone = null));
   }
 
-  private async pause(): Promise<void> {
-    const run = this.run;
-    if (!run || run.state !== 'running') return;
-    this.stopClock(run, 'paused');
-    if (this.loopDone) await this.loopDone; // the step in flight completes first
-    await this.settle();
+  private async pause(run: Run): Promise<void> {
+    if (run.state !== 'running') return;
+    this.setState(run, 'paused');
+    if (run.busy) await run.busy; // the step in flight completes first
+    await this.settle(run);
     await this.checkpoint(run);
-    this.sendStatus(true);
+    this.sendStatus(run, true);
   }
 
-  private async stepOnce(): Promise<void> {
-    const run = this.run;
-    if (!run?.trainer || run.state !== 'paused') return;
-    if (run.trainer.step >= run.trainer.common.totalSteps) return;
+  private async stepOnce(run: Run): Promise<void> {
+    const trainer = run.trainer;
+    if (!trainer || run.state !== 'paused' || trainer.step >= trainer.common.totalSteps) return;
     const started = performance.now();
-    this.dispatch(run);
-    run.trainer.flushMetrics()?.then((record) => this.post({ type: 'metrics', runId: run.id, record }));
-    await this.settle();
-    await this.probe();
-    run.elapsedMs += performance.now() - started;
-    this.sendStatus(true);
-  }
-
-  private stop(): void {
-    const run = this.run;
-    this.run = null;
-    this.pendingMetrics = null;
-    if (run) {
-      run.state = 'idle';
-      run.trainer?.dispose();
-      this.post({ type: 'status', status: { ...this.statusOf(run), state: 'idle', step: 0 } });
+    const work = (async () => {
+      this.dispatch(run, true);
+      await this.settle(run);
+      if (run.id === this.focusedId) await this.probe(run);
+    })();
+    run.busy = work;
+    try {
+      await work;
+    } finally {
+      if (run.busy === work) run.busy = null;
     }
+    run.elapsedMs += performance.now() - started;
+    this.sendStatus(run, true);
   }
 
-  private setConfig(values: SettingValues): void {
-    const trainer = this.run?.trainer;
+  /** Removes the run; its buffers are released once the step in flight has finished. */
+  private async stop(run: Run): Promise<void> {
+    if (!this.live(run)) return;
+    this.runs.delete(run.id);
+    const wasState = run.state;
+    run.state = 'idle';
+    this.post({ type: 'status', status: { ...this.statusOf(run), state: 'idle', step: 0 } });
+    if (wasState === 'device-lost') {
+      this.disposeQuietly(run);
+      return;
+    }
+    try {
+      if (run.busy) await run.busy;
+      if (run.pendingMetrics) await run.pendingMetrics;
+    } catch {
+      // A removed run's readbacks may fail; nobody is listening any more.
+    }
+    this.disposeQuietly(run);
+  }
+
+  private disposeQuietly(run: Run): void {
+    try {
+      run.trainer?.dispose();
+    } catch {
+      // After a device loss the old buffers cannot be released cleanly.
+    }
+    run.trainer = null;
+  }
+
+  private setConfig(run: Run, values: SettingValues): void {
+    const trainer = run.trainer;
     if (!trainer) return;
     trainer.setCadence(Number(values.metricsEvery ?? trainer.common.metricsEvery), Number(values.probeEvery ?? trainer.common.probeEvery));
   }
 
-  /** The training loop: dispatch, hand metric readbacks off without waiting, yield. */
-  private async loop(run: Run): Promise<void> {
-    try {
-      while (this.run === run && run.state === 'running' && run.trainer) {
-        const trainer = run.trainer;
-        if (trainer.step >= trainer.common.totalSteps) {
-          this.stopClock(run, 'finished');
-          await this.settle();
-          await this.checkpoint(run);
-          break;
-        }
-        const behind = this.dispatch(run);
-        if (behind) await behind;
-        if (trainer.probeDue) await this.probe();
-        if (trainer.step % CHECKPOINT_EVERY === 0) await this.checkpoint(run);
-        this.sendStatus(false);
-        await yieldToEventLoop();
+  /** Steps the running runs in turn until none is running. */
+  private async loop(): Promise<void> {
+    for (;;) {
+      const running = [...this.runs.values()].filter((run) => run.state === 'running' && run.trainer);
+      if (running.length === 0) return;
+      const run = running[this.turn++ % running.length];
+      const work = this.iterate(run);
+      run.busy = work;
+      try {
+        await work;
+      } catch (error) {
+        // A run that was removed while a readback was in flight fails harmlessly: say nothing.
+        if (this.live(run)) await this.fail(run, error);
+      } finally {
+        if (run.busy === work) run.busy = null;
       }
-    } catch (error) {
-      // A run that was reset while a readback was in flight fails harmlessly: say nothing.
-      if (this.run === run) await this.fail(error);
-    } finally {
-      this.sendStatus(true);
+      if (this.live(run)) this.sendStatus(run, run.state !== 'running');
+      await yieldToEventLoop();
     }
   }
 
+  /** One step of one run, with its probe and checkpoint when due. */
+  private async iterate(run: Run): Promise<void> {
+    const trainer = run.trainer!;
+    if (trainer.step >= trainer.common.totalSteps) {
+      this.setState(run, 'finished');
+      await this.settle(run);
+      await this.checkpoint(run);
+      return;
+    }
+    const behind = this.dispatch(run, trainer.step + 1 === trainer.common.totalSteps);
+    if (behind) await behind;
+    if (!this.live(run)) return;
+    if (trainer.probeDue && run.id === this.focusedId) await this.probe(run);
+    if (trainer.step % CHECKPOINT_EVERY === 0) await this.checkpoint(run);
+  }
+
   /**
-   * One step. A metrics readback is chained behind the previous one: the GPU may run at
+   * One step. A metrics readback is chained behind the run's previous one: the GPU may run at
    * most one metrics window behind the dispatches, which bounds queued work and memory.
    */
-  private dispatch(run: Run): Promise<void> | null {
-    const readback = run.trainer!.runStep();
+  private dispatch(run: Run, closeWindow: boolean): Promise<void> | null {
+    const readback = run.trainer!.runStep(closeWindow);
     if (!readback) return null;
-    const previous = this.pendingMetrics;
+    const previous = run.pendingMetrics;
     const next = (async () => {
       if (previous) await previous;
       const record = await readback;
       this.onMetrics(run, record);
     })();
-    this.pendingMetrics = next;
+    run.pendingMetrics = next;
     // Backpressure: the caller waits for the window before this one, never for the newest.
     return previous;
   }
 
   private onMetrics(run: Run, record: MetricsRecord): void {
-    if (this.run !== run) return;
+    if (!this.live(run)) return;
     const now = performance.now();
     if (run.lastRecord && record.step > run.lastRecord.step) {
       const rate = (record.step - run.lastRecord.step) / ((now - run.lastRecord.time) / 1000);
@@ -252,17 +309,17 @@ export class TrainingSession {
     this.post({ type: 'metrics', runId: run.id, record });
   }
 
-  /** Waits for every readback in flight. */
-  private async settle(): Promise<void> {
-    if (this.pendingMetrics) await this.pendingMetrics;
-    this.pendingMetrics = null;
+  /** Waits for the run's readbacks in flight. */
+  private async settle(run: Run): Promise<void> {
+    const pending = run.pendingMetrics;
+    if (pending) await pending;
+    if (run.pendingMetrics === pending) run.pendingMetrics = null;
   }
 
-  private async probe(): Promise<void> {
-    const run = this.run;
-    if (!run?.trainer) return;
+  private async probe(run: Run): Promise<void> {
+    if (!run.trainer) return;
     const payloads = await run.trainer.probe();
-    if (this.run === run) this.post({ type: 'probes', runId: run.id, payloads });
+    if (this.live(run)) this.post({ type: 'probes', runId: run.id, payloads });
   }
 
   private async checkpoint(run: Run): Promise<void> {
@@ -278,50 +335,61 @@ export class TrainingSession {
   }
 
   private handleDeviceLost(reason: string): void {
-    const run = this.run;
     this.backendReady = null;
-    if (!run) return;
-    if (run.state === 'running') this.stopClock(run, 'device-lost');
-    run.state = 'device-lost';
+    const affected = [...this.runs.values()].filter((run) => run.state !== 'idle' && run.state !== 'device-lost');
+    if (affected.length === 0) return;
+    for (const run of affected) {
+      run.wasRunning = run.state === 'running';
+      this.setState(run, 'device-lost');
+    }
+    const single = affected.length === 1 ? affected[0] : null;
     this.post({
-      type: 'error', runId: run.id, recoverable: true,
-      message: `The GPU device was lost (${reason}). ` +
-        (run.checkpoint ? `Resume continues from the checkpoint at step ${run.checkpoint.step}.` : 'Resume restarts the run from step 0.'),
+      type: 'error', runId: -1, recoverable: true,
+      message: `The GPU device was lost (${reason}). ` + (single
+        ? (single.checkpoint ? `Resume continues from the checkpoint at step ${single.checkpoint.step}.` : 'Resume restarts the run from step 0.')
+        : 'Resume continues every run from its last checkpoint (step 0 for runs without one).'),
     });
-    this.sendStatus(true);
+    for (const run of affected) this.sendStatus(run, true);
   }
 
-  /** Rebuilds the backend and the run, then loads the last checkpoint. */
+  /** Rebuilds the backend and every lost run, each from its last checkpoint. */
   private async recover(): Promise<void> {
-    const run = this.run;
-    if (!run || run.state !== 'device-lost') return;
-    try {
-      run.trainer?.dispose();
-    } catch {
-      // The old device is gone; its buffers cannot be released cleanly.
+    const lost = [...this.runs.values()].filter((run) => run.state === 'device-lost');
+    if (lost.length === 0) return;
+    for (const run of lost) {
+      this.disposeQuietly(run);
+      run.state = 'initializing';
+      run.pendingMetrics = null;
+      this.sendStatus(run, true);
     }
-    run.trainer = null;
-    run.state = 'initializing';
-    this.sendStatus(true);
     await this.ensureBackend();
-    const trainer = await Trainer.create(getMethod(run.methodId), run.values);
-    if (run.checkpoint) {
-      const weights = tf.tidy(() => {
-        const map: tf.NamedTensorMap = {};
-        for (const [name, { shape, data }] of Object.entries(run.checkpoint!.weights)) map[name] = tf.tensor(data, shape);
-        return map;
-      });
-      trainer.instance.load(weights);
-      tf.dispose(Object.values(weights));
-      trainer.step = run.checkpoint.step;
+    for (const run of lost) {
+      if (!this.live(run)) continue;
+      const trainer = await Trainer.create(getMethod(run.methodId), run.values);
+      if (run.checkpoint) {
+        const weights = tf.tidy(() => {
+          const map: tf.NamedTensorMap = {};
+          for (const [name, { shape, data }] of Object.entries(run.checkpoint!.weights)) map[name] = tf.tensor(data, shape);
+          return map;
+        });
+        trainer.instance.load(weights);
+        tf.dispose(Object.values(weights));
+        trainer.step = run.checkpoint.step;
+      }
+      if (!this.live(run)) {
+        trainer.dispose();
+        continue;
+      }
+      run.trainer = trainer;
+      run.state = 'paused';
+      if (run.id === this.focusedId) await this.probe(run);
+      if (run.wasRunning || lost.length === 1) this.resume(run);
+      else this.sendStatus(run, true);
     }
-    run.trainer = trainer;
-    run.state = 'paused';
-    await this.probe();
-    this.resume();
   }
 
-  private stopClock(run: Run, state: RunState): void {
+  /** Changes state, stopping the run's clock when it leaves `running`. */
+  private setState(run: Run, state: RunState): void {
     if (run.state === 'running') run.elapsedMs += performance.now() - run.resumedAt;
     run.state = state;
   }
@@ -331,16 +399,15 @@ export class TrainingSession {
    * resolves, so on WebGPU we give the loss a moment to be heard: then the user sees one
    * "device lost, resume" notice, not a raw mapAsync error.
    */
-  private async fail(error: unknown): Promise<void> {
+  private async fail(run: Run | null, error: unknown): Promise<void> {
     const message = error instanceof Error ? error.message : String(error);
     if (this.backend?.name === 'webgpu') await new Promise((resolve) => setTimeout(resolve, 250));
-    const run = this.run;
     if (run) {
-      if (run.state === 'device-lost') return;
-      this.stopClock(run, 'error');
+      if (run.state === 'device-lost' || !this.live(run)) return;
+      this.setState(run, 'error');
     }
     this.post({ type: 'error', runId: run?.id ?? -1, message, recoverable: false });
-    this.sendStatus(true);
+    if (run) this.sendStatus(run, true);
   }
 
   private statusOf(run: Run): RunStatus {
@@ -356,12 +423,11 @@ export class TrainingSession {
     };
   }
 
-  private sendStatus(force: boolean): void {
-    const run = this.run;
-    if (!run) return;
+  private sendStatus(run: Run, force: boolean): void {
+    if (!this.live(run)) return;
     const now = performance.now();
-    if (!force && now - this.lastStatusAt < STATUS_INTERVAL_MS) return;
-    this.lastStatusAt = now;
+    if (!force && now - run.lastStatusAt < STATUS_INTERVAL_MS) return;
+    run.lastStatusAt = now;
     this.post({ type: 'status', status: this.statusOf(run) });
   }
 }

@@ -1,3 +1,4 @@
+import { commonCollapseCharts, type Lesson } from '../collapse';
 import { commonLiveSettings, commonSettings } from '../common';
 import type { Setting, SettingValues } from '../schema';
 import type { MethodDescription } from '../types';
@@ -112,6 +113,45 @@ const tinyValues: SettingValues = {
   localCrops: 2, localCropSize: 8, warmupSteps: 10, freezeLastLayerSteps: 10, learningRate: 0.03,
 };
 
+/**
+ * The teaching comparisons of the DINO paper's §5.3 (Fig. 7: centering and sharpening) and its
+ * teacher ablation (Table 6: a teacher copied from the student does not train).
+ */
+const LESSON_BASE = 'tiny';
+const dinoLessons: Lesson[] = [
+  {
+    id: 'remove-centering', title: 'Remove centering', metric: 'teacherEntropy',
+    text: 'Watch the teacher entropy: with sharpening alone it falls toward 0 and the batch-mean entropy follows, ' +
+      'because nothing stops one prototype from winning for every image. Centering subtracts the running mean of ' +
+      'the teacher outputs, so a prototype that every image picks is pushed down again (DINO §5.3, Fig. 7).',
+    runs: [
+      { name: 'healthy', preset: LESSON_BASE, values: {} },
+      { name: 'no centering', preset: LESSON_BASE, values: { centering: false } },
+    ],
+  },
+  {
+    id: 'remove-sharpening', title: 'Remove sharpening', metric: 'teacherEntropy',
+    text: 'Watch the teacher entropy climb to the ln K line while the KL falls to 0: with centering alone (τ_t = τ_s) ' +
+      'the targets flatten to the uniform distribution, which the student matches without learning anything. ' +
+      'Sharpening with a low teacher temperature has the opposite effect, and together they balance (DINO §5.3).',
+    runs: [
+      { name: 'healthy', preset: LESSON_BASE, values: {} },
+      { name: 'no sharpening', preset: LESSON_BASE, values: { sharpening: false } },
+    ],
+  },
+  {
+    id: 'no-momentum-teacher', title: 'No momentum teacher', metric: 'kl',
+    text: 'Watch the KL and the embedding std: when the teacher is a copy of the student at every step, the targets ' +
+      'move as fast as the student does and the pair can agree on a trivial output. The slowly moving average makes ' +
+      'the teacher an ensemble of past students with stable, better targets; the paper reports that a copied teacher ' +
+      'does not train at all (DINO Table 6).',
+    runs: [
+      { name: 'healthy', preset: LESSON_BASE, values: {} },
+      { name: 'no momentum teacher', preset: LESSON_BASE, values: { momentumTeacher: false } },
+    ],
+  },
+];
+
 export const dinoDescription: MethodDescription = {
   id: 'dino',
   title: 'DINO',
@@ -193,8 +233,66 @@ export const dinoDescription: MethodDescription = {
     ];
     return candidates.reduce((a, b) => (b.bytes > a.bytes ? b : a));
   },
-  lossReferences(values) {
-    return [{ value: Math.log(Number(values.outputDim)), label: 'ln K: uniform collapse' }];
+  charts(values) {
+    const lnK = Math.log(Number(values.outputDim));
+    return [
+      {
+        id: 'loss', title: 'Loss', section: 'training',
+        help: 'Cross-entropy between teacher and student distributions, averaged over crop pairs: entropy of the teacher + KL.',
+        lines: [{ name: 'loss', label: 'loss', color: '#2563eb' }],
+        references: [{ value: lnK, label: 'ln K: uniform collapse' }],
+      },
+      {
+        id: 'teacher-entropy', title: 'Teacher entropy', section: 'collapse',
+        help: 'Entropy of each centered, sharpened teacher output, averaged: near ln K = uniform collapse, near 0 = every output picks one prototype.',
+        lines: [{ name: 'teacherEntropy', label: 'H(P_t)', color: '#dc2626' }],
+        references: [{ value: lnK, label: 'ln K (uniform)' }, { value: 0, label: '0 (one-hot)' }],
+      },
+      {
+        id: 'kl', title: 'KL(teacher ‖ student)', section: 'collapse',
+        help: 'What the student still has to learn: loss − teacher entropy. It reaches 0 in every collapse, because a collapsed teacher is trivial to match.',
+        lines: [{ name: 'kl', label: 'KL', color: '#ea580c' }],
+        references: [{ value: 0, label: '0 (nothing to learn)' }],
+      },
+      {
+        id: 'batch-entropy', title: 'Entropy of the batch-mean teacher output', section: 'collapse',
+        help: 'Entropy of the teacher output averaged over the batch: high when different images use different prototypes, near 0 when one prototype wins for all.',
+        lines: [{ name: 'batchMeanEntropy', label: 'H(mean P_t)', color: '#16a34a' }],
+        references: [{ value: lnK, label: 'ln K' }],
+      },
+      {
+        id: 'center-norm', title: 'Center norm', section: 'collapse',
+        help: '‖C‖, the running mean of the teacher logits that centering subtracts. It stays 0 with centering off.',
+        lines: [{ name: 'centerNorm', label: '‖C‖', color: '#0891b2' }],
+      },
+      ...commonCollapseCharts(2 * Number(values.batchSize), Number(values.width)),
+      {
+        id: 'schedules', title: 'Schedules', section: 'collapse', summary: false,
+        help: 'Teacher temperature τ_t and momentum λ as the run applies them (cosine and warm-up schedules).',
+        lines: [
+          { name: 'teacherTemperature', label: 'τ_t', color: '#9333ea' },
+          { name: 'teacherMomentum', label: 'λ', color: '#64748b' },
+        ],
+      },
+    ];
   },
+  collapseModes: [
+    {
+      id: 'uniform', label: 'Uniform collapse',
+      symptom: 'the teacher outputs the same flat distribution for every image: entropy near ln K and KL near 0',
+      prevention: 'Sharpening prevents it: a teacher temperature τ_t well below the student’s makes each target peaked, which centering alone flattens out.',
+      test: (v, settings) => v.teacherEntropy > 0.9 * Math.log(Number(settings.outputDim)) && v.kl < 0.05,
+    },
+    {
+      id: 'one-dimension', label: 'One-dimension collapse',
+      symptom: 'one prototype wins for every image: teacher entropy near 0 and the batch-mean distribution one-hot',
+      prevention: 'Centering prevents it: subtracting the running mean of the teacher outputs penalises any prototype that every image picks.',
+      test: (v, settings) => {
+        const lnK = Math.log(Number(settings.outputDim));
+        return v.teacherEntropy < 0.1 * lnK && v.batchMeanEntropy < 0.2 * lnK;
+      },
+    },
+  ],
+  lessons: dinoLessons,
   load: () => import('./method').then((module) => module.implementation),
 };

@@ -1,5 +1,6 @@
 /**
- * A live line chart of metrics from `store.history`. uPlot owns the canvas: React renders the
+ * A live line chart of metrics from the runs' histories: several metrics of the focused run,
+ * or one metric of several runs (the comparison). uPlot owns the canvas: React renders the
  * frame once, and new points go straight to `plot.setData` (at most once per animation frame),
  * so a fast run never re-renders React per point.
  */
@@ -7,19 +8,23 @@ import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import './charts.css';
-import { store, useAppStore, type StoreState } from '../../state/store';
+import { store, useAppStore, type MetricsHistory, type StoreState } from '../../state/store';
 import type { ReferenceLine } from '../../methods/types';
-import { chartTestId, toAlignedData } from './chartData';
+import { alignSeries, chartTestId } from './chartData';
 
 export interface ChartMetric {
   /** Key in `history.series`. */
   name: string;
   label: string;
   color: string;
+  /** The run (RunView.key) it comes from; the focused run when absent. */
+  runKey?: number;
 }
 
 export interface MetricChartProps {
   title: string;
+  /** One line under the title, also its hover text: what the curve means. */
+  help?: string;
   metrics: ChartMetric[];
   /** Dashed constant lines (e.g. ln K on the loss), listed in the legend. */
   references?: ReferenceLine[];
@@ -29,17 +34,23 @@ export interface MetricChartProps {
   emptyText?: string;
 }
 
-const selectIsEmpty = (s: StoreState) => s.history.steps.length === 0;
+function historyOf(state: StoreState, runKey: number | undefined): MetricsHistory | undefined {
+  const key = runKey ?? state.focusedKey;
+  return state.runs.find((r) => r.key === key)?.history;
+}
 
 const REFERENCE_COLORS = ['#8a8f9c', '#b07d3a', '#5f8a6b', '#8a6bb0'];
 const FALLBACK_WIDTH = 480;
 
 export function MetricChart({
-  title, metrics, references = [], height = 220, logY = false, emptyText = 'Press Train to see the loss',
+  title, help, metrics, references = [], height = 220, logY = false, emptyText = 'Press Train to see the loss',
 }: MetricChartProps) {
   const frameRef = useRef<HTMLElement>(null);
   const plotHostRef = useRef<HTMLDivElement>(null);
-  const isEmpty = useAppStore(selectIsEmpty);
+  const isEmpty = useAppStore((state) => metrics.every((m) => {
+    const history = historyOf(state, m.runKey);
+    return !history?.series[m.name]?.some(Number.isFinite);
+  }));
 
   // Callers often pass inline arrays; a string key rebuilds the plot only when its options really change.
   const spec = JSON.stringify({ metrics, references, logY, height });
@@ -50,7 +61,6 @@ export function MetricChart({
     if (!frame || !host) return;
     const { metrics: lines, references: refs, logY: log, height: plotHeight } =
       JSON.parse(spec) as { metrics: ChartMetric[]; references: ReferenceLine[]; logY: boolean; height: number };
-    const names = lines.map((m) => m.name);
 
     // Canvas colours cannot use CSS variables directly; resolve them once here.
     const css = getComputedStyle(frame);
@@ -88,12 +98,22 @@ export function MetricChart({
       },
     };
 
-    const readData = () => toAlignedData(store.getState().history, names, refs, log);
+    const histories = (state: StoreState) => lines.map((m) => historyOf(state, m.runKey));
+    const readData = () => {
+      const state = store.getState();
+      return alignSeries(lines.map((m) => {
+        const history = historyOf(state, m.runKey);
+        return { steps: history?.steps ?? [], values: history?.series[m.name] };
+      }), refs, log);
+    };
+    // Points of the lines that have any (what tests and the empty text look at).
+    const countPoints = (data: uPlot.AlignedData) =>
+      Math.max(0, ...data.slice(1, 1 + lines.length).map((column) => Array.from(column as ArrayLike<number | null>).filter((v) => v !== null).length));
     const initial = readData();
     const plot = new uPlot(options, initial, host);
-    frame.dataset.points = String(initial[0].length);
+    frame.dataset.points = String(countPoints(initial));
 
-    let lastHistory = store.getState().history;
+    let lastHistories = histories(store.getState());
     let pending = 0;
     const flush = () => {
       pending = 0;
@@ -105,11 +125,12 @@ export function MetricChart({
       } else {
         plot.setData(data);
       }
-      frame.dataset.points = String(data[0].length);
+      frame.dataset.points = String(countPoints(data));
     };
     const unsubscribe = store.subscribe((state) => {
-      if (state.history === lastHistory) return;
-      lastHistory = state.history;
+      const current = histories(state);
+      if (current.every((h, i) => h === lastHistories[i])) return;
+      lastHistories = current;
       if (!pending) pending = requestAnimationFrame(flush);
     });
 
@@ -129,7 +150,10 @@ export function MetricChart({
 
   return (
     <figure ref={frameRef} className="metric-chart" data-testid={chartTestId(title)}>
-      <figcaption className="metric-chart__title">{title}</figcaption>
+      <figcaption className="metric-chart__title" title={help}>
+        {title}
+        {help && <span className="metric-chart__help">{help}</span>}
+      </figcaption>
       <div className="metric-chart__body" style={{ minHeight: height }}>
         <div ref={plotHostRef} className="metric-chart__plot" />
         {isEmpty && <p className="metric-chart__empty">{emptyText}</p>}

@@ -1,7 +1,7 @@
 import { runner } from '../../state/runner';
-import { changedSinceRun, useAppStore, type StoreState } from '../../state/store';
+import { changedSinceRun, selectStatus, useAppStore, type StoreState } from '../../state/store';
 
-const selectStatus = (state: StoreState) => state.status;
+const selectRecoverable = (state: StoreState) => state.recoverable;
 const selectChanged = (state: StoreState) => changedSinceRun(state).map((s) => s.label).join(', ');
 
 function formatElapsed(ms: number): string {
@@ -15,6 +15,7 @@ function formatElapsed(ms: number): string {
 export function RunControls() {
   const status = useAppStore(selectStatus);
   const changed = useAppStore(selectChanged);
+  const recoverable = useAppStore(selectRecoverable);
   const state = status?.state ?? 'idle';
   const step = status?.step ?? 0;
   const total = status?.totalSteps ?? 0;
@@ -34,7 +35,7 @@ export function RunControls() {
         <button type="button" onClick={runner.resume} disabled={!(state === 'paused' && step > 0)}>Resume</button>
         <button type="button" onClick={runner.stepOnce} disabled={state !== 'paused' || step >= total}>Step</button>
         <button type="button" onClick={runner.reset} disabled={busy}>Reset</button>
-        {state === 'device-lost' && (
+        {recoverable && (
           <button type="button" className="primary" onClick={runner.recover}>Resume from checkpoint</button>
         )}
       </div>

@@ -1,0 +1,54 @@
+import { useMemo } from 'react';
+import { getMethod } from '../../methods/registry';
+import { actions, useAppStore, type StoreState } from '../../state/store';
+import { MetricChart, type ChartMetric } from '../charts/MetricChart';
+
+const selectRuns = (state: StoreState) => state.runs;
+const selectMetric = (state: StoreState) => state.compareMetric;
+
+/**
+ * One metric of every visible run on one chart: the legend names the runs in their colors,
+ * clicking a legend entry (or the checkbox in the runs bar) hides a run.
+ */
+export function CompareChart() {
+  const runs = useAppStore(selectRuns);
+  const metric = useAppStore(selectMetric);
+  // Every metric any run's charts show, labelled as its chart does.
+  const choices = useMemo(() => {
+    const seen = new Map<string, { label: string; help: string; chart: string }>();
+    for (const run of runs) {
+      for (const chart of getMethod(run.methodId).charts(run.values)) {
+        for (const line of chart.lines) {
+          if (!seen.has(line.name)) seen.set(line.name, { label: chart.lines.length > 1 ? `${chart.title}: ${line.label}` : chart.title, help: chart.help, chart: chart.id });
+        }
+      }
+    }
+    return seen;
+  }, [runs.map((r) => `${r.methodId}:${r.id}`).join('|')]); // eslint-disable-line react-hooks/exhaustive-deps
+  const references = useMemo(() => {
+    const run = runs[0];
+    if (!run) return [];
+    const chart = getMethod(run.methodId).charts(run.values).find((c) => c.lines.some((l) => l.name === metric));
+    return chart?.references ?? [];
+  }, [runs[0]?.id, metric]); // eslint-disable-line react-hooks/exhaustive-deps
+  if (runs.length < 2) return null;
+  const chosen = choices.get(metric) ?? { label: metric, help: '' };
+  const lines: ChartMetric[] = runs
+    .filter((run) => run.visible)
+    .map((run) => ({ name: metric, label: run.name, color: run.color, runKey: run.key }));
+  return (
+    <section className="compare" aria-label="Compare runs">
+      <div className="compare__head">
+        <h2>Compare runs</h2>
+        <label>
+          <span>Metric</span>
+          <select value={metric} onChange={(event) => actions.setCompareMetric(event.target.value)}>
+            {[...choices].map(([name, { label }]) => <option key={name} value={name}>{label}</option>)}
+          </select>
+        </label>
+      </div>
+      <MetricChart title={`Compare: ${chosen.label}`} help={chosen.help} metrics={lines} references={references}
+        emptyText={lines.length === 0 ? 'Tick a run above to show it' : 'Train the runs to compare them'} />
+    </section>
+  );
+}

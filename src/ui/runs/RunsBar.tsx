@@ -1,0 +1,82 @@
+import { methods } from '../../methods/registry';
+import { runner } from '../../state/runner';
+import { actions, changedSinceRun, useAppStore, type RunView, type StoreState } from '../../state/store';
+import { MAX_RUNS } from '../../state/url';
+
+const selectRuns = (state: StoreState) => state.runs;
+const selectFocusedKey = (state: StoreState) => state.focusedKey;
+const selectChangedCount = (state: StoreState) => changedSinceRun(state).length;
+const lessons = methods.flatMap((method) => method.lessons.map((lesson) => ({ method, lesson })));
+
+function stateText(run: RunView): string {
+  const status = run.status;
+  if (!status) return 'preparing…';
+  if (status.state === 'initializing') return 'preparing…';
+  return `${status.state} · ${status.step}/${status.totalSteps}`;
+}
+
+/**
+ * The runs of this session: focus one (its settings fill the panel, its probes show), hide it
+ * from the comparison, remove it, or add a sibling with the panel's changes. Lessons open a
+ * ready-made comparison.
+ */
+export function RunsBar() {
+  const runs = useAppStore(selectRuns);
+  const focusedKey = useAppStore(selectFocusedKey);
+  const changed = useAppStore(selectChangedCount);
+  const anyRunning = runs.some((r) => r.status?.state === 'running');
+  const anyPaused = runs.some((r) => r.status?.state === 'paused' && r.status.step < r.status.totalSteps);
+  return (
+    <section className="runs-bar" aria-label="Runs">
+      <div className="runs-bar__head">
+        <h2>Runs</h2>
+        <button type="button" onClick={runner.duplicate} disabled={runs.length >= MAX_RUNS}
+          title={changed > 0
+            ? 'Start a sibling run with the settings changed in the panel; this run keeps its own.'
+            : 'Start a copy of this run (change settings in the panel first to compare).'}>
+          Duplicate with a change{changed > 0 ? ` (${changed})` : ''}
+        </button>
+        {runs.length > 1 && (
+          <>
+            <button type="button" onClick={runner.trainAll} disabled={!anyPaused}>Train all</button>
+            <button type="button" onClick={runner.pauseAll} disabled={!anyRunning}>Pause all</button>
+          </>
+        )}
+        <label className="lesson-picker">
+          <span>Lesson</span>
+          <select value="" onChange={(event) => event.target.value && runner.openLesson(event.target.value)}
+            aria-label="Open a teaching comparison">
+            <option value="">Open a teaching comparison…</option>
+            {lessons.map(({ method, lesson }) => (
+              <option key={lesson.id} value={lesson.id}>{method.title}: {lesson.title}</option>
+            ))}
+          </select>
+        </label>
+      </div>
+      <ul className="runs-list">
+        {runs.map((run) => (
+          <li key={run.key} className={run.key === focusedKey ? 'run-chip run-chip--focused' : 'run-chip'}
+            data-testid="run-chip" style={{ borderColor: run.key === focusedKey ? run.color : undefined }}>
+            <input type="checkbox" checked={run.visible} aria-label={`Show ${run.name} on the comparison chart`}
+              onChange={(event) => actions.setRunVisible(run.key, event.target.checked)} style={{ accentColor: run.color }} />
+            <button type="button" className="run-chip__name" onClick={() => runner.focus(run.key)}
+              aria-pressed={run.key === focusedKey} title="Show this run's settings, probes and collapse panel">
+              <span className="swatch" style={{ background: run.color }} aria-hidden="true" />
+              {run.name}
+            </button>
+            <span className="run-chip__state">{stateText(run)}</span>
+            {run.detector.active && (
+              <span className="run-chip__collapse" title={`since step ${run.detector.active.since}`}>
+                {run.detector.active.mode.replace('-', ' ')} collapse
+              </span>
+            )}
+            {runs.length > 1 && (
+              <button type="button" className="run-chip__remove" onClick={() => runner.remove(run.key)}
+                aria-label={`Remove ${run.name}`} title="Remove this run">×</button>
+            )}
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
