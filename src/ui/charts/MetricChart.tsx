@@ -107,11 +107,17 @@ export function MetricChart({
       }), refs, log);
     };
     // Points of the lines that have any (what tests and the empty text look at).
-    const countPoints = (data: uPlot.AlignedData) =>
-      Math.max(0, ...data.slice(1, 1 + lines.length).map((column) => Array.from(column as ArrayLike<number | null>).filter((v) => v !== null).length));
+    const perLine = (data: uPlot.AlignedData) =>
+      data.slice(1, 1 + lines.length).map((column) => Array.from(column as ArrayLike<number | null>).filter((v) => v !== null).length);
+    // Points per line, for tests and anyone inspecting the page: data-points is the longest line.
+    const label = (data: uPlot.AlignedData) => {
+      const counts = perLine(data);
+      frame.dataset.points = String(Math.max(0, ...counts));
+      frame.dataset.linePoints = counts.join(',');
+    };
     const initial = readData();
     const plot = new uPlot(options, initial, host);
-    frame.dataset.points = String(countPoints(initial));
+    label(initial);
 
     let lastHistories = histories(store.getState());
     let pending = 0;
@@ -125,7 +131,7 @@ export function MetricChart({
       } else {
         plot.setData(data);
       }
-      frame.dataset.points = String(countPoints(data));
+      label(data);
     };
     const unsubscribe = store.subscribe((state) => {
       const current = histories(state);
