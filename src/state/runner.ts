@@ -67,6 +67,7 @@ function build(run: RunView, experiment: Experiment, train: boolean): void {
   send({ type: 'stop', runId: run.id });
   actions.rebuildRun(run.key, id, experiment);
   send({ type: 'start', runId: id, methodId: experiment.methodId, values: experiment.values, train });
+  if (store.getState().focusedKey === run.key) send({ type: 'focus', runId: id });
 }
 
 function add(name: string, experiment: Experiment, train: boolean): number {

@@ -165,7 +165,7 @@ export class TrainingSession {
     }
     run.trainer = trainer;
     run.state = 'paused';
-    await this.probe(run);
+    if (run.id === this.focusedId) await this.probe(run);
     if (train) this.resume(run);
     else this.sendStatus(run, true);
   }

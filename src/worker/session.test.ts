@@ -1,0 +1,72 @@
+import * as tf from '@tensorflow/tfjs';
+import { describe, expect, it } from 'vitest';
+import { dinoDescription } from '../methods/dino/description';
+import { presetValues } from '../state/url';
+import type { WorkerEvent } from './protocol';
+import { TrainingSession } from './session';
+
+const values = (seed: number) => ({ ...presetValues(dinoDescription, 'tiny'), seed, metricsEvery: 1, probeEvery: 1000, totalSteps: 10 });
+
+/** Resolves when `predicate` holds for the events so far. */
+function until(events: WorkerEvent[], predicate: (events: WorkerEvent[]) => boolean, timeoutMs = 60_000): Promise<void> {
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      if (predicate(events)) resolve();
+      else if (Date.now() - started > timeoutMs) reject(new Error('timed out'));
+      else setTimeout(check, 20);
+    };
+    check();
+  });
+}
+
+const metricsOf = (events: WorkerEvent[], runId: number) =>
+  events.filter((e): e is Extract<WorkerEvent, { type: 'metrics' }> => e.type === 'metrics' && e.runId === runId);
+const lastStatus = (events: WorkerEvent[], runId: number) =>
+  events.filter((e): e is Extract<WorkerEvent, { type: 'status' }> => e.type === 'status' && e.status.runId === runId).at(-1)?.status;
+
+describe('TrainingSession with several runs (cpu)', () => {
+  it('steps two runs in turn, pauses and removes one without disturbing the other, and frees everything', async () => {
+    const events: WorkerEvent[] = [];
+    const session = new TrainingSession((event) => events.push(event));
+    await session.ensureBackend();
+    await tf.ready();
+    const before = tf.memory().numTensors;
+
+    await session.handle({ type: 'start', runId: 1, methodId: 'dino', values: values(1), train: true });
+    await session.handle({ type: 'start', runId: 2, methodId: 'dino', values: values(2), train: true });
+    await until(events, (e) => metricsOf(e, 1).length >= 2 && metricsOf(e, 2).length >= 2);
+    // Interleaved: neither run waited for the other to finish.
+    expect(metricsOf(events, 1).length).toBeLessThan(10);
+    expect(metricsOf(events, 2).length).toBeLessThan(10);
+    // Probes go to the focused run only (the first one started).
+    expect(events.some((e) => e.type === 'probes' && e.runId === 2)).toBe(false);
+
+    await session.handle({ type: 'pause', runId: 1 });
+    expect(lastStatus(events, 1)?.state).toBe('paused');
+    const pausedAt = metricsOf(events, 1).length;
+    await until(events, (e) => metricsOf(e, 2).length >= 4 || lastStatus(e, 2)?.state === 'finished');
+    expect(metricsOf(events, 1).length).toBe(pausedAt);
+
+    await session.handle({ type: 'focus', runId: 2 });
+    expect(events.at(-1)).toMatchObject({ type: 'probes', runId: 2 });
+
+    await session.handle({ type: 'stop', runId: 2 });
+    expect(lastStatus(events, 2)?.state).toBe('idle');
+    await session.handle({ type: 'resume', runId: 1 });
+    await until(events, (e) => lastStatus(e, 1)?.state === 'finished');
+    expect(metricsOf(events, 1).at(-1)?.record.step).toBe(10);
+    expect(events.filter((e) => e.type === 'error')).toEqual([]);
+
+    await session.handle({ type: 'stop', runId: 1 });
+    expect(tf.memory().numTensors).toBe(before);
+  }, 120_000);
+
+  it('a stop that overtakes its start (it skips the request queue) cancels the run', async () => {
+    const events: WorkerEvent[] = [];
+    const session = new TrainingSession((event) => events.push(event));
+    await session.handle({ type: 'stop', runId: 5 });
+    await session.handle({ type: 'start', runId: 5, methodId: 'dino', values: values(1), train: true });
+    expect(events.filter((e) => e.type === 'status' || e.type === 'metrics')).toEqual([]);
+  });
+});
