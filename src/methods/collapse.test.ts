@@ -10,7 +10,7 @@ const modes = collapseModesOf(dinoDescription);
 const healthy = { teacherEntropy: 0.5 * lnK, kl: 0.8, batchMeanEntropy: 0.9 * lnK, embeddingStd: 0.7, rankMe: 6 };
 const uniform = { teacherEntropy: 0.97 * lnK, kl: 0.01, batchMeanEntropy: lnK, embeddingStd: 0.5, rankMe: 5 };
 const oneHot = { teacherEntropy: 0.02, kl: 0.01, batchMeanEntropy: 0.05, embeddingStd: 0.4, rankMe: 3 };
-const constant = { teacherEntropy: 0.5 * lnK, kl: 0.3, batchMeanEntropy: 0.5 * lnK, embeddingStd: 0.02, rankMe: 1.1 };
+const constant = { teacherEntropy: 0.5 * lnK, kl: 0.3, batchMeanEntropy: 0.8 * lnK, embeddingStd: 0.02, rankMe: 1.1 };
 
 /** Records every 10 steps from the given values. */
 const stream = (...parts: [Record<string, number>, number][]) => {
@@ -45,6 +45,18 @@ describe('collapse detector on synthetic metric streams', () => {
     const state = detectCollapse(stream([uniform, 4], [healthy, 5]), modes, settings);
     expect(state.active).toBeNull();
     expect(state.episodes).toEqual([{ mode: 'uniform', since: 10, until: 50 }]);
+  });
+
+  it('moves to a more specific mode when it appears: constant output, then uniform', () => {
+    // Centering without sharpening: the output stops depending on the image first, and only
+    // then does the KL fall far enough to call it uniform.
+    const flat = { teacherEntropy: 0.95 * lnK, kl: 0.3, batchMeanEntropy: 0.97 * lnK, embeddingStd: 0.5, rankMe: 4 };
+    const state = detectCollapse(stream([flat, 5], [uniform, 4]), modes, settings);
+    expect(state.episodes).toEqual([
+      { mode: 'constant-output', since: 10, until: 80 },
+      { mode: 'uniform', since: 60, until: null },
+    ]);
+    expect(state.active?.mode).toBe('uniform');
   });
 
   it('ignores records without the metrics a mode needs', () => {

@@ -102,7 +102,8 @@ export const initialDetector = (): DetectorState => ({ streaks: {}, healthyStrea
  * Advances the detector by one metrics record; returns a new state (the old one is not
  * touched). A mode becomes active after SUSTAIN records in a row show it (the episode is dated
  * from the first of them); it ends after SUSTAIN records in a row do not. When several modes
- * hold, the first in `modes` wins.
+ * hold, the first in `modes` wins, also over one already active (the list goes from the most
+ * specific mode to the most general).
  */
 export function advanceDetector(
   state: DetectorState, step: number, values: Readonly<Record<string, number>>,
@@ -129,8 +130,15 @@ export function advanceDetector(
       }
     }
   }
+  const entered = modes.find((mode) => (streaks[mode.id]?.count ?? 0) >= SUSTAIN);
+  const rank = (id: string) => modes.findIndex((mode) => mode.id === id);
+  if (active && entered && rank(entered.id) < rank(active.mode)) {
+    // A more specific mode (earlier in the list) now holds too: it names the run better.
+    const closed = { ...active, until: step };
+    episodes = episodes.map((e) => (e === active ? closed : e));
+    active = null;
+  }
   if (!active) {
-    const entered = modes.find((mode) => (streaks[mode.id]?.count ?? 0) >= SUSTAIN);
     if (entered) {
       active = { mode: entered.id, since: streaks[entered.id].since, until: null };
       episodes = [...episodes, active];

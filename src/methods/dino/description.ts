@@ -107,10 +107,18 @@ const dinoSettings: readonly Setting[] = [
     default: 0.6, min: 0.05, max: 1, step: 0.05 },
 ];
 
+/**
+ * Small enough for tests and slow GPUs, and healthy at that size: with 8 images of 16 px per
+ * step, DINO's colour augmentation (jitter, grayscale, blur, solarize) leaves too little signal
+ * and even the full method drifts to uniform collapse within 100 steps; without it, and with a
+ * colder teacher (τ_t = 0.015), the teacher entropy settles between 0.2 and 0.5 ln K while
+ * each mechanism removed still fails as in the paper (paper.test.ts, docs/NOTES.md).
+ */
 const tinyValues: SettingValues = {
   imageSize: '16', datasetSize: 256, batchSize: 8, totalSteps: 200, metricsEvery: 2, probeEvery: 10,
   width: 32, depth: 2, heads: 2, mlpRatio: 2, headHidden: 64, bottleneck: 32, outputDim: 64,
   localCrops: 2, localCropSize: 8, warmupSteps: 10, freezeLastLayerSteps: 10, learningRate: 0.03,
+  colorJitter: 0, grayscaleProbability: 0, blurSolarize: false, teacherTemperature: 0.015,
 };
 
 /**
@@ -140,11 +148,12 @@ const dinoLessons: Lesson[] = [
     ],
   },
   {
-    id: 'no-momentum-teacher', title: 'No momentum teacher', metric: 'kl',
-    text: 'Watch the KL and the embedding std: when the teacher is a copy of the student at every step, the targets ' +
-      'move as fast as the student does and the pair can agree on a trivial output. The slowly moving average makes ' +
-      'the teacher an ensemble of past students with stable, better targets; the paper reports that a copied teacher ' +
-      'does not train at all (DINO Table 6).',
+    id: 'no-momentum-teacher', title: 'No momentum teacher', metric: 'embeddingStd',
+    text: 'Watch the embedding std fall toward 0 and the two teacher entropies meet: with the teacher a copy of the ' +
+      'student at every step, the targets move as fast as the student does, and within a few steps the teacher ' +
+      'gives every image the same output (its KL swings as the center chases whichever prototype wins). A slowly ' +
+      'moving average of past students gives targets the student cannot drag along; the paper reports that a ' +
+      'copied teacher does not train at all (DINO Table 6).',
     runs: [
       { name: 'healthy', preset: LESSON_BASE, values: {} },
       { name: 'no momentum teacher', preset: LESSON_BASE, values: { momentumTeacher: false } },
@@ -195,7 +204,7 @@ export const dinoDescription: MethodDescription = {
   settings: [...dinoSettings, ...commonSettings],
   presets: [
     { id: 'default', label: 'Default', description: 'ViT-tiny on 32 px shapes, all of DINO’s mechanisms on.', values: {} },
-    { id: 'tiny', label: 'Tiny', description: 'A very small model on 16 px images: fast enough for tests and slow GPUs.', values: tinyValues },
+    { id: 'tiny', label: 'Tiny', description: 'A very small model on 16 px images, fast enough for tests and slow GPUs; no colour augmentation and τ_t = 0.015 keep it healthy at this size.', values: tinyValues },
     { id: 'no-centering', label: 'No centering', description: 'Sharpening alone: the teacher locks onto one prototype (entropy → 0).', values: { centering: false } },
     { id: 'no-sharpening', label: 'No sharpening', description: 'Centering alone: τ_t = τ_s and the teacher drifts to uniform (entropy → ln K).', values: { sharpening: false } },
     { id: 'no-momentum', label: 'No momentum teacher', description: 'Teacher = student at every step: the paper reports this collapses.', values: { momentumTeacher: false } },
@@ -281,7 +290,7 @@ export const dinoDescription: MethodDescription = {
       id: 'uniform', label: 'Uniform collapse',
       symptom: 'the teacher outputs the same flat distribution for every image: entropy near ln K and KL near 0',
       prevention: 'Sharpening prevents it: a teacher temperature τ_t well below the student’s makes each target peaked, which centering alone flattens out.',
-      test: (v, settings) => v.teacherEntropy > 0.9 * Math.log(Number(settings.outputDim)) && v.kl < 0.05,
+      test: (v, settings) => v.teacherEntropy > 0.9 * Math.log(Number(settings.outputDim)) && v.kl < 0.15,
     },
     {
       id: 'one-dimension', label: 'One-dimension collapse',
@@ -289,8 +298,14 @@ export const dinoDescription: MethodDescription = {
       prevention: 'Centering prevents it: subtracting the running mean of the teacher outputs penalises any prototype that every image picks.',
       test: (v, settings) => {
         const lnK = Math.log(Number(settings.outputDim));
-        return v.teacherEntropy < 0.1 * lnK && v.batchMeanEntropy < 0.2 * lnK;
+        return v.teacherEntropy < 0.1 * lnK && v.batchMeanEntropy < 0.1 * lnK;
       },
+    },
+    {
+      id: 'constant-output', label: 'Constant-output collapse',
+      symptom: 'the teacher gives every image the same distribution: the batch-mean entropy equals the per-image entropy, whatever that is',
+      prevention: 'The momentum teacher prevents it: a slow average of past students cannot be dragged along by the student, so the targets keep depending on the image. With teacher = student the pair agrees on one output for everything (DINO Table 6).',
+      test: (v, settings) => v.batchMeanEntropy - v.teacherEntropy < 0.05 * Math.log(Number(settings.outputDim)),
     },
   ],
   lessons: dinoLessons,
