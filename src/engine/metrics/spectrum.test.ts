@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { rankMe, rankMeFromGram, symmetricEigenvalues } from './spectrum';
+import { jacobiEigenvalues, rankMe, rankMeFromGram, symmetricEigenvalues } from './spectrum';
 
 describe('symmetricEigenvalues', () => {
   it('finds the eigenvalues of a 2×2 matrix', () => {
@@ -26,6 +26,28 @@ describe('symmetricEigenvalues', () => {
     // Frobenius norm² = Σ λ².
     const frob = gram.reduce((a, v) => a + v * v, 0);
     expect(values.reduce((a, v) => a + v * v, 0)).toBeCloseTo(frob, 6);
+  });
+
+  it('agrees with Jacobi rotations on random Gram matrices of every shape', () => {
+    let seed = 11;
+    const random = () => ((seed = (seed * 16807) % 2147483647) / 2147483647) * 2 - 1;
+    for (const [n, rank] of [[1, 1], [2, 1], [3, 3], [7, 2], [16, 16], [33, 10], [64, 40]]) {
+      const z = Array.from({ length: n * rank }, random);
+      const gram = new Array<number>(n * n).fill(0);
+      for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) for (let k = 0; k < rank; k++) gram[i * n + j] += z[i * rank + k] * z[j * rank + k];
+      const fast = symmetricEigenvalues(gram, n);
+      const slow = jacobiEigenvalues(gram, n);
+      for (let i = 0; i < n; i++) expect(fast[i]).toBeCloseTo(slow[i], 8);
+    }
+  });
+
+  it('handles diagonal, zero and repeated-eigenvalue matrices', () => {
+    expect(symmetricEigenvalues([3, 0, 0, 0, 1, 0, 0, 0, 2], 3)).toEqual([1, 2, 3]);
+    expect(symmetricEigenvalues(new Array(16).fill(0), 4)).toEqual([0, 0, 0, 0]);
+    // All-ones 4×4: eigenvalues 0, 0, 0, 4.
+    const ones = symmetricEigenvalues(new Array(16).fill(1), 4);
+    ones.slice(0, 3).forEach((v) => expect(v).toBeCloseTo(0, 12));
+    expect(ones[3]).toBeCloseTo(4, 12);
   });
 
   it('rejects a matrix of the wrong size', () => {
