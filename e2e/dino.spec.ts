@@ -75,7 +75,7 @@ test('a malformed link names each problem, falls back to defaults and still trai
   // Reset while training: a fresh run at step 0, an empty chart, and no spurious error.
   await page.getByRole('button', { name: 'Reset' }).click();
   await expect(page.getByTestId('run-state')).toHaveText('paused');
-  await expect(page.getByTestId('step-counter')).toHaveText('0 / 200');
+  await expect(page.getByTestId('step-counter')).toHaveText('0 / 100');
   await expect.poll(() => chartPoints(page)).toBe(0);
   await page.waitForTimeout(1000);
   await expect(page.locator('.notice-error')).toHaveCount(0);
