@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { sampleResizedCrop, samplePhotometric, type PhotometricParams, type SampledCrop } from '../../engine/augment/crops';
+import { cropAndResize } from '../../engine/augment/cropResize';
 import { applyPhotometric, denormalize, normalize, packPhotometric, PHOTOMETRIC_WIDTH } from '../../engine/augment/photometric';
 import { dinoLoss, dinoTeacherLogProbs, updatedCenter } from '../../engine/losses/dino';
 import { batchMeanEntropy, meanEntropy } from '../../engine/metrics/collapse';
@@ -95,8 +96,7 @@ class DinoInstance implements MethodInstance {
     return tf.tidy(() => {
       const cropGroup = (views: SampledCrop[], photometric: PhotometricParams[], size: number) => {
         const boxes = tf.tensor2d(views.flatMap((v) => v.samplingBox), [views.length, 4]);
-        const boxIndex = tf.tensor1d(views.map((_, i) => i % B), 'int32');
-        const raw = tf.image.cropAndResize(batch.images, boxes, boxIndex, [size, size], 'bilinear');
+        const raw = cropAndResize(batch.images, boxes, views.map((_, i) => i % B), [size, size]);
         const params = tf.tensor2d(packPhotometric(photometric), [views.length, PHOTOMETRIC_WIDTH]);
         return applyPhotometric(raw, params);
       };
