@@ -112,9 +112,8 @@ const dinoSettings: readonly Setting[] = [
  * step, DINO's colour augmentation (jitter, grayscale, blur, solarize) leaves too little signal
  * and even the full method drifts to uniform collapse within 100 steps; without it, and with a
  * colder teacher (τ_t = 0.015), the teacher entropy settles between 0.2 and 0.5 ln K while
- * each mechanism removed still fails as in the paper (paper.test.ts, docs/NOTES.md). The run
- * is 100 steps: trained longer at this lr, even the healthy teacher drifts back toward uniform
- * (H ≈ 0.8 ln K by step 120 of a 200-step run), and the cosine decay is what holds it.
+ * each mechanism removed still fails as in the paper (paper.test.ts, docs/NOTES.md). 100 steps:
+ * exactly the runs that test checks, which the lessons open (a 200-step run stays healthy too).
  */
 const tinyValues: SettingValues = {
   imageSize: '16', datasetSize: 256, batchSize: 8, totalSteps: 100, metricsEvery: 2, probeEvery: 10,
