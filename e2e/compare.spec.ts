@@ -33,7 +33,7 @@ test('a teaching preset opens two runs, trains both on WebGPU and overlays their
 
   // The focused run's collapse panel: its curves, the center and the distributions are drawn.
   expect(Number(await page.getByTestId('chart-teacher-entropy').getAttribute('data-points'))).toBeGreaterThanOrEqual(2);
-  await expect(page.getByTestId('center-strip')).toHaveAttribute('data-rows', 'yes');
+  await expect(page.getByTestId('vector-center')).toHaveAttribute('data-rows', 'yes');
   await expect(page.getByTestId('distribution-stats')).toContainText('teacher H =');
   await expect(page.getByTestId('collapse-banner')).toBeVisible();
 

@@ -2,9 +2,8 @@
  * The one store → URL subscription, and the URL → runs path for opened and pasted links.
  */
 import { runner } from './runner';
-import { store, type StoreState } from './store';
+import { actions, store, type StoreState } from './store';
 import { decodeComparison, defaultExperiment, encodeComparison, type Comparison } from './url';
-import { actions } from './store';
 
 /** What the link holds: every run's settings (as edited), names, the focus and the lesson. */
 export function comparisonOf(state: StoreState): Comparison {

@@ -48,8 +48,9 @@ describe('TrainingSession with several runs (cpu)', () => {
     await until(events, (e) => metricsOf(e, 2).length >= 4 || lastStatus(e, 2)?.state === 'finished');
     expect(metricsOf(events, 1).length).toBe(pausedAt);
 
+    // Focusing a run probes it: at once when still, between two steps while it trains.
     await session.handle({ type: 'focus', runId: 2 });
-    expect(events.at(-1)).toMatchObject({ type: 'probes', runId: 2 });
+    await until(events, (e) => e.some((x) => x.type === 'probes' && x.runId === 2));
 
     await session.handle({ type: 'stop', runId: 2 });
     expect(lastStatus(events, 2)?.state).toBe('idle');

@@ -33,6 +33,8 @@ interface Run {
   lastStatusAt: number;
   /** Was training when the device was lost: recovery resumes it. */
   wasRunning: boolean;
+  /** A probe asked for while the run trains: the loop takes it between two steps. */
+  probeWanted: boolean;
 }
 
 const megabytes = (bytes: number) => `${Math.round(bytes / 2 ** 20)} MB`;
@@ -125,9 +127,9 @@ export class TrainingSession {
           return run ? this.setConfig(run, request.values) : undefined;
         case 'focus':
           this.focusedId = request.runId;
-          return run ? await this.probe(run) : undefined;
+          return run ? await this.probeSoon(run) : undefined;
         case 'probe-now':
-          return run ? await this.probe(run) : undefined;
+          return run ? await this.probeSoon(run) : undefined;
         case 'recover':
           return await this.recover();
         case 'simulate-device-loss':
@@ -151,7 +153,7 @@ export class TrainingSession {
     const run: Run = {
       id: runId, methodId, values, trainer: null, state: 'initializing', checkpoint: null,
       elapsedMs: 0, resumedAt: 0, lastRecord: null, stepsPerSecond: 0, busy: null, pendingMetrics: null,
-      lastStatusAt: 0, wasRunning: false,
+      lastStatusAt: 0, wasRunning: false, probeWanted: false,
     };
     this.runs.set(runId, run);
     if (this.focusedId < 0) this.focusedId = runId;
@@ -276,7 +278,7 @@ export class TrainingSession {
     const behind = this.dispatch(run, trainer.step + 1 === trainer.common.totalSteps);
     if (behind) await behind;
     if (!this.live(run)) return;
-    if (trainer.probeDue && run.id === this.focusedId) await this.probe(run);
+    if ((trainer.probeDue || run.probeWanted) && run.id === this.focusedId) await this.probe(run);
     if (trainer.step % CHECKPOINT_EVERY === 0) await this.checkpoint(run);
   }
 
@@ -316,7 +318,17 @@ export class TrainingSession {
     if (run.pendingMetrics === pending) run.pendingMetrics = null;
   }
 
+  /**
+   * Probes now when the run is still, else between its next two steps: a probe racing the
+   * loop could read crops that the next step is replacing.
+   */
+  private async probeSoon(run: Run): Promise<void> {
+    if (run.state === 'running') run.probeWanted = true;
+    else await this.probe(run);
+  }
+
   private async probe(run: Run): Promise<void> {
+    run.probeWanted = false;
     if (!run.trainer) return;
     const payloads = await run.trainer.probe();
     if (this.live(run)) this.post({ type: 'probes', runId: run.id, payloads });

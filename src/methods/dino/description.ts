@@ -126,27 +126,25 @@ const tinyValues: SettingValues = {
  * The teaching comparisons of the DINO paper's §5.3 (Fig. 7: centering and sharpening) and its
  * teacher ablation (Table 6: a teacher copied from the student does not train).
  */
-const LESSON_BASE = 'tiny';
+/** The healthy tiny run next to the same run with one mechanism removed. */
+const healthyVersus = (name: string, values: SettingValues): Lesson['runs'] => [
+  { name: 'healthy', preset: 'tiny', values: {} },
+  { name, preset: 'tiny', values },
+];
 const dinoLessons: Lesson[] = [
   {
     id: 'remove-centering', title: 'Remove centering', metric: 'teacherEntropy',
     text: 'Watch the teacher entropy: with sharpening alone it falls toward 0 and the batch-mean entropy follows, ' +
       'because nothing stops one prototype from winning for every image. Centering subtracts the running mean of ' +
       'the teacher outputs, so a prototype that every image picks is pushed down again (DINO §5.3, Fig. 7).',
-    runs: [
-      { name: 'healthy', preset: LESSON_BASE, values: {} },
-      { name: 'no centering', preset: LESSON_BASE, values: { centering: false } },
-    ],
+    runs: healthyVersus('no centering', { centering: false }),
   },
   {
     id: 'remove-sharpening', title: 'Remove sharpening', metric: 'teacherEntropy',
     text: 'Watch the teacher entropy climb to the ln K line while the KL falls to 0: with centering alone (τ_t = τ_s) ' +
       'the targets flatten to the uniform distribution, which the student matches without learning anything. ' +
       'Sharpening with a low teacher temperature has the opposite effect, and together they balance (DINO §5.3).',
-    runs: [
-      { name: 'healthy', preset: LESSON_BASE, values: {} },
-      { name: 'no sharpening', preset: LESSON_BASE, values: { sharpening: false } },
-    ],
+    runs: healthyVersus('no sharpening', { sharpening: false }),
   },
   {
     id: 'no-momentum-teacher', title: 'No momentum teacher', metric: 'embeddingStd',
@@ -155,10 +153,7 @@ const dinoLessons: Lesson[] = [
       'gives every image the same output (its KL swings as the center chases whichever prototype wins). A slowly ' +
       'moving average of past students gives targets the student cannot drag along; the paper reports that a ' +
       'copied teacher does not train at all (DINO Table 6).',
-    runs: [
-      { name: 'healthy', preset: LESSON_BASE, values: {} },
-      { name: 'no momentum teacher', preset: LESSON_BASE, values: { momentumTeacher: false } },
-    ],
+    runs: healthyVersus('no momentum teacher', { momentumTeacher: false }),
   },
 ];
 
@@ -310,5 +305,9 @@ export const dinoDescription: MethodDescription = {
     },
   ],
   lessons: dinoLessons,
+  vectors: [{
+    name: 'center', title: 'Center C',
+    help: 'C ← m·C + (1 − m)·batch mean of the teacher logits; centering subtracts it from every teacher output. One row per metrics window, newest at the bottom.',
+  }],
   load: () => import('./method').then((module) => module.implementation),
 };

@@ -32,7 +32,7 @@ export function CollapsePanel() {
             references={chart.references} logY={chart.logY} height={150} emptyText="Train to see it" />
         ))}
       </div>
-      {run.vectors.center !== undefined || run.methodId === 'dino' ? <CenterStrip /> : null}
+      {method.vectors?.map((vector) => <VectorStrip key={vector.name} {...vector} />)}
       <DistributionView />
     </section>
   );
@@ -68,13 +68,13 @@ function CollapseBanner() {
 
 const HISTORY_ROWS = 48;
 
-/** The center vector over its K dimensions, newest row at the bottom, earlier windows above. */
-function CenterStrip() {
+/** One of the method's vectors (DINO: the center) as a heat strip, newest row at the bottom. */
+function VectorStrip({ name, title, help }: { name: string; title: string; help: string }) {
   const run = useAppStore(selectFocusedRun);
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const rows = useRef<{ key: number; vectors: Float32Array[] }>({ key: -1, vectors: [] });
   const [scale, setScale] = useState(0);
-  const center = run?.vectors.center;
+  const center = run?.vectors[name];
   const key = run?.key ?? -1;
   useEffect(() => {
     if (rows.current.key !== key) rows.current = { key, vectors: [] };
@@ -100,12 +100,12 @@ function CenterStrip() {
     setScale(max);
   }, [center, key]);
   return (
-    <figure className="center-strip" data-testid="center-strip" data-rows={center ? 'yes' : 'no'}>
-      <figcaption title="C ← m·C + (1 − m)·batch mean of the teacher logits; centering subtracts it from every teacher output.">
-        Center C over its {center?.length ?? ''} dimensions (rows: metrics windows, newest at the bottom; blue −, red +
-        {scale > 0 ? `, |C| up to ${scale.toPrecision(2)}` : ''})
+    <figure className="center-strip" data-testid={`vector-${name}`} data-rows={center ? 'yes' : 'no'}>
+      <figcaption title={help}>
+        {title} over its {center?.length ?? ''} dimensions (rows: metrics windows, newest at the bottom; blue −, red +
+        {scale > 0 ? `, |values| up to ${scale.toPrecision(2)}` : ''})
       </figcaption>
-      <canvas ref={canvasRef} width={256} height={96} aria-label="Center heat strip" />
+      <canvas ref={canvasRef} width={256} height={96} aria-label={`${title} heat strip`} />
       {!center && <p className="help">Appears with the first metrics window.</p>}
     </figure>
   );
@@ -159,6 +159,8 @@ function DistributionView() {
     ctx.fillRect(0, half, width, 1);
   }, [teacher, student, sorted, K]);
 
+  // Only methods with a softmax over prototypes send this probe.
+  if (!probe) return null;
   return (
     <figure className="distribution-view" data-testid="distribution-view">
       <figcaption title="Sharpening shows as the teacher's peak standing above the student's; a flat teacher is uniform collapse, one tall bar for every image is one-dimension collapse.">
@@ -176,7 +178,7 @@ function DistributionView() {
         </div>
       )}
       <canvas ref={canvasRef} width={512} height={140} aria-label="Teacher (red, up) and student (blue, down) distributions" />
-      {teacher && student ? (
+      {teacher && student && (
         <p className="help" data-testid="distribution-stats">
           <span className="legend-teacher">■</span> teacher H = {entropy(teacher).toFixed(2)}, max p = {Math.max(...teacher).toFixed(2)} ·{' '}
           <span className="legend-student">■</span> student H = {entropy(student).toFixed(2)}, max p = {Math.max(...student).toFixed(2)} · ln K = {Math.log(K).toFixed(2)}
@@ -184,8 +186,6 @@ function DistributionView() {
             <input type="checkbox" checked={sorted} onChange={(event) => setSorted(event.target.checked)} /> sort by teacher
           </label>
         </p>
-      ) : (
-        <p className="help">Appears with the first probe.</p>
       )}
     </figure>
   );

@@ -13,7 +13,9 @@ const selectMetric = (state: StoreState) => state.compareMetric;
 export function CompareChart() {
   const runs = useAppStore(selectRuns);
   const metric = useAppStore(selectMetric);
-  // Every metric any run's charts show, labelled as its chart does.
+  // Every metric any run's charts show, labelled as its chart does. Runs change on every
+  // metrics record; the choices only when a run is added, removed or rebuilt.
+  const buildsKey = runs.map((r) => `${r.methodId}:${r.id}`).join('|');
   const choices = useMemo(() => {
     const seen = new Map<string, { label: string; help: string; chart: string }>();
     for (const run of runs) {
@@ -24,13 +26,13 @@ export function CompareChart() {
       }
     }
     return seen;
-  }, [runs.map((r) => `${r.methodId}:${r.id}`).join('|')]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [buildsKey]); // `runs` is read through buildsKey
+  const first = runs[0];
   const references = useMemo(() => {
-    const run = runs[0];
-    if (!run) return [];
-    const chart = getMethod(run.methodId).charts(run.values).find((c) => c.lines.some((l) => l.name === metric));
+    if (!first) return [];
+    const chart = getMethod(first.methodId).charts(first.values).find((c) => c.lines.some((l) => l.name === metric));
     return chart?.references ?? [];
-  }, [runs[0]?.id, metric]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [first?.id, metric]); // `first` itself changes with every record
   if (runs.length < 2) return null;
   const chosen = choices.get(metric) ?? { label: metric, help: '' };
   const lines: ChartMetric[] = runs

@@ -1,4 +1,5 @@
-import { methods } from '../../methods/registry';
+import { collapseModesOf } from '../../methods/collapse';
+import { getMethod, methods } from '../../methods/registry';
 import { runner } from '../../state/runner';
 import { actions, changedSinceRun, useAppStore, type RunView, type StoreState } from '../../state/store';
 import { MAX_RUNS } from '../../state/url';
@@ -7,6 +8,10 @@ const selectRuns = (state: StoreState) => state.runs;
 const selectFocusedKey = (state: StoreState) => state.focusedKey;
 const selectChangedCount = (state: StoreState) => changedSinceRun(state).length;
 const lessons = methods.flatMap((method) => method.lessons.map((lesson) => ({ method, lesson })));
+
+function modeLabel(methodId: string, mode: string): string {
+  return collapseModesOf(getMethod(methodId)).find((m) => m.id === mode)?.label ?? mode;
+}
 
 function stateText(run: RunView): string {
   const status = run.status;
@@ -67,7 +72,7 @@ export function RunsBar() {
             <span className="run-chip__state">{stateText(run)}</span>
             {run.detector.active && (
               <span className="run-chip__collapse" title={`since step ${run.detector.active.since}`}>
-                {run.detector.active.mode.replace('-', ' ')} collapse
+                {modeLabel(run.methodId, run.detector.active.mode)}
               </span>
             )}
             {runs.length > 1 && (
