@@ -48,4 +48,31 @@ export interface DistributionProbe {
   student: Float32Array; // [P, K], rows sum to 1
 }
 
-export type ProbePayload = AttentionProbe | CropsProbe | DistributionProbe;
+/**
+ * The embedding space: held-out images' embeddings projected on their first two principal
+ * components, with the class labels to colour them by.
+ */
+export interface EmbeddingProbe {
+  kind: 'embedding';
+  step: number;
+  count: number; // N points
+  points: Float32Array; // [N, 2] coordinates on PC1, PC2
+  labels: Int32Array; // [N]
+  classNames: readonly string[];
+  /** Fraction of the total variance along PC1 and PC2. */
+  explained: [number, number];
+}
+
+/**
+ * Cosine similarities between the embeddings of one training batch's two views: rows and
+ * columns are view 1 of images 0..B−1 then view 2 of the same images, so the positives are
+ * the two off-diagonal diagonals (i, B + i) and (B + i, i).
+ */
+export interface SimilarityProbe {
+  kind: 'similarity';
+  step: number;
+  size: number; // 2B
+  matrix: Float32Array; // [2B, 2B] in [−1, 1]
+}
+
+export type ProbePayload = AttentionProbe | CropsProbe | DistributionProbe | EmbeddingProbe | SimilarityProbe;

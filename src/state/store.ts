@@ -10,7 +10,7 @@ import { useStore } from 'zustand';
 import type { BackendInfo } from '../engine/backend';
 import type { MetricsRecord } from '../engine/trainer';
 import { advanceDetector, collapseModesOf, initialDetector, type DetectorState } from '../methods/collapse';
-import type { AttentionProbe, CropsProbe, DistributionProbe, ProbePayload } from '../methods/probes';
+import type { AttentionProbe, CropsProbe, DistributionProbe, EmbeddingProbe, ProbePayload, SimilarityProbe } from '../methods/probes';
 import { getMethod } from '../methods/registry';
 import { validateSettingValue, type Setting, type SettingValue, type SettingValues } from '../methods/schema';
 import type { RunStatus } from '../worker/protocol';
@@ -73,6 +73,8 @@ export interface StoreState {
   attention: AttentionProbe | null;
   crops: CropsProbe | null;
   distribution: DistributionProbe | null;
+  embedding: EmbeddingProbe | null;
+  similarity: SimilarityProbe | null;
   // notices slice
   notices: Notice[];
   // view state (not part of the experiment)
@@ -89,12 +91,14 @@ export const RUN_COLORS = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c'
 export function initialState(experiment: Experiment = defaultExperiment()): StoreState {
   return {
     experiment, backend: null, runs: [], focusedKey: -1, lesson: null, recoverable: false,
-    attention: null, crops: null, distribution: null, notices: [], attentionHead: -1, probeImage: 0,
+    attention: null, crops: null, distribution: null, embedding: null, similarity: null, notices: [], attentionHead: -1, probeImage: 0,
     compareMetric: 'loss',
   };
 }
 
 export const store = createStore<StoreState>(() => initialState());
+
+const NO_PROBES = { attention: null, crops: null, distribution: null, embedding: null, similarity: null } as const;
 
 let nextNoticeId = 1;
 let nextRunKey = 1;
@@ -168,7 +172,7 @@ export const actions = {
       ...run, id, methodId: experiment.methodId, presetId: experiment.presetId, values: experiment.values,
       draft: experiment, status: null, history: emptyHistory(), detector: initialDetector(), vectors: {},
     }));
-    if (store.getState().focusedKey === key) store.setState({ attention: null, crops: null, distribution: null });
+    if (store.getState().focusedKey === key) store.setState({ ...NO_PROBES });
   },
   removeRun(key: number): void {
     const state = store.getState();
@@ -180,7 +184,7 @@ export const actions = {
     }
   },
   removeAllRuns(): void {
-    store.setState({ runs: [], focusedKey: -1, lesson: null, attention: null, crops: null, distribution: null });
+    store.setState({ runs: [], focusedKey: -1, lesson: null, ...NO_PROBES });
   },
   /** Shows this run: its settings go into the panel (the previous run keeps its edits). */
   focusRun(key: number): void {
@@ -189,7 +193,7 @@ export const actions = {
     if (!target || state.focusedKey === key) return;
     const runs = state.runs.map((r) => (r.key === state.focusedKey ? { ...r, draft: state.experiment } : r));
     store.setState({
-      runs, focusedKey: key, experiment: target.draft, attention: null, crops: null, distribution: null,
+      runs, focusedKey: key, experiment: target.draft, ...NO_PROBES,
     });
   },
   renameRun(key: number, name: string): void {
@@ -246,6 +250,8 @@ export const actions = {
       if (payload.kind === 'attention') update.attention = payload;
       if (payload.kind === 'crops') update.crops = payload;
       if (payload.kind === 'distribution') update.distribution = payload;
+      if (payload.kind === 'embedding') update.embedding = payload;
+      if (payload.kind === 'similarity') update.similarity = payload;
     }
     store.setState(update);
   },
