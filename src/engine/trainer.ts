@@ -182,6 +182,9 @@ export class Trainer {
         masks: this.data.probe.masks,
         labels: this.data.probe.labels,
         trainPixels: (index) => this.data.trainPixels(index),
+        embedImages: this.data.embedImages,
+        embedLabels: this.data.embedSet.labels,
+        classNames: this.data.embedSet.classNames,
       },
       this.step,
     );

@@ -96,6 +96,10 @@ export interface ProbeInput {
   labels: Int32Array;
   /** A training image's pixels [H, W, 3] (to draw crops on their original). */
   trainPixels(index: number): Float32Array;
+  /** A larger held-out set for the embedding space: [N, H, W, 3] in [0, 1], labels [N]. */
+  embedImages: Tensor4D;
+  embedLabels: Int32Array;
+  classNames: readonly string[];
 }
 
 export interface MethodInstance {

@@ -8,6 +8,8 @@ import { MethodCard } from './MethodCard';
 import { Notices } from './Notices';
 import { AttentionView } from './probes/AttentionView';
 import { CropsView } from './probes/CropsView';
+import { EmbeddingView } from './probes/EmbeddingView';
+import { SimilarityView } from './probes/SimilarityView';
 import { CompareChart } from './runs/CompareChart';
 import { LessonBox } from './runs/LessonBox';
 import { RunsBar } from './runs/RunsBar';
@@ -36,6 +38,8 @@ export function App() {
           ))}
           <CompareChart />
           <CollapsePanel />
+          <EmbeddingView />
+          <SimilarityView />
           <AttentionView />
           <CropsView />
         </main>

@@ -5,6 +5,8 @@ import { generateShapes, type ImageSet } from './shapes';
 
 /** How many fixed held-out images the probes draw on. */
 export const PROBE_COUNT = 8;
+/** Held-out images whose embeddings the embedding-space probe projects (16 per class). */
+export const EMBED_COUNT = 160;
 
 /**
  * A run's data: the training images generated once and uploaded once ([N, S, S, 3] on the
@@ -14,8 +16,11 @@ export const PROBE_COUNT = 8;
 export class RunData {
   readonly train: ImageSet;
   readonly probe: ImageSet;
+  /** A larger held-out set for the embedding space (labels on the CPU, images on the GPU). */
+  readonly embedSet: ImageSet;
   readonly trainImages: tf.Tensor4D;
   readonly probeImages: tf.Tensor4D;
+  readonly embedImages: tf.Tensor4D;
   private readonly batchRng: Rng;
   private order: Int32Array;
   private cursor = 0;
@@ -28,9 +33,11 @@ export class RunData {
     const base = { imageSize: common.imageSize, seed: common.seed, distractors: common.distractors };
     this.train = generateShapes({ ...base, count: common.datasetSize, split: 'train' });
     this.probe = generateShapes({ ...base, count: PROBE_COUNT, split: 'heldout' });
+    this.embedSet = generateShapes({ ...base, seed: base.seed + 7919, count: EMBED_COUNT, split: 'heldout' });
     const s = common.imageSize;
     this.trainImages = tf.tensor4d(this.train.images, [this.train.count, s, s, 3]);
     this.probeImages = tf.tensor4d(this.probe.images, [this.probe.count, s, s, 3]);
+    this.embedImages = tf.tensor4d(this.embedSet.images, [this.embedSet.count, s, s, 3]);
     this.batchRng = Rng.stream(common.seed, 'batches');
     this.order = this.batchRng.permutation(this.train.count);
   }
@@ -54,5 +61,6 @@ export class RunData {
   dispose(): void {
     this.trainImages.dispose();
     this.probeImages.dispose();
+    this.embedImages.dispose();
   }
 }

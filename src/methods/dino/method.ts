@@ -4,6 +4,7 @@ import { cropAndResize } from '../../engine/augment/cropResize';
 import { applyPhotometric, denormalize, normalize, packPhotometric, PHOTOMETRIC_WIDTH } from '../../engine/augment/photometric';
 import { dinoLoss, dinoTeacherLogProbs, updatedCenter } from '../../engine/losses/dino';
 import { batchMeanEntropy, meanEntropy } from '../../engine/metrics/collapse';
+import { attentionPayload, embeddingPayload } from '../../engine/metrics/probes';
 import { createDinoHead, dinoHeadForward, LAST_LAYER_PREFIX } from '../../engine/nn/heads';
 import { cloneTree, disposeTree, namedVariables, type ParamTree } from '../../engine/nn/params';
 import { createViT, gridResizeMatrix, vitForward } from '../../engine/nn/vit';
@@ -198,12 +199,6 @@ class DinoInstance implements MethodInstance {
   async probes(input: ProbeInput, step: number): Promise<ProbePayload[]> {
     const c = this.config;
     const count = input.images.shape[0];
-    const grid = c.vit.imageSize / c.vit.patchSize;
-    const attention = tf.tidy(() => {
-      const out = vitForward(this.teacher.backbone, c.vit, normalize(input.images) as tf.Tensor4D, null, true);
-      // Last block, CLS row, patch columns: [P, heads, N].
-      return tf.reshape(tf.slice(out.lastAttention!, [0, 0, 0, 1], [count, c.vit.heads, 1, grid * grid]), [count, c.vit.heads, grid * grid]);
-    });
     // Output distributions on the whole probe images: the teacher's targets (centered and
     // sharpened at this step's τ_t) next to the student's softmax at τ_s.
     const teacherTemperature = c.scheduleAt(Math.max(0, step - 1)).teacherTemperature;
@@ -221,10 +216,8 @@ class DinoInstance implements MethodInstance {
     });
     const payloads: ProbePayload[] = [];
     try {
-      payloads.push({
-        kind: 'attention', step, imageSize: c.vit.imageSize, grid, heads: c.vit.heads, count,
-        images: input.pixels, masks: input.masks, attention: (await attention.data()) as Float32Array,
-      });
+      payloads.push(await attentionPayload(this.teacher.backbone, c.vit, input, step));
+      payloads.push(await embeddingPayload((images) => this.embed(images), input, step));
       const both = (await distributions.data()) as Float32Array;
       const size = count * c.head.outputDim;
       payloads.push({
@@ -233,7 +226,6 @@ class DinoInstance implements MethodInstance {
         teacher: both.slice(0, size), student: both.slice(size, 2 * size),
       });
     } finally {
-      attention.dispose();
       distributions.dispose();
     }
     const captured = this.captured;

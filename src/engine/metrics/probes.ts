@@ -1,0 +1,44 @@
+import * as tf from '@tensorflow/tfjs';
+import type { AttentionProbe, EmbeddingProbe } from '../../methods/probes';
+import type { ProbeInput } from '../../methods/types';
+import { normalize } from '../augment/photometric';
+import { vitForward, type ViTConfig, type ViTParams } from '../nn/vit';
+import { principalComponents } from './pca';
+
+/** Probe payloads every ViT method can send: they read back, so probe cadence only. */
+
+/** Last block, CLS → patch attention of `backbone` on the probe images. */
+export async function attentionPayload(backbone: ViTParams, vit: ViTConfig, input: ProbeInput, step: number): Promise<AttentionProbe> {
+  const count = input.images.shape[0];
+  const grid = vit.imageSize / vit.patchSize;
+  const attention = tf.tidy(() => {
+    const out = vitForward(backbone, vit, normalize(input.images) as tf.Tensor4D, null, true);
+    // CLS row, patch columns: [P, heads, N].
+    return tf.reshape(tf.slice(out.lastAttention!, [0, 0, 0, 1], [count, vit.heads, 1, grid * grid]), [count, vit.heads, grid * grid]);
+  });
+  try {
+    return {
+      kind: 'attention', step, imageSize: vit.imageSize, grid, heads: vit.heads, count,
+      images: input.pixels, masks: input.masks, attention: (await attention.data()) as Float32Array,
+    };
+  } finally {
+    attention.dispose();
+  }
+}
+
+/** The held-out set's embeddings (`embed` gives [N, D]) on their first two principal components. */
+export async function embeddingPayload(
+  embed: (images: tf.Tensor4D) => tf.Tensor2D, input: ProbeInput, step: number,
+): Promise<EmbeddingProbe> {
+  const features = embed(input.embedImages);
+  try {
+    const [n, d] = features.shape;
+    const { points, explained } = principalComponents((await features.data()) as Float32Array, n, d, 2);
+    return {
+      kind: 'embedding', step, count: n, points, labels: input.embedLabels, classNames: input.classNames,
+      explained: [explained[0] ?? 0, explained[1] ?? 0],
+    };
+  } finally {
+    features.dispose();
+  }
+}

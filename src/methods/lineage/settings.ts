@@ -1,0 +1,179 @@
+/**
+ * Settings of the SimCLR / MoCo / BYOL / SimSiam lineage. One list, with per-method defaults
+ * and only the switches that apply to each method (plain data: the page imports this).
+ */
+import { commonCollapseCharts, type ChartSpec, type Lesson } from '../collapse';
+import type { Preset, Setting, SettingValues } from '../schema';
+
+export type Variant = 'simclr' | 'moco' | 'byol' | 'simsiam';
+
+/** Which mechanisms a method has, so its panel shows only the switches that mean something. */
+export const MECHANISMS: Record<Variant, { temperature: boolean; predictor: boolean; momentum: boolean; stopGradient: boolean; queue: boolean }> = {
+  simclr: { temperature: true, predictor: false, momentum: false, stopGradient: false, queue: false },
+  moco: { temperature: true, predictor: true, momentum: true, stopGradient: false, queue: true },
+  byol: { temperature: false, predictor: true, momentum: true, stopGradient: false, queue: false },
+  simsiam: { temperature: false, predictor: true, momentum: false, stopGradient: true, queue: false },
+};
+
+export const LINEAGE_GROUPS = [
+  { id: 'model', label: 'Model' },
+  { id: 'heads', label: 'Projector and predictor' },
+  { id: 'objective', label: 'Objective' },
+  { id: 'augmentation', label: 'Augmentation' },
+  { id: 'optimization', label: 'Optimization' },
+  { id: 'data', label: 'Data' },
+  { id: 'run', label: 'Run' },
+  { id: 'probes', label: 'Probes' },
+] as const;
+
+export function lineageSettings(variant: Variant): Setting[] {
+  const has = MECHANISMS[variant];
+  const settings: Setting[] = [
+    { kind: 'number', name: 'patchSize', urlKey: 'ps', label: 'Patch size', group: 'model',
+      help: 'Pixels per side of a ViT patch.', default: 4, min: 2, max: 16, step: 1, integer: true, unit: 'px' },
+    { kind: 'number', name: 'width', urlKey: 'w', label: 'Width', group: 'model',
+      help: 'Token dimension of the ViT (must divide by the number of heads).', default: 96, min: 8, max: 384, step: 8, integer: true },
+    { kind: 'number', name: 'depth', urlKey: 'dp', label: 'Depth', group: 'model',
+      help: 'Transformer blocks.', default: 4, min: 1, max: 12, step: 1, integer: true },
+    { kind: 'number', name: 'heads', urlKey: 'h', label: 'Heads', group: 'model',
+      help: 'Attention heads per block.', default: 4, min: 1, max: 12, step: 1, integer: true },
+    { kind: 'number', name: 'mlpRatio', urlKey: 'mr', label: 'MLP ratio', group: 'model',
+      help: 'Hidden width of each block’s MLP, as a multiple of the width.', default: 2, min: 1, max: 4, step: 1, integer: true },
+    { kind: 'number', name: 'projectorHidden', urlKey: 'ph', label: 'Projector hidden', group: 'heads',
+      help: 'Hidden width of the projector MLP (Linear–BN–ReLU layers).', default: 256, min: 8, max: 4096, step: 8, integer: true },
+    { kind: 'number', name: 'projectorOut', urlKey: 'po', label: 'Projection dim', group: 'heads',
+      help: 'Output of the projector: the space the loss compares views in.', default: 128, min: 8, max: 2048, step: 8, integer: true },
+  ];
+  if (has.predictor) {
+    settings.push(
+      { kind: 'boolean', name: 'predictor', urlKey: 'pr', label: 'Predictor', group: 'heads',
+        help: 'An MLP on the online side only, predicting the other view’s projection. Off: the asymmetry is gone.', default: true },
+      { kind: 'number', name: 'predictorHidden', urlKey: 'qh', label: 'Predictor hidden', group: 'heads',
+        help: 'Hidden width of the predictor MLP.', default: variant === 'simsiam' ? 64 : 256, min: 8, max: 4096, step: 8, integer: true },
+    );
+  }
+  if (has.temperature) {
+    settings.push({ kind: 'number', name: 'temperature', urlKey: 't', label: 'Temperature τ', group: 'objective',
+      help: 'Divides the cosine similarities before the softmax: low τ weighs the hardest negatives most.',
+      default: variant === 'simclr' ? 0.2 : 0.2, min: 0.01, max: 2, step: 0.01, log: true });
+  }
+  if (has.queue) {
+    settings.push({ kind: 'number', name: 'queueSize', urlKey: 'qs', label: 'Queue of negatives', group: 'objective',
+      help: 'MoCo v2-style queue of past keys used as negatives (0: MoCo v3, negatives from the batch). A multiple of 2 × batch size.',
+      default: 0, min: 0, max: 65536, step: 64, integer: true });
+  }
+  if (has.momentum) {
+    settings.push(
+      { kind: 'boolean', name: 'momentumEncoder', urlKey: 'mt', label: 'Momentum encoder', group: 'objective',
+        help: 'Targets from an EMA of the online network. Off: targets from the online network itself (with stop-gradient).', default: true },
+      { kind: 'number', name: 'momentum', urlKey: 'tm', label: 'Momentum', group: 'objective',
+        help: 'EMA coefficient at step 0; it rises to 1 on a cosine schedule.', default: 0.99, min: 0.5, max: 1, step: 0.001 },
+    );
+  }
+  if (has.stopGradient) {
+    settings.push({ kind: 'boolean', name: 'stopGradient', urlKey: 'sg', label: 'Stop-gradient', group: 'objective',
+      help: 'No gradient through the target branch. Off: SimSiam collapses (its paper’s Fig. 2).', default: true });
+  }
+  settings.push(
+    { kind: 'number', name: 'cropScaleMin', urlKey: 'cs', label: 'Crop min scale', group: 'augmentation',
+      help: 'Smallest fraction of the image a view covers (random resized crop).', default: 0.2, min: 0.05, max: 1, step: 0.01 },
+    { kind: 'number', name: 'colorJitter', urlKey: 'cj', label: 'Colour jitter', group: 'augmentation',
+      help: 'Strength of brightness/contrast/saturation/hue jitter (p = 0.8). Without it, matching colours is enough.', default: 1, min: 0, max: 2, step: 0.05 },
+    { kind: 'number', name: 'grayscaleProbability', urlKey: 'gp', label: 'Grayscale p', group: 'augmentation',
+      help: 'Probability that a view is turned grey.', default: 0.2, min: 0, max: 1, step: 0.05 },
+    { kind: 'boolean', name: 'blur', urlKey: 'bl', label: 'Blur', group: 'augmentation',
+      help: 'Gaussian blur with p = 0.5 on each view.', default: true },
+    { kind: 'number', name: 'learningRate', urlKey: 'lr', label: 'Learning rate', group: 'optimization',
+      help: 'AdamW peak lr for batch 256 (scaled by batch/256), after a linear warm-up; cosine decay to 0.', default: 0.002, min: 0.00001, max: 0.1, step: 0.00001, log: true },
+    { kind: 'number', name: 'warmupSteps', urlKey: 'wu', label: 'lr warm-up', group: 'optimization',
+      help: 'Steps of linear warm-up from 0.', default: 100, min: 0, max: 100000, step: 10, integer: true, unit: 'steps' },
+    { kind: 'number', name: 'weightDecay', urlKey: 'wd', label: 'Weight decay', group: 'optimization',
+      help: 'AdamW decoupled weight decay (not on biases and norms).', default: 0.05, min: 0, max: 1, step: 0.01 },
+    { kind: 'number', name: 'attentionMass', urlKey: 'am', label: 'Attention mass', group: 'probes',
+      help: 'The highlighted patches hold this fraction of the CLS attention.', default: 0.6, min: 0.05, max: 1, step: 0.05 },
+  );
+  return settings;
+}
+
+/** Small enough for tests and slow GPUs. */
+export const LINEAGE_TINY: SettingValues = {
+  imageSize: '16', datasetSize: 256, batchSize: 16, totalSteps: 100, metricsEvery: 2, probeEvery: 10,
+  width: 32, depth: 2, heads: 2, mlpRatio: 2, projectorHidden: 64, projectorOut: 32, predictorHidden: 16,
+  warmupSteps: 10, learningRate: 0.03, colorJitter: 0.5,
+};
+
+export function lineagePresets(variant: Variant, broken: Preset[]): Preset[] {
+  const tinyValues = Object.fromEntries(Object.entries(LINEAGE_TINY).filter(([key]) =>
+    key !== 'predictorHidden' || MECHANISMS[variant].predictor));
+  return [
+    { id: 'default', label: 'Default', description: 'ViT-tiny on 32 px shapes, two views per image.', values: {} },
+    { id: 'tiny', label: 'Tiny', description: 'A very small model on 16 px images: fast enough for tests and slow GPUs.', values: tinyValues },
+    ...broken.map((p) => ({ ...p, values: { ...tinyValues, ...p.values } })),
+  ];
+}
+
+export function lineageCharts(values: SettingValues, variant: Variant): ChartSpec[] {
+  const charts: ChartSpec[] = [
+    {
+      id: 'loss', title: 'Loss', section: 'training',
+      help: {
+        simclr: 'NT-Xent: −log of the positive’s softmax share among all 2B − 1 other views, both directions added.',
+        moco: 'InfoNCE of queries against momentum keys, both directions added (× 2τ in MoCo v3).',
+        byol: '2 − 2·cos(prediction, target projection), both directions added: 0 when they agree.',
+        simsiam: '−cos(prediction, other view’s projection), averaged over both directions: −1 is perfect agreement.',
+      }[variant],
+      lines: [{ name: 'loss', label: 'loss', color: '#2563eb' }],
+      references: variant === 'simclr'
+        ? [{ value: 2 * Math.log(2 * Number(values.batchSize) - 1), label: '2·ln(2B − 1): all embeddings equal' }]
+        : variant === 'simsiam' ? [{ value: -1, label: '−1: perfect agreement' }] : [],
+    },
+    {
+      id: 'similarity', title: 'Positive and negative similarity', section: 'collapse',
+      help: 'Mean cosine between the two views of an image (positives) and between different images (negatives): both near 1 is collapse.',
+      lines: [
+        { name: 'positiveSimilarity', label: 'positives', color: '#16a34a' },
+        { name: 'negativeSimilarity', label: 'negatives', color: '#dc2626' },
+      ],
+      references: [{ value: 1, label: '1' }, { value: 0, label: '0' }],
+    },
+    ...commonCollapseCharts(2 * Number(values.batchSize), Number(values.projectorOut)),
+  ];
+  if (MECHANISMS[variant].momentum) {
+    charts.push({
+      id: 'schedules', title: 'Schedules', section: 'collapse', summary: false,
+      help: 'The learning rate and the EMA momentum as the run applies them.',
+      lines: [{ name: 'momentum', label: 'momentum', color: '#64748b' }],
+    });
+  }
+  return charts;
+}
+
+/** A healthy tiny run next to one with a mechanism removed. */
+export function lesson(id: string, title: string, metric: string, text: string, name: string, values: SettingValues): Lesson {
+  return { id, title, metric, text, runs: [{ name: 'healthy', preset: 'tiny', values: {} }, { name, preset: 'tiny', values }] };
+}
+
+export function lineageValidate(values: SettingValues, variant: Variant): string[] {
+  const problems: string[] = [];
+  const patch = Number(values.patchSize);
+  if (Number(values.imageSize) % patch !== 0) problems.push(`Image size ${values.imageSize} must be a multiple of the patch size ${patch}.`);
+  if (Number(values.width) % Number(values.heads) !== 0) problems.push(`Width ${values.width} must be divisible by the number of heads ${values.heads}.`);
+  if (variant === 'moco') {
+    const queue = Number(values.queueSize);
+    const perStep = 2 * Number(values.batchSize);
+    if (queue > 0 && queue % perStep !== 0) problems.push(`Queue size ${queue} must be a multiple of 2 × batch size = ${perStep} (the keys enqueued per step).`);
+  }
+  return problems;
+}
+
+export function lineageLargestTensor(values: SettingValues): { bytes: number; what: string } {
+  const size = Number(values.imageSize);
+  const batch = Number(values.batchSize);
+  const tokens = (size / Number(values.patchSize)) ** 2 + 1;
+  const candidates = [
+    { bytes: Number(values.datasetSize) * size * size * 3 * 4, what: 'the training images' },
+    { bytes: 2 * batch * Number(values.heads) * tokens * tokens * 4, what: 'the attention scores of the two views' },
+    { bytes: 2 * batch * tokens * Number(values.width) * Number(values.mlpRatio) * 4, what: 'the MLP activations of the two views' },
+  ];
+  return candidates.reduce((a, b) => (b.bytes > a.bytes ? b : a));
+}
