@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { AttentionProbe, EmbeddingProbe } from '../../methods/probes';
 import type { ProbeInput } from '../../methods/types';
 import { normalize } from '../augment/photometric';
+import { l2Normalize } from '../nn/layers';
 import { vitForward, type ViTConfig, type ViTParams } from '../nn/vit';
 import { principalComponents } from './pca';
 
@@ -26,11 +27,14 @@ export async function attentionPayload(backbone: ViTParams, vit: ViTConfig, inpu
   }
 }
 
-/** The held-out set's embeddings (`embed` gives [N, D]) on their first two principal components. */
+/**
+ * The held-out set's embeddings (`embed` gives [N, D]), L2-normalised as the losses compare
+ * them, on their first two principal components.
+ */
 export async function embeddingPayload(
   embed: (images: tf.Tensor4D) => tf.Tensor2D, input: ProbeInput, step: number,
 ): Promise<EmbeddingProbe> {
-  const features = embed(input.embedImages);
+  const features = tf.tidy(() => l2Normalize(embed(input.embedImages)) as tf.Tensor2D);
   try {
     const [n, d] = features.shape;
     const { points, explained } = principalComponents((await features.data()) as Float32Array, n, d, 2);

@@ -9,6 +9,7 @@ import { cropAndResize } from '../../engine/augment/cropResize';
 import { sampleResizedCrop, samplePhotometric, type PhotometricParams, type SampledCrop } from '../../engine/augment/crops';
 import { applyPhotometric, denormalize, normalize, packPhotometric, PHOTOMETRIC_WIDTH } from '../../engine/augment/photometric';
 import { byolRegression, KeyQueue, mocoQueueLoss, mocoV3Loss, negativeCosine, ntXentLoss } from '../../engine/losses/contrastive';
+import { embeddingStd } from '../../engine/metrics/collapse';
 import { attentionPayload, embeddingPayload } from '../../engine/metrics/probes';
 import { l2Normalize, stopGradient } from '../../engine/nn/layers';
 import { createMlp, mlpForward, type MlpLayerConfig, type MlpParams } from '../../engine/nn/mlp';
@@ -133,12 +134,13 @@ class LineageInstance implements MethodInstance {
     }
   }
 
-  private project(encoder: Encoder, views: tf.Tensor4D, B: number): [tf.Tensor2D, tf.Tensor2D] {
+  /** Projections of both views, and the backbone features [2B, D] they came from. */
+  private project(encoder: Encoder, views: tf.Tensor4D, B: number): { z: [tf.Tensor2D, tf.Tensor2D]; features: tf.Tensor2D } {
     // One backbone pass for both views; the heads run per view, so BatchNorm sees one view's
     // batch at a time, as with the official code's two forward calls.
     const features = vitForward(encoder.backbone, this.c.vit, views, null).cls;
     const [f1, f2] = tf.split(features, [B, B], 0) as [tf.Tensor2D, tf.Tensor2D];
-    return [mlpForward(encoder.projector, this.c.projector, f1), mlpForward(encoder.projector, this.c.projector, f2)];
+    return { z: [mlpForward(encoder.projector, this.c.projector, f1), mlpForward(encoder.projector, this.c.projector, f2)], features };
   }
 
   private predict(z: tf.Tensor2D): tf.Tensor2D {
@@ -167,12 +169,12 @@ class LineageInstance implements MethodInstance {
       );
       const views = applyPhotometric(raw, tf.tensor2d(packPhotometric(photometric), [2 * B, PHOTOMETRIC_WIDTH])) as tf.Tensor4D;
       // Momentum keys / targets, outside the tape.
-      const targets = this.target ? this.project(this.target, views, B) : null;
+      const targets = this.target ? this.project(this.target, views, B).z : null;
 
       let kept: tf.Tensor2D[] = [];
       const { value: loss, grads } = tf.variableGrads(() => {
-        const [z1, z2] = this.project(this.online, views, B);
-        kept = [tf.keep(z1), tf.keep(z2)];
+        const { z: [z1, z2], features } = this.project(this.online, views, B);
+        kept = [tf.keep(z1), tf.keep(z2), tf.keep(features)];
         const p1 = this.predict(z1);
         const p2 = this.predict(z2);
         // Without a momentum encoder the targets are the online projections, detached.
@@ -200,8 +202,7 @@ class LineageInstance implements MethodInstance {
       if (this.target) emaUpdate(this.targetVariables!, this.onlineVariables, schedule.momentum);
       if (this.queue && targets) this.queue.enqueue(l2Normalize(tf.concat(targets, 0)) as tf.Tensor2D);
 
-      const z1 = tf.clone(kept[0]) as tf.Tensor2D;
-      const z2 = tf.clone(kept[1]) as tf.Tensor2D;
+      const [z1, z2, features] = kept.map((t) => tf.clone(t) as tf.Tensor2D);
       kept.forEach((t) => t.dispose());
       const n1 = l2Normalize(z1) as tf.Tensor2D;
       const n2 = l2Normalize(z2) as tf.Tensor2D;
@@ -211,12 +212,16 @@ class LineageInstance implements MethodInstance {
       if (batch.capture) this.capture(step, batch, views, boxes, tf.concat([n1, n2], 0) as tf.Tensor2D);
 
       const metrics: Record<string, tf.Scalar> = {
+        projectionStd: embeddingStd(tf.concat([z1, z2], 0) as tf.Tensor2D),
         positiveSimilarity: positive,
         negativeSimilarity: negative,
         learningRate: tf.scalar(schedule.learningRate),
       };
       if (MECHANISMS[c.variant].momentum) metrics.momentum = tf.scalar(schedule.momentum);
-      return { loss, metrics, embeddings: tf.concat([z1, z2], 0) as tf.Tensor2D };
+      // The representation kept after pre-training is the backbone's: that is what is watched.
+      // (The projector ends in BatchNorm for most of these methods, which by construction
+      // keeps its outputs spread over the batch even when the backbone has collapsed.)
+      return { loss, metrics, embeddings: features };
     });
   }
 

@@ -136,7 +136,13 @@ export function lineageCharts(values: SettingValues, variant: Variant): ChartSpe
       ],
       references: [{ value: 1, label: '1' }, { value: 0, label: '0' }],
     },
-    ...commonCollapseCharts(2 * Number(values.batchSize), Number(values.projectorOut)),
+    {
+      id: 'projection-std', title: 'Projection std', section: 'collapse',
+      help: 'Std of the L2-normalised projections z (what the loss compares), × √D, as in SimSiam’s Fig. 2: 0 when every image gets the same z.',
+      lines: [{ name: 'projectionStd', label: 'std(z) × √D', color: '#b45309' }],
+      references: [{ value: 1, label: 'healthy (1)' }, { value: 0, label: 'collapsed (0)' }],
+    },
+    ...commonCollapseCharts(2 * Number(values.batchSize), Number(values.width)),
   ];
   if (MECHANISMS[variant].momentum) {
     charts.push({
