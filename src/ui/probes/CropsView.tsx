@@ -66,7 +66,9 @@ export function CropsView() {
   return (
     <section className="probe-view" data-testid="crops-view">
       <p className="probe-view__caption">
-        Crops of step {probe.step}: global crops (solid) go to teacher and student, local crops (dashed) to the student only.
+        {probe.crops.some((crop) => crop.role === 'local')
+          ? `Crops of step ${probe.step}: global crops (solid) go to teacher and student, local crops (dashed) to the student only.`
+          : `Views of step ${probe.step}: the two augmented views of one image that the loss compared.`}
       </p>
       <div className="crops-layout">
         <figure className="crops-original">
