@@ -102,12 +102,14 @@ export const LINEAGE_TINY: SettingValues = {
   warmupSteps: 10, learningRate: 0.03, colorJitter: 0.5,
 };
 
-export function lineagePresets(variant: Variant, broken: Preset[]): Preset[] {
-  const tinyValues = Object.fromEntries(Object.entries(LINEAGE_TINY).filter(([key]) =>
-    key !== 'predictorHidden' || MECHANISMS[variant].predictor));
+export function lineagePresets(variant: Variant, broken: Preset[], tinyOverrides: SettingValues = {}, tinyNote = ''): Preset[] {
+  const tinyValues = {
+    ...Object.fromEntries(Object.entries(LINEAGE_TINY).filter(([key]) => key !== 'predictorHidden' || MECHANISMS[variant].predictor)),
+    ...tinyOverrides,
+  };
   return [
     { id: 'default', label: 'Default', description: 'ViT-tiny on 32 px shapes, two views per image.', values: {} },
-    { id: 'tiny', label: 'Tiny', description: 'A very small model on 16 px images: fast enough for tests and slow GPUs.', values: tinyValues },
+    { id: 'tiny', label: 'Tiny', description: `A very small model on 16 px images: fast enough for tests and slow GPUs.${tinyNote}`, values: tinyValues },
     ...broken.map((p) => ({ ...p, values: { ...tinyValues, ...p.values } })),
   ];
 }
