@@ -87,6 +87,9 @@ for (const method of methods) {
       // A step closed early (Step button, end of run) still carries the snapshot.
       const early = await trainer.runStep(true);
       expect(early?.values.rankMe).toBeGreaterThanOrEqual(1);
+      // Every probe it sends is one its description announces (the page shows only those).
+      const kinds = (await trainer.probe()).map((p) => p.kind);
+      for (const kind of kinds) expect(method.probeKinds(tiny())).toContain(kind);
       trainer.dispose();
     });
   });

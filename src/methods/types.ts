@@ -58,6 +58,8 @@ export interface MethodDescription {
   collapseModes: readonly CollapseMode[];
   /** Teaching comparisons: a healthy run next to one with a mechanism removed. */
   lessons: readonly Lesson[];
+  /** The probe views a run with these settings fills (the page hides the others). */
+  probeKinds(values: SettingValues): readonly ProbePayload['kind'][];
   /** The vectors its steps read back with the metrics (StepOutput.vectors), drawn as heat strips. */
   vectors?: readonly { name: string; title: string; help: string }[];
   /** Loads the implementation; only the worker and Node call this (it pulls in tfjs). */

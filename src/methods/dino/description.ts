@@ -305,6 +305,7 @@ export const dinoDescription: MethodDescription = {
     },
   ],
   lessons: dinoLessons,
+  probeKinds: () => ['attention', 'crops', 'distribution', 'embedding'],
   vectors: [{
     name: 'center', title: 'Center C',
     help: 'C ← m·C + (1 − m)·batch mean of the teacher logits; centering subtracts it from every teacher output. One row per metrics window, newest at the bottom.',

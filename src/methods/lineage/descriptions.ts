@@ -9,7 +9,9 @@ import {
   lesson, LINEAGE_GROUPS, lineageCharts, lineageLargestTensor, lineagePresets, lineageSettings, lineageValidate, type Variant,
 } from './settings';
 
-function describe(variant: Variant, text: Omit<MethodDescription, 'groups' | 'settings' | 'liveSettings' | 'validate' | 'largestTensorBytes' | 'charts' | 'collapseModes' | 'load' | 'id'>): MethodDescription {
+type Texts = Omit<MethodDescription, 'groups' | 'settings' | 'liveSettings' | 'validate' | 'largestTensorBytes' | 'charts' | 'collapseModes' | 'probeKinds' | 'load' | 'id'>;
+
+function describe(variant: Variant, text: Texts): MethodDescription {
   return {
     id: variant,
     ...text,
@@ -20,6 +22,8 @@ function describe(variant: Variant, text: Omit<MethodDescription, 'groups' | 'se
     largestTensorBytes: lineageLargestTensor,
     charts: (values: SettingValues) => lineageCharts(values, variant),
     collapseModes: [],
+    probeKinds: (values: SettingValues) => (values.backbone === 'cnn'
+      ? ['embedding', 'crops', 'similarity'] : ['attention', 'embedding', 'crops', 'similarity']),
     load: () => import('./method').then((module) => module.implementations[variant]),
   };
 }

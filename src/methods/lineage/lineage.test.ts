@@ -83,4 +83,24 @@ describe('the lineage’s mechanisms (tiny, cpu)', () => {
     };
     expect(await first(false)).toBeCloseTo(await first(true), 6);
   });
+
+  it('a CNN backbone trains too: features of the configured width, no attention probe, tensors freed', async () => {
+    const before = tf.memory().numTensors;
+    const values = tiny(simclrDescription, { backbone: 'cnn', depth: 2, metricsEvery: 2, probeEvery: 2 });
+    expect(simclrDescription.validate(values)).toEqual([]);
+    const trainer = await Trainer.create(simclrDescription, values);
+    await trainer.runStep();
+    const record = await trainer.runStep();
+    expect(Number.isFinite(record!.values.loss)).toBe(true);
+    const features = trainer.instance.embed(trainer.data.probeImages);
+    expect(features.shape).toEqual([8, Number(values.width)]);
+    features.dispose();
+    const kinds = (await trainer.probe()).map((p) => p.kind);
+    expect(kinds).not.toContain('attention');
+    expect(kinds).toEqual(expect.arrayContaining(['embedding', 'crops', 'similarity']));
+    expect(simclrDescription.probeKinds(values)).not.toContain('attention');
+    trainer.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    expect(simclrDescription.validate({ ...values, depth: 5 })[0]).toMatch(/below 1 px/);
+  });
 });

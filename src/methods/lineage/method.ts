@@ -14,7 +14,8 @@ import { attentionPayload, embeddingPayload } from '../../engine/metrics/probes'
 import { l2Normalize, stopGradient } from '../../engine/nn/layers';
 import { createMlp, mlpForward, type MlpLayerConfig, type MlpParams } from '../../engine/nn/mlp';
 import { cloneTree, disposeTree, namedVariables, type ParamTree } from '../../engine/nn/params';
-import { createViT, vitForward, type ViTConfig } from '../../engine/nn/vit';
+import { createCnn, cnnForward, type CnnConfig, type CnnParams } from '../../engine/nn/cnn';
+import { createViT, vitForward, type ViTConfig, type ViTParams } from '../../engine/nn/vit';
 import { AdamW, emaUpdate } from '../../engine/optim/adamw';
 import { readCommon } from '../../engine/runConfig';
 import { cosineAt } from '../../engine/schedules';
@@ -26,13 +27,15 @@ import { MECHANISMS, type Variant } from './settings';
 
 interface Encoder {
   [key: string]: unknown;
-  backbone: ReturnType<typeof createViT>;
+  backbone: ViTParams | CnnParams;
   projector: MlpParams;
 }
 
 interface LineageConfig {
   variant: Variant;
+  backbone: 'vit' | 'cnn';
   vit: ViTConfig;
+  cnn: CnnConfig;
   projector: MlpLayerConfig[];
   predictor: MlpLayerConfig[] | null;
   temperature: number;
@@ -70,6 +73,8 @@ function readConfig(values: SettingValues, variant: Variant): LineageConfig {
   const momentumEncoder = has.momentum && Boolean(values.momentumEncoder);
   return {
     variant,
+    backbone: values.backbone === 'cnn' ? 'cnn' : 'vit',
+    cnn: { imageSize: common.imageSize, width: n('width'), stages: n('depth') },
     vit: { imageSize: common.imageSize, patchSize: n('patchSize'), width: n('width'), depth: n('depth'), heads: n('heads'), mlpRatio: n('mlpRatio') },
     projector: headLayers(variant, n('projectorHidden'), n('projectorOut')),
     predictor: has.predictor && Boolean(values.predictor) ? predictorLayers(variant, n('predictorHidden'), n('projectorOut')) : null,
@@ -116,7 +121,10 @@ class LineageInstance implements MethodInstance {
     const c = this.c;
     const rng = Rng.stream(context.seed, `${variant}:weights`);
     this.cropRng = Rng.stream(context.seed, `${variant}:crops`);
-    this.online = { backbone: createViT(c.vit, rng), projector: createMlp(c.vit.width, c.projector, rng) };
+    this.online = {
+      backbone: c.backbone === 'cnn' ? createCnn(c.cnn, rng) : createViT(c.vit, rng),
+      projector: createMlp(c.vit.width, c.projector, rng),
+    };
     this.predictor = c.predictor ? createMlp(c.projector[c.projector.length - 1].out, c.predictor, rng) : null;
     this.target = c.momentumEncoder ? cloneTree(this.online as unknown as ParamTree, false) as unknown as Encoder : null;
     this.onlineVariables = namedVariables(this.online as unknown as ParamTree);
@@ -138,9 +146,16 @@ class LineageInstance implements MethodInstance {
   private project(encoder: Encoder, views: tf.Tensor4D, B: number): { z: [tf.Tensor2D, tf.Tensor2D]; features: tf.Tensor2D } {
     // One backbone pass for both views; the heads run per view, so BatchNorm sees one view's
     // batch at a time, as with the official code's two forward calls.
-    const features = vitForward(encoder.backbone, this.c.vit, views, null).cls;
+    const features = this.features(encoder, views);
     const [f1, f2] = tf.split(features, [B, B], 0) as [tf.Tensor2D, tf.Tensor2D];
     return { z: [mlpForward(encoder.projector, this.c.projector, f1), mlpForward(encoder.projector, this.c.projector, f2)], features };
+  }
+
+  /** Backbone features [N, width] of normalised images. */
+  private features(encoder: Encoder, images: tf.Tensor4D): tf.Tensor2D {
+    return this.c.backbone === 'cnn'
+      ? cnnForward(encoder.backbone as CnnParams, images)
+      : vitForward(encoder.backbone as ViTParams, this.c.vit, images, null).cls;
   }
 
   private predict(z: tf.Tensor2D): tf.Tensor2D {
@@ -245,10 +260,9 @@ class LineageInstance implements MethodInstance {
   }
 
   async probes(input: ProbeInput, step: number): Promise<ProbePayload[]> {
-    const payloads: ProbePayload[] = [
-      await attentionPayload(this.online.backbone, this.c.vit, input, step),
-      await embeddingPayload((images) => this.embed(images), input, step),
-    ];
+    const payloads: ProbePayload[] = [];
+    if (this.c.backbone === 'vit') payloads.push(await attentionPayload(this.online.backbone as ViTParams, this.c.vit, input, step));
+    payloads.push(await embeddingPayload((images) => this.embed(images), input, step));
     const captured = this.captured;
     if (captured) {
       const size = this.c.vit.imageSize;
@@ -266,9 +280,9 @@ class LineageInstance implements MethodInstance {
     return payloads;
   }
 
-  /** Backbone CLS features of the online encoder (the one kept after pre-training). */
+  /** Backbone features of the online encoder (the one kept after pre-training). */
   embed(images: tf.Tensor4D): tf.Tensor2D {
-    return tf.tidy(() => vitForward(this.online.backbone, this.c.vit, normalize(images) as tf.Tensor4D, null).cls);
+    return tf.tidy(() => this.features(this.online, normalize(images) as tf.Tensor4D));
   }
 
   save(): tf.NamedTensorMap {

@@ -4,7 +4,8 @@
  */
 import { useEffect, useId, useMemo, useRef, useState } from 'react';
 import './probes.css';
-import { actions, useAppStore, type StoreState } from '../../state/store';
+import { getMethod } from '../../methods/registry';
+import { actions, selectFocused, useAppStore, type StoreState } from '../../state/store';
 import type { AttentionProbe } from '../../methods/probes';
 import { headMap, heatToRgba, imageToRgba, maskJaccard, massMask } from './draw';
 import { blitScaled, upscale } from './canvas';
@@ -19,6 +20,10 @@ const OVERLAYS: { value: Overlay; label: string }[] = [
 
 const selectAttention = (s: StoreState) => s.attention;
 const selectHead = (s: StoreState) => s.attentionHead;
+const selectHasAttention = (s: StoreState) => {
+  const run = selectFocused(s);
+  return !run || getMethod(run.methodId).probeKinds(run.values).includes('attention');
+};
 const selectMass = (s: StoreState) => {
   const value = s.experiment.values.attentionMass;
   return typeof value === 'number' ? value : 0.6;
@@ -30,6 +35,7 @@ const OUTLINE = '#3ef0ff'; // cyan: apart from every inferno colour
 
 export function AttentionView() {
   const probe = useAppStore(selectAttention);
+  const hasAttention = useAppStore(selectHasAttention);
   const head = useAppStore(selectHead);
   const mass = useAppStore(selectMass);
   const [overlay, setOverlay] = useState<Overlay>('both');
@@ -58,6 +64,7 @@ export function AttentionView() {
     });
   }, [probe, maps, kept, overlay]);
 
+  if (!hasAttention) return null; // a backbone without attention (the lineage's CNN)
   if (!probe) {
     return (
       <section className="probe-view" data-testid="attention-view">
