@@ -70,6 +70,9 @@ export const mocoDescription = describe('moco', {
     lesson('moco-queue', 'MoCo: batch negatives vs a queue', 'negativeSimilarity',
       'Compare negatives from the batch (MoCo v3) with a queue of past keys (MoCo v2): the queue gives many more negatives per step than a small batch can, at the price of keys computed by older encoders. That is why MoCo needs its momentum encoder: it keeps the old keys consistent with the new ones (MoCo §3.2).',
       'queue of 256', { queueSize: 256 }),
+    lesson('moco-no-momentum', 'MoCo: remove the momentum encoder', 'loss',
+      'Watch the loss and the positive similarity: with keys from the query encoder itself the targets move with every step. MoCo v3 still trains without it but loses some accuracy (its ablation of the momentum coefficient: a few points at m = 0), because in-batch negatives do not need old keys to stay consistent — unlike a queue.',
+      'no momentum encoder', { momentumEncoder: false }),
   ],
 });
 
