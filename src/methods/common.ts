@@ -1,4 +1,4 @@
-import type { Setting } from './schema';
+import type { Setting, SettingValues } from './schema';
 
 /**
  * Settings every method shares: data, run length and cadences, batch size. Each method's
@@ -54,3 +54,20 @@ export const commonSettings: readonly Setting[] = [
 
 /** Settings that can change mid-run for every method (cadences only). */
 export const commonLiveSettings = ['metricsEvery', 'probeEvery'] as const;
+
+/**
+ * The largest single tensor of a ViT step on two full-size views per image (dataset, attention
+ * scores, MLP activations), for MethodDescription.largestTensorBytes. `views` names them.
+ */
+export function vitLargestTensor(values: SettingValues, views: string): { bytes: number; what: string } {
+  const size = Number(values.imageSize);
+  const batch = Number(values.batchSize);
+  const tokens = (size / Number(values.patchSize)) ** 2 + 1;
+  const candidates = [
+    { bytes: Number(values.datasetSize) * size * size * 3 * 4, what: 'the training images' },
+    // Attention scores: [2B·heads, T, T].
+    { bytes: 2 * batch * Number(values.heads) * tokens * tokens * 4, what: `the attention scores of ${views}` },
+    { bytes: 2 * batch * tokens * Number(values.width) * Number(values.mlpRatio) * 4, what: `the MLP activations of ${views}` },
+  ];
+  return candidates.reduce((a, b) => (b.bytes > a.bytes ? b : a));
+}

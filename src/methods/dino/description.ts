@@ -1,5 +1,5 @@
 import { commonCollapseCharts, type Lesson } from '../collapse';
-import { commonLiveSettings, commonSettings } from '../common';
+import { commonLiveSettings, commonSettings, vitLargestTensor } from '../common';
 import type { Setting, SettingValues } from '../schema';
 import type { MethodDescription } from '../types';
 
@@ -226,18 +226,7 @@ export const dinoDescription: MethodDescription = {
     }
     return problems;
   },
-  largestTensorBytes(values) {
-    const size = Number(values.imageSize);
-    const batch = Number(values.batchSize);
-    const tokens = (size / Number(values.patchSize)) ** 2 + 1;
-    const candidates = [
-      { bytes: Number(values.datasetSize) * size * size * 3 * 4, what: 'the training images' },
-      // Attention scores of the global crops: [2B·heads, T, T].
-      { bytes: 2 * batch * Number(values.heads) * tokens * tokens * 4, what: 'the attention scores of the global crops' },
-      { bytes: 2 * batch * tokens * Number(values.width) * Number(values.mlpRatio) * 4, what: 'the MLP activations of the global crops' },
-    ];
-    return candidates.reduce((a, b) => (b.bytes > a.bytes ? b : a));
-  },
+  largestTensorBytes: (values) => vitLargestTensor(values, 'the global crops'),
   charts(values) {
     const lnK = Math.log(Number(values.outputDim));
     return [

@@ -3,6 +3,7 @@
  * and only the switches that apply to each method (plain data: the page imports this).
  */
 import { commonCollapseCharts, type ChartSpec, type Lesson } from '../collapse';
+import { vitLargestTensor } from '../common';
 import type { Preset, Setting, SettingValues } from '../schema';
 
 export type Variant = 'simclr' | 'moco' | 'byol' | 'simsiam';
@@ -181,13 +182,13 @@ export function lineageValidate(values: SettingValues, variant: Variant): string
 }
 
 export function lineageLargestTensor(values: SettingValues): { bytes: number; what: string } {
+  if (values.backbone !== 'cnn') return vitLargestTensor(values, 'the two views');
+  // The CNN's largest activation is its stem: [2B, S, S, channels].
   const size = Number(values.imageSize);
-  const batch = Number(values.batchSize);
-  const tokens = (size / Number(values.patchSize)) ** 2 + 1;
+  const stem = Math.max(8, Math.round(Number(values.width) / 2 ** (Number(values.depth) - 1)));
   const candidates = [
     { bytes: Number(values.datasetSize) * size * size * 3 * 4, what: 'the training images' },
-    { bytes: 2 * batch * Number(values.heads) * tokens * tokens * 4, what: 'the attention scores of the two views' },
-    { bytes: 2 * batch * tokens * Number(values.width) * Number(values.mlpRatio) * 4, what: 'the MLP activations of the two views' },
+    { bytes: 2 * Number(values.batchSize) * size * size * stem * 4, what: 'the first convolution’s activations' },
   ];
   return candidates.reduce((a, b) => (b.bytes > a.bytes ? b : a));
 }
