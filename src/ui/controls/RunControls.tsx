@@ -1,8 +1,14 @@
 import { runner } from '../../state/runner';
-import { changedSinceRun, selectStatus, useAppStore, type StoreState } from '../../state/store';
+import { getMethod } from '../../methods/registry';
+import { changedSinceRun, selectFocused, selectStatus, useAppStore, type StoreState } from '../../state/store';
 
 const selectRecoverable = (state: StoreState) => state.recoverable;
-const selectChanged = (state: StoreState) => changedSinceRun(state).map((s) => s.label).join(', ');
+const selectChanged = (state: StoreState) => {
+  const run = selectFocused(state);
+  // A different method changes everything: name it rather than list every setting.
+  if (run && run.methodId !== state.experiment.methodId) return `the method (${getMethod(state.experiment.methodId).title})`;
+  return changedSinceRun(state).map((s) => s.label).join(', ');
+};
 
 function formatElapsed(ms: number): string {
   const seconds = Math.floor(ms / 1000);
@@ -49,7 +55,7 @@ export function RunControls() {
       {total > 0 && <progress max={total} value={step} aria-label="Training progress" />}
       {changed && (
         <p className="changed-banner" role="status">
-          Changed since this run started: {changed}. Press Reset to start a run with them.
+          Changed since this run started: {changed}. Press Reset to start a run with the changes.
         </p>
       )}
     </section>
