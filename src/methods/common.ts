@@ -71,3 +71,37 @@ export function vitLargestTensor(values: SettingValues, views: string): { bytes:
   ];
   return candidates.reduce((a, b) => (b.bytes > a.bytes ? b : a));
 }
+
+/**
+ * The ViT backbone's settings, shared by every ViT method (same keys, ranges and defaults, so
+ * a link's model part means the same thing for each). `depthHelp` lets a method say more.
+ */
+export function vitSettings(depthHelp = 'Transformer blocks.'): Setting[] {
+  return [
+    { kind: 'number', name: 'patchSize', urlKey: 'ps', label: 'Patch size', group: 'model',
+      help: 'Pixels per side of a ViT patch; 4 on 32 px images gives 8×8 = 64 tokens + CLS.',
+      default: 4, min: 2, max: 16, step: 1, integer: true, unit: 'px' },
+    { kind: 'number', name: 'width', urlKey: 'w', label: 'Width', group: 'model',
+      help: 'Token dimension of the ViT (must divide by the number of heads).',
+      default: 96, min: 8, max: 384, step: 8, integer: true },
+    { kind: 'number', name: 'depth', urlKey: 'dp', label: 'Depth', group: 'model',
+      help: depthHelp, default: 4, min: 1, max: 12, step: 1, integer: true },
+    { kind: 'number', name: 'heads', urlKey: 'h', label: 'Heads', group: 'model',
+      help: 'Attention heads per block; each gets its own attention map in the probes.',
+      default: 4, min: 1, max: 12, step: 1, integer: true },
+    { kind: 'number', name: 'mlpRatio', urlKey: 'mr', label: 'MLP ratio', group: 'model',
+      help: 'Hidden width of each block’s MLP, as a multiple of the width.',
+      default: 2, min: 1, max: 4, step: 1, integer: true },
+  ];
+}
+
+/** The ViT's own constraints, one message each. */
+export function vitProblems(values: SettingValues): string[] {
+  const problems: string[] = [];
+  const patch = Number(values.patchSize);
+  if (Number(values.imageSize) % patch !== 0) problems.push(`Image size ${values.imageSize} must be a multiple of the patch size ${patch}.`);
+  if (Number(values.width) % Number(values.heads) !== 0) {
+    problems.push(`Width ${values.width} must be divisible by the number of heads ${values.heads}.`);
+  }
+  return problems;
+}

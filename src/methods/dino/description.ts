@@ -1,25 +1,12 @@
 import { commonCollapseCharts, type Lesson } from '../collapse';
-import { commonLiveSettings, commonSettings, vitLargestTensor } from '../common';
+import { commonLiveSettings, commonSettings, vitLargestTensor, vitProblems, vitSettings } from '../common';
 import type { Setting, SettingValues } from '../schema';
 import type { MethodDescription } from '../types';
 
 /** DINO's own settings (METHODS.md; defaults scaled down from facebookresearch/dino main_dino.py). */
 const dinoSettings: readonly Setting[] = [
   // model
-  { kind: 'number', name: 'patchSize', urlKey: 'ps', label: 'Patch size', group: 'model',
-    help: 'Pixels per side of a ViT patch; 4 on 32 px images gives 8×8 = 64 tokens + CLS.',
-    default: 4, min: 2, max: 16, step: 1, integer: true, unit: 'px' },
-  { kind: 'number', name: 'width', urlKey: 'w', label: 'Width', group: 'model',
-    help: 'Token dimension of the ViT (must divide by the number of heads).',
-    default: 96, min: 8, max: 384, step: 8, integer: true },
-  { kind: 'number', name: 'depth', urlKey: 'dp', label: 'Depth', group: 'model',
-    help: 'Transformer blocks.', default: 4, min: 1, max: 12, step: 1, integer: true },
-  { kind: 'number', name: 'heads', urlKey: 'h', label: 'Heads', group: 'model',
-    help: 'Attention heads per block; each gets its own attention map in the probes.',
-    default: 4, min: 1, max: 12, step: 1, integer: true },
-  { kind: 'number', name: 'mlpRatio', urlKey: 'mr', label: 'MLP ratio', group: 'model',
-    help: 'Hidden width of each block’s MLP, as a multiple of the width.',
-    default: 2, min: 1, max: 4, step: 1, integer: true },
+  ...vitSettings(),
   { kind: 'number', name: 'headHidden', urlKey: 'hh', label: 'Head hidden', group: 'model',
     help: 'Hidden width of the 3-layer DINO head MLP (2048 in the paper).',
     default: 256, min: 16, max: 2048, step: 16, integer: true },
@@ -208,18 +195,14 @@ export const dinoDescription: MethodDescription = {
   ],
   liveSettings: [...commonLiveSettings, 'attentionMass'],
   validate(values) {
-    const problems: string[] = [];
+    const problems = vitProblems(values);
     const patch = Number(values.patchSize);
     const imageSize = Number(values.imageSize);
-    if (imageSize % patch !== 0) problems.push(`Image size ${imageSize} must be a multiple of the patch size ${patch}.`);
     if (values.multiCrop && Number(values.localCropSize) % patch !== 0) {
       problems.push(`Local crop size ${values.localCropSize} must be a multiple of the patch size ${patch}.`);
     }
     if (values.multiCrop && Number(values.localCropSize) > imageSize) {
       problems.push(`Local crop size ${values.localCropSize} must not exceed the image size ${imageSize}.`);
-    }
-    if (Number(values.width) % Number(values.heads) !== 0) {
-      problems.push(`Width ${values.width} must be divisible by the number of heads ${values.heads}.`);
     }
     if (Number(values.localScaleMin) > Number(values.localScaleMax)) {
       problems.push('Local crop min scale must not exceed its max scale.');

@@ -3,7 +3,7 @@
  * and only the switches that apply to each method (plain data: the page imports this).
  */
 import { commonCollapseCharts, type ChartSpec, type Lesson } from '../collapse';
-import { vitLargestTensor } from '../common';
+import { vitLargestTensor, vitProblems, vitSettings } from '../common';
 import type { Preset, Setting, SettingValues } from '../schema';
 
 export type Variant = 'simclr' | 'moco' | 'byol' | 'simsiam';
@@ -33,16 +33,7 @@ export function lineageSettings(variant: Variant): Setting[] {
     { kind: 'choice', name: 'backbone', urlKey: 'bb', label: 'Backbone', group: 'model',
       help: 'vit: a ViT as in DINO (attention maps). cnn: a small CNN (stride-2 conv–BN–ReLU stages, average pooled), closer to the papers’ ResNets.',
       default: 'vit', choices: ['vit', 'cnn'] },
-    { kind: 'number', name: 'patchSize', urlKey: 'ps', label: 'Patch size', group: 'model',
-      help: 'Pixels per side of a ViT patch.', default: 4, min: 2, max: 16, step: 1, integer: true, unit: 'px' },
-    { kind: 'number', name: 'width', urlKey: 'w', label: 'Width', group: 'model',
-      help: 'Token dimension of the ViT (must divide by the number of heads).', default: 96, min: 8, max: 384, step: 8, integer: true },
-    { kind: 'number', name: 'depth', urlKey: 'dp', label: 'Depth', group: 'model',
-      help: 'Transformer blocks (ViT) or stride-2 stages (CNN).', default: 4, min: 1, max: 12, step: 1, integer: true },
-    { kind: 'number', name: 'heads', urlKey: 'h', label: 'Heads', group: 'model',
-      help: 'Attention heads per block.', default: 4, min: 1, max: 12, step: 1, integer: true },
-    { kind: 'number', name: 'mlpRatio', urlKey: 'mr', label: 'MLP ratio', group: 'model',
-      help: 'Hidden width of each block’s MLP, as a multiple of the width.', default: 2, min: 1, max: 4, step: 1, integer: true },
+    ...vitSettings('Transformer blocks (ViT) or stride-2 stages (CNN).'),
     { kind: 'number', name: 'projectorHidden', urlKey: 'ph', label: 'Projector hidden', group: 'heads',
       help: 'Hidden width of the projector MLP (Linear–BN–ReLU layers).', default: 256, min: 8, max: 4096, step: 8, integer: true },
     { kind: 'number', name: 'projectorOut', urlKey: 'po', label: 'Projection dim', group: 'heads',
@@ -166,13 +157,10 @@ export function lesson(id: string, title: string, metric: string, text: string, 
 }
 
 export function lineageValidate(values: SettingValues, variant: Variant): string[] {
-  const problems: string[] = [];
-  const patch = Number(values.patchSize);
+  const problems = values.backbone === 'cnn' ? [] : vitProblems(values);
   if (values.backbone === 'cnn' && 2 ** Number(values.depth) > Number(values.imageSize)) {
     problems.push(`A CNN of depth ${values.depth} halves ${values.imageSize} px images below 1 px: use at most ${Math.floor(Math.log2(Number(values.imageSize)))} stages.`);
   }
-  if (values.backbone !== 'cnn' && Number(values.imageSize) % patch !== 0) problems.push(`Image size ${values.imageSize} must be a multiple of the patch size ${patch}.`);
-  if (values.backbone !== 'cnn' && Number(values.width) % Number(values.heads) !== 0) problems.push(`Width ${values.width} must be divisible by the number of heads ${values.heads}.`);
   if (variant === 'moco') {
     const queue = Number(values.queueSize);
     const perStep = 2 * Number(values.batchSize);
