@@ -102,7 +102,10 @@ export interface ViTOutput {
 
 /**
  * Forward pass. `resize` maps crop grid → matrix for crops smaller than config.imageSize
- * (held by the caller so it is uploaded once per run, not per step).
+ * (held by the caller so it is uploaded once per run, not per step). `keep` (int32 patch
+ * indices, the same for every image) drops the other patch tokens after the position
+ * embedding, before the blocks: the encoder never sees them (LOCA's query subsets, MAE-style
+ * masking). The output then has 1 + keep.length tokens.
  */
 export function vitForward(
   params: ViTParams,
@@ -110,6 +113,7 @@ export function vitForward(
   images: tf.Tensor4D, // [B, S, S, 3] normalised
   resize: tf.Tensor2D | null,
   returnAttention = false,
+  keep: tf.Tensor1D | null = null,
 ): ViTOutput {
   const batch = images.shape[0];
   const { width } = config;
@@ -131,7 +135,9 @@ export function vitForward(
   if (resize) patchPosition = tf.reshape(tf.matMul(resize, tf.reshape(patchPosition, [-1, width])), [1, count, width]);
 
   const cls = tf.tile(tf.add(params.clsToken, clsPosition), [batch, 1, 1]); // [B, 1, D]
-  x = tf.concat([cls, tf.add(x, patchPosition)], 1); // [B, T, D], T = 1 + N
+  x = tf.add(x, patchPosition);
+  if (keep) x = tf.gather(x, keep, 1); // [B, n_kept, D]
+  x = tf.concat([cls, x], 1); // [B, T, D], T = 1 + N (or 1 + n_kept)
 
   let lastAttention: tf.Tensor4D | undefined;
   params.blocks.forEach((block, index) => {

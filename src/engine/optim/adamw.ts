@@ -20,6 +20,11 @@ export interface AdamWStep {
   weightDecay: number;
   /** Per-parameter gradient-norm clip (DINO's utils.clip_gradients); 0 = off. */
   clip: number;
+  /**
+   * Clip by the global norm of all gradients together (scenic's optimizers.clip_grads, used by
+   * LOCA): every gradient is scaled by min(1, c / ‖g‖_global). 0 or absent = off.
+   */
+  globalClip?: number;
   /** Names to leave untouched this step (grad = None in PyTorch: no moment or decay update). */
   frozen?: (name: string) => boolean;
 }
@@ -45,6 +50,20 @@ export class AdamW {
   /** Call inside tf.tidy. `grads` maps variable names to gradients. */
   apply(grads: Map<string, tf.Tensor>, step: AdamWStep): void {
     const { learningRate, weightDecay, clip } = step;
+    let globalFactor: tf.Tensor | null = null;
+    if (step.globalClip && step.globalClip > 0) {
+      const squares = [...this.variables.keys()]
+        .filter((name) => grads.has(name) && !step.frozen?.(name))
+        .map((name) => tf.sum(tf.square(grads.get(name)!)));
+      // addN in groups: one WebGPU shader binds each input as a storage buffer, and devices
+      // allow as few as 8 per stage.
+      let total: tf.Tensor | null = null;
+      for (let i = 0; i < squares.length; i += 6) {
+        const group = tf.addN(squares.slice(i, i + 6));
+        total = total ? tf.add(total, group) : group;
+      }
+      if (total) globalFactor = tf.minimum(tf.div(step.globalClip, tf.sqrt(total)), 1);
+    }
     for (const [name, variable] of this.variables) {
       const grad = grads.get(name);
       if (!grad || step.frozen?.(name)) continue;
@@ -57,6 +76,7 @@ export class AdamW {
         const coefficient = tf.minimum(tf.div(clip, tf.add(tf.norm(g), 1e-6)), 1);
         g = tf.mul(g, coefficient);
       }
+      if (globalFactor) g = tf.mul(g, globalFactor);
       const m = tf.add(tf.mul(state.m, this.beta1), tf.mul(g, 1 - this.beta1));
       const v = tf.add(tf.mul(state.v, this.beta2), tf.mul(tf.square(g), 1 - this.beta2));
       state.m.assign(m);
