@@ -75,4 +75,56 @@ export interface SimilarityProbe {
   matrix: Float32Array; // [2B, 2B] in [−1, 1]
 }
 
-export type ProbePayload = AttentionProbe | CropsProbe | DistributionProbe | EmbeddingProbe | SimilarityProbe;
+/** One query view of a LOCA position probe. */
+export interface PositionQuery {
+  /** The one large query (a subset of its patches goes through the student) or a small focal query. */
+  role: 'random' | 'focal';
+  size: number; // side in pixels
+  grid: number; // patches per side
+  pixels: Float32Array; // [size, size, 3] as the student saw it (flip included)
+  /** Normalised [y1, x1, y2, x2] on the original image (before any flip). */
+  box: [number, number, number, number];
+  flipped: boolean;
+  /**
+   * For each query patch (raster order in the crop as the student saw it, i.e. after the flip):
+   * the index of the reference patch under its centre, or −1 when the centre lies outside the
+   * reference view.
+   */
+  targets: Int32Array; // [grid²]
+  /** 1 where the patch went through the student (the large query keeps a subset), else 0. */
+  used: Uint8Array; // [grid²]
+  /** Softmax over the reference positions for each query patch: [grid², referenceGrid²], rows sum to 1. */
+  predictions: Float32Array;
+}
+
+/** LOCA's position prediction on one probe image: the reference view and its queries. */
+export interface PositionExample {
+  original: Float32Array; // [imageSize, imageSize, 3]
+  reference: {
+    size: number;
+    pixels: Float32Array; // [size, size, 3]
+    box: [number, number, number, number];
+    flipped: boolean;
+    /** 1 where the reference patch token was kept (seen by the teacher), 0 where masked out. */
+    kept: Uint8Array; // [referenceGrid²]
+  };
+  queries: PositionQuery[];
+}
+
+/**
+ * LOCA's position view: for fixed probe images and fixed views (the same boxes every probe, so
+ * the predictions can be watched improving), where each query patch is predicted to lie in the
+ * reference. `accuracy` is top-1 over used query patches whose centre lies inside the reference.
+ */
+export interface PositionProbe {
+  kind: 'position';
+  step: number;
+  imageSize: number;
+  patchSize: number;
+  referenceGrid: number; // patches per side of the reference view
+  maskRatio: number; // η: fraction of reference patches masked out
+  examples: PositionExample[];
+  accuracy: number;
+}
+
+export type ProbePayload = AttentionProbe | CropsProbe | DistributionProbe | EmbeddingProbe | SimilarityProbe | PositionProbe;

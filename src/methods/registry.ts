@@ -3,12 +3,13 @@
  * adding a method means adding its folder and one line here.
  */
 import { dinoDescription } from './dino/description';
+import { locaDescription } from './loca/description';
 import { byolDescription, mocoDescription, simclrDescription, simsiamDescription } from './lineage/descriptions';
 import type { Lesson } from './collapse';
 import type { MethodDescription } from './types';
 
 export const methods: readonly MethodDescription[] = [
-  dinoDescription, simclrDescription, mocoDescription, byolDescription, simsiamDescription,
+  dinoDescription, locaDescription, simclrDescription, mocoDescription, byolDescription, simsiamDescription,
 ];
 
 export const defaultMethodId = methods[0].id;

@@ -28,6 +28,8 @@ export interface NumberSetting extends SettingBase {
   unit?: string;
   /** Draw the slider on a log scale (learning rates, temperatures). */
   log?: boolean;
+  /** Show a range slider beside the number field (linear, in `step`s). */
+  slider?: boolean;
 }
 
 export interface BooleanSetting extends SettingBase {

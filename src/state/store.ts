@@ -10,7 +10,7 @@ import { useStore } from 'zustand';
 import type { BackendInfo } from '../engine/backend';
 import type { MetricsRecord } from '../engine/trainer';
 import { advanceDetector, collapseModesOf, initialDetector, type DetectorState } from '../methods/collapse';
-import type { AttentionProbe, CropsProbe, DistributionProbe, EmbeddingProbe, ProbePayload, SimilarityProbe } from '../methods/probes';
+import type { AttentionProbe, CropsProbe, DistributionProbe, EmbeddingProbe, PositionProbe, ProbePayload, SimilarityProbe } from '../methods/probes';
 import { getMethod } from '../methods/registry';
 import { validateSettingValue, type Setting, type SettingValue, type SettingValues } from '../methods/schema';
 import type { RunStatus } from '../worker/protocol';
@@ -75,6 +75,7 @@ export interface StoreState {
   distribution: DistributionProbe | null;
   embedding: EmbeddingProbe | null;
   similarity: SimilarityProbe | null;
+  position: PositionProbe | null;
   // notices slice
   notices: Notice[];
   // view state (not part of the experiment)
@@ -91,14 +92,14 @@ export const RUN_COLORS = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c'
 export function initialState(experiment: Experiment = defaultExperiment()): StoreState {
   return {
     experiment, backend: null, runs: [], focusedKey: -1, lesson: null, recoverable: false,
-    attention: null, crops: null, distribution: null, embedding: null, similarity: null, notices: [], attentionHead: -1, probeImage: 0,
+    attention: null, crops: null, distribution: null, embedding: null, similarity: null, position: null, notices: [], attentionHead: -1, probeImage: 0,
     compareMetric: 'loss',
   };
 }
 
 export const store = createStore<StoreState>(() => initialState());
 
-const NO_PROBES = { attention: null, crops: null, distribution: null, embedding: null, similarity: null } as const;
+const NO_PROBES = { attention: null, crops: null, distribution: null, embedding: null, similarity: null, position: null } as const;
 
 let nextNoticeId = 1;
 let nextRunKey = 1;
@@ -252,6 +253,7 @@ export const actions = {
       if (payload.kind === 'distribution') update.distribution = payload;
       if (payload.kind === 'embedding') update.embedding = payload;
       if (payload.kind === 'similarity') update.similarity = payload;
+      if (payload.kind === 'position') update.position = payload;
     }
     store.setState(update);
   },
@@ -283,6 +285,12 @@ export const selectMethod = (state: StoreState) => getMethod(state.experiment.me
 export const selectValues = (state: StoreState) => state.experiment.values;
 export const selectFocused = (state: StoreState): RunView | undefined => state.runs.find((r) => r.key === state.focusedKey);
 export const selectStatus = (state: StoreState) => selectFocused(state)?.status ?? null;
+/** Whether the focused run's method fills this probe view (the page hides the views it does not). */
+export const selectHasProbe = (kind: ProbePayload['kind']) => (state: StoreState): boolean => {
+  const run = selectFocused(state);
+  const method = run ? getMethod(run.methodId) : selectMethod(state);
+  return method.probeKinds(run?.values ?? state.experiment.values).includes(kind);
+};
 const EMPTY_HISTORY = emptyHistory();
 export const selectHistory = (state: StoreState) => selectFocused(state)?.history ?? EMPTY_HISTORY;
 /** Settings whose value differs from the focused run's and that need a Reset to apply. */

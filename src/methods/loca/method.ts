@@ -1,0 +1,425 @@
+import * as tf from '@tensorflow/tfjs';
+import { patchCorrespondence } from '../../engine/augment/correspondence';
+import { cropAndResize } from '../../engine/augment/cropResize';
+import { sampleResizedCrop, samplePhotometric, type PhotometricParams, type SampledCrop } from '../../engine/augment/crops';
+import { applyPhotometric, normalize, packPhotometric, PHOTOMETRIC_WIDTH } from '../../engine/augment/photometric';
+import {
+  clusterLoss, clusterTargets, insideWeights, localizationLoss, meanEntropyTerm, positionAccuracy,
+} from '../../engine/losses/loca';
+import { meanEntropy } from '../../engine/metrics/collapse';
+import { embeddingPayload } from '../../engine/metrics/probes';
+import { createCrossAttention, crossAttentionForward, type CrossAttentionParams } from '../../engine/nn/crossAttention';
+import { createDinoHead, dinoHeadForward, LAST_LAYER_PREFIX, type DinoHeadParams } from '../../engine/nn/heads';
+import { createLayerNorm, createLinear, layerNorm, linear, type LayerNormParams, type LinearParams } from '../../engine/nn/layers';
+import { cloneTree, disposeTree, namedVariables, type ParamTree } from '../../engine/nn/params';
+import { createViT, gridResizeMatrix, vitForward, type ViTParams } from '../../engine/nn/vit';
+import { AdamW, emaUpdate } from '../../engine/optim/adamw';
+import { Rng } from '../../engine/random';
+import type { PositionExample, PositionProbe, PositionQuery, ProbePayload } from '../probes';
+import type { Batch, MethodContext, MethodImplementation, MethodInstance, ProbeInput, StepOutput } from '../types';
+import { readLocaConfig, type LocaConfig } from './config';
+
+interface Encoder {
+  [key: string]: unknown;
+  backbone: ViTParams;
+  head: DinoHeadParams; // projection head + prototypes (the cluster loss)
+}
+
+interface Student extends Encoder {
+  crossAttention: CrossAttentionParams;
+  finalNorm: LayerNormParams;
+  position: LinearParams; // [D, N_ref]
+}
+
+/** One step's (or one probe's) views of B images, with every index the forward pass needs. */
+interface Views {
+  references: SampledCrop[]; // [B]
+  queries: SampledCrop[]; // [B] the large query
+  focals: SampledCrop[]; // [F·B], focal-major (row f·B + b), as scenic's prepare_input
+  queryKeep: Int32Array; // large-query patches through the student (one subset for the batch)
+  referenceKeep: Int32Array; // the contiguous run of visible reference patches
+  /** Per image: the large query's kept patches' targets, then each focal query's: [B·Tq]. */
+  targets: Int32Array;
+}
+
+/** Patches of the student's query tokens per image: the large query's kept ones, then the focal queries'. */
+function queryTokensPerImage(c: LocaConfig): number {
+  return c.sizes.queryKept + c.focalQueries * c.sizes.focalPatches;
+}
+
+class LocaInstance implements MethodInstance {
+  private readonly config: LocaConfig;
+  private readonly seed: number;
+  private readonly student: Student;
+  private readonly teacher: Encoder | null; // EMA of the student's encoder and head (cluster loss on)
+  private readonly studentVariables: Map<string, tf.Variable>;
+  private readonly teacherVariables: Map<string, tf.Variable>;
+  private readonly trainable: Map<string, tf.Variable>;
+  private readonly optimizer: AdamW;
+  private readonly focalResize: tf.Tensor2D | null;
+  private readonly viewRng: Rng;
+
+  constructor(context: MethodContext) {
+    this.config = readLocaConfig(context.values);
+    this.seed = context.seed;
+    const c = this.config;
+    const rng = Rng.stream(context.seed, 'loca:weights');
+    this.viewRng = Rng.stream(context.seed, 'loca:views');
+    this.student = {
+      backbone: createViT(c.vit, rng),
+      head: createDinoHead(c.head, rng),
+      crossAttention: createCrossAttention(rng, c.vit.width, c.vit.mlpRatio),
+      finalNorm: createLayerNorm(c.vit.width),
+      position: createLinear(rng, c.vit.width, c.sizes.referencePatches),
+    };
+    this.teacher = c.clusterLoss
+      ? (cloneTree({ backbone: this.student.backbone, head: this.student.head } as unknown as ParamTree, false) as unknown as Encoder)
+      : null;
+    this.studentVariables = namedVariables(this.student as unknown as ParamTree);
+    this.teacherVariables = this.teacher ? namedVariables(this.teacher as unknown as ParamTree) : new Map();
+    // The prototypes' norm is fixed at 1 (weight-normalised without a gain); the head is unused
+    // without the cluster loss.
+    this.trainable = new Map([...this.studentVariables].filter(([name]) =>
+      name !== `head.${LAST_LAYER_PREFIX}norm` && (c.clusterLoss || !name.startsWith('head.'))));
+    this.optimizer = new AdamW(this.trainable);
+    const grid = c.sizes.referenceGrid;
+    const focalGrid = c.sizes.focalGrid;
+    this.focalResize = c.focalQueries > 0 && focalGrid !== grid
+      ? tf.tensor2d(gridResizeMatrix(grid, focalGrid), [focalGrid ** 2, grid ** 2]) : null;
+  }
+
+  /** Samples the views of `count` images and derives the position targets from their boxes. */
+  private sampleViews(rng: Rng, count: number): Views {
+    const c = this.config;
+    const size = c.vit.imageSize;
+    const references = Array.from({ length: count }, () => sampleResizedCrop(rng, size, [c.referenceScaleMin, 1], undefined, 0));
+    const queries = Array.from({ length: count }, () => sampleResizedCrop(rng, size, [c.queryScaleMin, 1]));
+    const focals: SampledCrop[] = [];
+    for (let f = 0; f < c.focalQueries; f++) {
+      for (let b = 0; b < count; b++) focals.push(sampleResizedCrop(rng, size, [c.focalScaleMin, c.focalScaleMax]));
+    }
+    const { referencePatches, referenceKept, queryKept, focalPatches } = c.sizes;
+    const queryKeep = rng.permutation(referencePatches).slice(0, queryKept);
+    const offset = rng.int(referencePatches - referenceKept + 1);
+    const referenceKeep = Int32Array.from({ length: referenceKept }, (_, i) => offset + i);
+    const perImage = queryTokensPerImage(c);
+    const targets = new Int32Array(count * perImage);
+    const patch = c.vit.patchSize;
+    for (let b = 0; b < count; b++) {
+      const reference = { crop: references[b], size };
+      const large = patchCorrespondence({ crop: queries[b], size }, reference, patch, size);
+      let at = b * perImage;
+      for (const index of queryKeep) targets[at++] = large[index];
+      for (let f = 0; f < c.focalQueries; f++) {
+        const focal = patchCorrespondence({ crop: focals[f * count + b], size: c.focalSize }, reference, patch, size);
+        targets.set(focal, at);
+        at += focalPatches;
+      }
+    }
+    return { references, queries, focals, queryKeep, referenceKeep, targets };
+  }
+
+  /** Crops [n, s, s, 3] in [0, 1] (no augmentation). */
+  private crops(images: tf.Tensor4D, views: SampledCrop[], count: number, size: number): tf.Tensor4D {
+    const boxes = tf.tensor2d(views.flatMap((v) => v.samplingBox), [views.length, 4]);
+    return cropAndResize(images, boxes, views.map((_, i) => i % count), [size, size]);
+  }
+
+  /** Patch tokens (CLS dropped) of `images` through `backbone`: [n, tokens, D]. */
+  private patchTokens(backbone: ViTParams, images: tf.Tensor4D, resize: tf.Tensor2D | null, keep: tf.Tensor1D | null): tf.Tensor3D {
+    const tokens = vitForward(backbone, this.config.vit, images, resize, false, keep).tokens;
+    const [n, t, d] = tokens.shape;
+    return tf.slice(tokens, [0, 1, 0], [n, t - 1, d]);
+  }
+
+  /**
+   * The student's query tokens of each image in one row: [B, Tq, D] (the large query's kept
+   * patches, then focal 0, focal 1, …), matching Views.targets.
+   */
+  private queryTokens(query: tf.Tensor4D, focal: tf.Tensor4D | null, queryKeep: tf.Tensor1D, count: number): {
+    all: tf.Tensor3D; focalFlat: tf.Tensor2D | null;
+  } {
+    const c = this.config;
+    const large = this.patchTokens(this.student.backbone, query, null, queryKeep); // [B, kQ, D]
+    if (!focal) return { all: large, focalFlat: null };
+    const D = c.vit.width;
+    const n = c.sizes.focalPatches;
+    const focalTokens = this.patchTokens(this.student.backbone, focal, this.focalResize, null); // [F·B, n, D]
+    const perImage = tf.reshape(tf.transpose(tf.reshape(focalTokens, [c.focalQueries, count, n, D]), [1, 0, 2, 3]), [count, c.focalQueries * n, D]);
+    return { all: tf.concat([large, perImage], 1) as tf.Tensor3D, focalFlat: tf.reshape(focalTokens, [-1, D]) as tf.Tensor2D };
+  }
+
+  /** Position logits [B·Tq, N_ref] of the query tokens against the visible reference tokens. */
+  private positionLogits(queryTokens: tf.Tensor3D, context: tf.Tensor3D): tf.Tensor2D {
+    const x = crossAttentionForward(this.student.crossAttention, this.config.vit.heads, queryTokens, context);
+    return tf.reshape(linear(this.student.position, layerNorm(this.student.finalNorm, x)), [-1, this.config.sizes.referencePatches]) as tf.Tensor2D;
+  }
+
+  step(batch: Batch, step: number): StepOutput {
+    const c = this.config;
+    const B = batch.images.shape[0];
+    const views = this.sampleViews(this.viewRng, B);
+    const jitter = { jitterStrength: c.colorJitter, jitterProbability: 0.8, grayscaleProbability: c.grayscaleProbability, blurProbability: 0 };
+    const referencePhotometric = views.references.map(() => samplePhotometric(this.viewRng, { ...jitter, solarizeProbability: 0 }));
+    const queryPhotometric = views.queries.map(() => samplePhotometric(this.viewRng, { ...jitter, solarizeProbability: c.solarizeProbability }));
+    const focalPhotometric = views.focals.map(() => samplePhotometric(this.viewRng, { ...jitter, solarizeProbability: 0 }));
+    const schedule = c.scheduleAt(step);
+    const perImage = queryTokensPerImage(c);
+    const { referencePatches } = c.sizes;
+    // Row of the reference patch under each query patch, in the [B·N_ref] teacher targets
+    // (clamped for outside patches, whose weight is 0).
+    const targetRows = Int32Array.from(views.targets, (y, i) => Math.floor(i / perImage) * referencePatches + Math.max(0, y));
+    // Inside patches whose true reference patch the queries can see, and those they cannot.
+    const visible = new Uint8Array(referencePatches);
+    for (const index of views.referenceKeep) visible[index] = 1;
+    const masked = c.sizes.referenceKept < referencePatches;
+    const visibleWeights = Float32Array.from(views.targets, (y) => (y >= 0 && visible[y] ? 1 : 0));
+    const hiddenWeights = Float32Array.from(views.targets, (y) => (y >= 0 && !visible[y] ? 1 : 0));
+
+    return tf.tidy(() => {
+      const augmented = (crops: SampledCrop[], photometric: PhotometricParams[], size: number) =>
+        applyPhotometric(this.crops(batch.images, crops, B, size),
+          tf.tensor2d(packPhotometric(photometric), [crops.length, PHOTOMETRIC_WIDTH]));
+      const reference = augmented(views.references, referencePhotometric, c.vit.imageSize);
+      const query = augmented(views.queries, queryPhotometric, c.vit.imageSize);
+      const focal = c.focalQueries > 0 ? augmented(views.focals, focalPhotometric, c.focalSize) : null;
+      const queryKeep = tf.tensor1d(views.queryKeep, 'int32');
+      const referenceKeep = tf.tensor1d(views.referenceKeep, 'int32');
+      const targets = tf.tensor1d(views.targets, 'int32');
+      const weights = insideWeights(targets);
+
+      // Teacher (outside the tape): the whole reference is encoded; its prototype assignments
+      // for every reference patch become the Sinkhorn-balanced targets, and the visible run of
+      // its patch features is what the queries attend to.
+      let teacherContext: tf.Tensor3D | null = null;
+      let patchTargets: tf.Tensor2D | null = null;
+      let targetEntropy: tf.Scalar | null = null;
+      if (this.teacher) {
+        const features = this.patchTokens(this.teacher.backbone, reference, null, null); // [B, N_ref, D]
+        const logits = dinoHeadForward(this.teacher.head, c.head, tf.reshape(features, [-1, c.vit.width]) as tf.Tensor2D);
+        const assignments = clusterTargets(logits, c.teacherTemperature, c.sinkhornIterations); // [B·N_ref, K]
+        targetEntropy = meanEntropy(tf.log(tf.maximum(assignments, 1e-12)) as tf.Tensor2D);
+        patchTargets = tf.gather(assignments, tf.tensor1d(targetRows, 'int32')) as tf.Tensor2D; // [B·Tq, K]
+        teacherContext = tf.gather(features, referenceKeep, 1) as tf.Tensor3D;
+      }
+
+      const kept: Record<string, tf.Tensor> = {};
+      const keep = <T extends tf.Tensor>(name: string, t: T): T => {
+        kept[name] = tf.keep(t);
+        return t;
+      };
+      const { value: loss, grads } = tf.variableGrads(() => {
+        // Without the cluster loss there is no teacher: the reference goes through the student
+        // with its masked tokens dropped before the encoder (scenic's drop_moment='early').
+        const context = teacherContext ?? this.patchTokens(this.student.backbone, reference, null, referenceKeep);
+        const { all, focalFlat } = this.queryTokens(query, focal, queryKeep, B);
+        keep('embeddings', focalFlat ?? tf.reshape(all, [-1, c.vit.width]));
+        const logits = this.positionLogits(all, context);
+        let total = keep('localizationLoss', localizationLoss(logits, targets)) as tf.Scalar;
+        keep('positionAccuracy', positionAccuracy(logits, targets));
+        if (masked) {
+          keep('visibleAccuracy', positionAccuracy(logits, targets, tf.tensor1d(visibleWeights)));
+          keep('hiddenAccuracy', positionAccuracy(logits, targets, tf.tensor1d(hiddenWeights)));
+        }
+        if (patchTargets) {
+          const studentLogits = dinoHeadForward(this.student.head, c.head, tf.reshape(all, [-1, c.vit.width]) as tf.Tensor2D);
+          total = tf.add(total, keep('clusterLoss', clusterLoss(studentLogits, patchTargets, weights, c.studentTemperature)));
+          const spread = keep('meanEntropyTerm', meanEntropyTerm(studentLogits, c.studentTemperature));
+          if (c.meanEntropy) total = tf.add(total, spread);
+          keep('studentEntropy', meanEntropy(tf.logSoftmax(tf.div(studentLogits, c.studentTemperature)) as tf.Tensor2D));
+        }
+        return total as tf.Scalar;
+      }, [...this.trainable.values()]);
+
+      const byName = new Map<string, tf.Tensor>();
+      for (const [name, variable] of this.trainable) {
+        const grad = grads[variable.name];
+        if (grad) byName.set(name, grad);
+      }
+      this.optimizer.apply(byName, {
+        learningRate: schedule.learningRate, weightDecay: c.weightDecay, clip: 0, globalClip: c.gradientClip,
+      });
+      if (this.teacher) emaUpdate(this.teacherVariables, this.studentVariables, schedule.teacherMomentum);
+
+      const take = (name: string) => {
+        const t = tf.clone(kept[name]);
+        kept[name].dispose();
+        return t;
+      };
+      const metrics: Record<string, tf.Scalar> = {
+        localizationLoss: take('localizationLoss') as tf.Scalar,
+        positionAccuracy: take('positionAccuracy') as tf.Scalar,
+        insideFraction: tf.mean(weights) as tf.Scalar,
+        learningRate: tf.scalar(schedule.learningRate),
+      };
+      if (masked) {
+        metrics.visibleAccuracy = take('visibleAccuracy') as tf.Scalar;
+        metrics.hiddenAccuracy = take('hiddenAccuracy') as tf.Scalar;
+      }
+      if (this.teacher) {
+        metrics.clusterLoss = take('clusterLoss') as tf.Scalar;
+        metrics.predictionSpread = tf.neg(take('meanEntropyTerm')) as tf.Scalar;
+        metrics.studentEntropy = take('studentEntropy') as tf.Scalar;
+        metrics.targetEntropy = targetEntropy!;
+        metrics.teacherMomentum = tf.scalar(schedule.teacherMomentum);
+      }
+      return { loss, metrics, embeddings: take('embeddings') as tf.Tensor2D };
+    });
+  }
+
+  async probes(input: ProbeInput, step: number): Promise<ProbePayload[]> {
+    const payloads: ProbePayload[] = [await this.positionProbe(input, step)];
+    payloads.push(await embeddingPayload((images) => this.embed(images), input, step));
+    return payloads;
+  }
+
+  /**
+   * Position predictions on the probe images, for views drawn from a fixed stream: the same
+   * boxes, token subsets and visible run at every probe, so the page shows the predictions
+   * improving on unchanged views. No augmentation: the views are plain crops.
+   */
+  private async positionProbe(input: ProbeInput, step: number): Promise<PositionProbe> {
+    const c = this.config;
+    const count = Math.min(input.images.shape[0], PROBE_EXAMPLES);
+    const views = this.sampleViews(Rng.stream(this.seed, 'loca:probe-views'), count);
+    const S = c.vit.imageSize;
+    const images = tf.tidy(() => tf.slice(input.images, 0, count) as tf.Tensor4D);
+    const tensors = tf.tidy(() => {
+      const reference = this.crops(images, views.references, count, S);
+      const query = this.crops(images, views.queries, count, S);
+      const focal = c.focalQueries > 0 ? this.crops(images, views.focals, count, c.focalSize) : null;
+      const referenceKeep = tf.tensor1d(views.referenceKeep, 'int32');
+      const encoder = this.teacher?.backbone ?? this.student.backbone;
+      const context = this.teacher
+        ? tf.gather(this.patchTokens(encoder, normalize(reference) as tf.Tensor4D, null, null), referenceKeep, 1) as tf.Tensor3D
+        : this.patchTokens(encoder, normalize(reference) as tf.Tensor4D, null, referenceKeep);
+      const { all } = this.queryTokens(
+        normalize(query) as tf.Tensor4D, focal ? normalize(focal) as tf.Tensor4D : null, tf.tensor1d(views.queryKeep, 'int32'), count,
+      );
+      const predictions = tf.softmax(this.positionLogits(all, context)); // [count·Tq, N_ref]
+      return { reference, query, focal: focal ?? undefined, predictions };
+    });
+    try {
+      const [referencePixels, queryPixels, focalPixels, predictions] = await Promise.all([
+        tensors.reference.data(), tensors.query.data(), tensors.focal ? tensors.focal.data() : Promise.resolve(new Float32Array(0)),
+        tensors.predictions.data(),
+      ]) as Float32Array[];
+      return this.positionPayload(input, step, views, count, { referencePixels, queryPixels, focalPixels, predictions });
+    } finally {
+      images.dispose();
+      tf.dispose([tensors.reference, tensors.query, tensors.predictions]);
+      tensors.focal?.dispose();
+    }
+  }
+
+  /** Cuts the read-back arrays into one example per probe image (full query grids, unused patches marked). */
+  private positionPayload(
+    input: ProbeInput, step: number, views: Views, count: number,
+    data: { referencePixels: Float32Array; queryPixels: Float32Array; focalPixels: Float32Array; predictions: Float32Array },
+  ): PositionProbe {
+    const c = this.config;
+    const S = c.vit.imageSize;
+    const { referenceGrid, referencePatches, focalPatches, queryKept } = c.sizes;
+    const perImage = queryTokensPerImage(c);
+    const imageArea = S * S * 3;
+    const focalArea = c.focalSize * c.focalSize * 3;
+    let hits = 0;
+    let inside = 0;
+    const examples: PositionExample[] = [];
+    for (let b = 0; b < count; b++) {
+      const rowsOf = (first: number, n: number) =>
+        data.predictions.slice((b * perImage + first) * referencePatches, (b * perImage + first + n) * referencePatches);
+      // The large query: all its patches, with predictions only for the kept ones.
+      const largeTargets = patchCorrespondence({ crop: views.queries[b], size: S }, { crop: views.references[b], size: S }, c.vit.patchSize, S);
+      const used = new Uint8Array(referencePatches);
+      const largePredictions = new Float32Array(referencePatches * referencePatches);
+      const keptRows = rowsOf(0, queryKept);
+      views.queryKeep.forEach((patch, k) => {
+        used[patch] = 1;
+        largePredictions.set(keptRows.subarray(k * referencePatches, (k + 1) * referencePatches), patch * referencePatches);
+      });
+      const queries: PositionQuery[] = [{
+        role: 'random', size: S, grid: referenceGrid, box: views.queries[b].box, flipped: views.queries[b].flipped,
+        pixels: data.queryPixels.slice(b * imageArea, (b + 1) * imageArea),
+        targets: largeTargets, used, predictions: largePredictions,
+      }];
+      for (let f = 0; f < c.focalQueries; f++) {
+        const crop = views.focals[f * count + b];
+        const row = f * count + b;
+        queries.push({
+          role: 'focal', size: c.focalSize, grid: c.sizes.focalGrid, box: crop.box, flipped: crop.flipped,
+          pixels: data.focalPixels.slice(row * focalArea, (row + 1) * focalArea),
+          targets: views.targets.slice(b * perImage + queryKept + f * focalPatches, b * perImage + queryKept + (f + 1) * focalPatches),
+          used: new Uint8Array(focalPatches).fill(1),
+          predictions: rowsOf(queryKept + f * focalPatches, focalPatches),
+        });
+      }
+      for (const q of queries) {
+        for (let p = 0; p < q.targets.length; p++) {
+          if (!q.used[p] || q.targets[p] < 0) continue;
+          inside++;
+          if (argmax(q.predictions, p * referencePatches, referencePatches) === q.targets[p]) hits++;
+        }
+      }
+      const kept = new Uint8Array(referencePatches);
+      for (const index of views.referenceKeep) kept[index] = 1;
+      examples.push({
+        original: input.pixels.slice(b * imageArea, (b + 1) * imageArea),
+        reference: {
+          size: S, pixels: data.referencePixels.slice(b * imageArea, (b + 1) * imageArea),
+          box: views.references[b].box, flipped: views.references[b].flipped, kept,
+        },
+        queries,
+      });
+    }
+    return {
+      kind: 'position', step, imageSize: S, patchSize: c.vit.patchSize, referenceGrid, maskRatio: c.maskRatio,
+      examples, accuracy: inside > 0 ? hits / inside : 0,
+    };
+  }
+
+  /** Dense features pooled: the mean of the teacher's patch tokens (the student's without a teacher). */
+  embed(images: tf.Tensor4D): tf.Tensor2D {
+    return tf.tidy(() => {
+      const backbone = this.teacher?.backbone ?? this.student.backbone;
+      return tf.mean(this.patchTokens(backbone, normalize(images) as tf.Tensor4D, null, null), 1) as tf.Tensor2D;
+    });
+  }
+
+  save(): tf.NamedTensorMap {
+    const out: tf.NamedTensorMap = {};
+    for (const [name, v] of this.studentVariables) out[`student.${name}`] = v;
+    for (const [name, v] of this.teacherVariables) out[`teacher.${name}`] = v;
+    return out;
+  }
+
+  load(weights: tf.NamedTensorMap): void {
+    const assign = (target: tf.Variable, name: string) => {
+      const value = weights[name];
+      if (!value) throw new Error(`Checkpoint has no tensor named ${name}`);
+      target.assign(value);
+    };
+    for (const [name, v] of this.studentVariables) assign(v, `student.${name}`);
+    for (const [name, v] of this.teacherVariables) assign(v, `teacher.${name}`);
+  }
+
+  dispose(): void {
+    disposeTree(this.student as unknown as ParamTree);
+    if (this.teacher) disposeTree(this.teacher as unknown as ParamTree);
+    this.optimizer.dispose();
+    this.focalResize?.dispose();
+  }
+}
+
+/** Probe images shown in the position view (each carries every query's full distribution). */
+const PROBE_EXAMPLES = 6;
+
+function argmax(values: Float32Array, offset: number, length: number): number {
+  let best = 0;
+  for (let i = 1; i < length; i++) if (values[offset + i] > values[offset + best]) best = i;
+  return best;
+}
+
+export const implementation: MethodImplementation = {
+  create: (context) => new LocaInstance(context),
+};
