@@ -9,6 +9,7 @@ import { Notices } from './Notices';
 import { AttentionView } from './probes/AttentionView';
 import { CropsView } from './probes/CropsView';
 import { EmbeddingView } from './probes/EmbeddingView';
+import { PositionView } from './probes/PositionView';
 import { SimilarityView } from './probes/SimilarityView';
 import { CompareChart } from './runs/CompareChart';
 import { LessonBox } from './runs/LessonBox';
@@ -38,6 +39,7 @@ export function App() {
           ))}
           <CompareChart />
           <CollapsePanel />
+          <PositionView />
           <EmbeddingView />
           <SimilarityView />
           <AttentionView />

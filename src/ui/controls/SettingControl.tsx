@@ -45,13 +45,21 @@ export function SettingControl({ setting, value, onChange, pending }: Props) {
       }
       if (parsed !== value) commit(parsed);
     };
-    input = (
+    const field = (
       <input id={id} type="number" inputMode="decimal" value={draft} min={setting.min} max={setting.max}
         step={setting.integer ? 1 : 'any'} aria-describedby={helpId} aria-invalid={error ? true : undefined}
         onChange={(event) => setDraft(event.target.value)}
         onBlur={commitDraft}
         onKeyDown={(event) => { if (event.key === 'Enter') commitDraft(); }} />
     );
+    input = setting.slider ? (
+      <span className="setting-slider">
+        <input type="range" min={setting.min} max={setting.max} step={setting.step} value={Number(value)}
+          aria-label={`${setting.label} slider`} aria-describedby={helpId}
+          onChange={(event) => commit(Number(event.target.value))} />
+        {field}
+      </span>
+    ) : field;
   }
 
   const range = setting.kind === 'number' ? `${setting.min}–${setting.max}${setting.unit ? ` ${setting.unit}` : ''}` : null;

@@ -4,8 +4,7 @@
  */
 import { useEffect, useId, useMemo, useRef, useState } from 'react';
 import './probes.css';
-import { getMethod } from '../../methods/registry';
-import { actions, selectFocused, useAppStore, type StoreState } from '../../state/store';
+import { actions, selectHasProbe, useAppStore, type StoreState } from '../../state/store';
 import type { AttentionProbe } from '../../methods/probes';
 import { headMap, heatToRgba, imageToRgba, maskJaccard, massMask } from './draw';
 import { blitScaled, upscale } from './canvas';
@@ -20,10 +19,7 @@ const OVERLAYS: { value: Overlay; label: string }[] = [
 
 const selectAttention = (s: StoreState) => s.attention;
 const selectHead = (s: StoreState) => s.attentionHead;
-const selectHasAttention = (s: StoreState) => {
-  const run = selectFocused(s);
-  return !run || getMethod(run.methodId).probeKinds(run.values).includes('attention');
-};
+const selectHasAttention = selectHasProbe('attention');
 const selectMass = (s: StoreState) => {
   const value = s.experiment.values.attentionMass;
   return typeof value === 'number' ? value : 0.6;

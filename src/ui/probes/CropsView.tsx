@@ -4,12 +4,13 @@
  */
 import { useEffect, useRef } from 'react';
 import './probes.css';
-import { useAppStore, type StoreState } from '../../state/store';
+import { selectHasProbe, useAppStore, type StoreState } from '../../state/store';
 import type { CropView, CropsProbe } from '../../methods/probes';
 import { imageToRgba } from './draw';
 import { blitScaled, upscale } from './canvas';
 
 const selectCrops = (s: StoreState) => s.crops;
+const selectHasCrops = selectHasProbe('crops');
 
 const GLOBAL_COLORS = ['#e4572e', '#2e86de'];
 const LOCAL_COLORS = ['#2ca02c', '#9b59b6', '#d4a017', '#17a2b8', '#e377c2', '#8c564b', '#7f8c8d', '#bcbd22'];
@@ -35,6 +36,7 @@ function labelCrops(crops: readonly CropView[]): Labelled[] {
 
 export function CropsView() {
   const probe = useAppStore(selectCrops);
+  const hasCrops = useAppStore(selectHasCrops);
   const originalRef = useRef<HTMLCanvasElement>(null);
   const cropRefs = useRef<(HTMLCanvasElement | null)[]>([]);
 
@@ -52,6 +54,7 @@ export function CropsView() {
     });
   }, [probe]);
 
+  if (!hasCrops) return null;
   if (!probe) {
     return (
       <section className="probe-view" data-testid="crops-view">
