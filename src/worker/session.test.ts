@@ -4,6 +4,7 @@ import { dinoDescription } from '../methods/dino/description';
 import { presetValues } from '../state/url';
 import type { WorkerEvent } from './protocol';
 import { TrainingSession } from './session';
+import type { Trainer } from '../engine/trainer';
 
 const values = (seed: number) => ({ ...presetValues(dinoDescription, 'tiny'), seed, metricsEvery: 1, probeEvery: 1000, totalSteps: 10 });
 
@@ -70,4 +71,39 @@ describe('TrainingSession with several runs (cpu)', () => {
     await session.handle({ type: 'start', runId: 5, methodId: 'dino', values: values(1), train: true });
     expect(events.filter((e) => e.type === 'status' || e.type === 'metrics')).toEqual([]);
   });
+
+  it('a stop that arrives while a still run is being probed waits for the probe (a lesson replacing the runs)', async () => {
+    const events: WorkerEvent[] = [];
+    const session = new TrainingSession((event) => events.push(event));
+    await session.ensureBackend();
+    await tf.ready();
+    const before = tf.memory().numTensors;
+    await session.handle({ type: 'start', runId: 7, methodId: 'dino', values: values(1), train: false });
+    // Make the probe's readback slow, as on WebGPU, and record what happens in which order.
+    const trainer = (session as unknown as { runs: Map<number, { trainer: Trainer }> }).runs.get(7)!.trainer;
+    const order: string[] = [];
+    const probe = trainer.probe.bind(trainer);
+    trainer.probe = async () => {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      try {
+        const payloads = await probe();
+        order.push('probe done');
+        return payloads;
+      } catch (error) {
+        order.push(`probe failed: ${(error as Error).message}`);
+        throw error;
+      }
+    };
+    const dispose = trainer.dispose.bind(trainer);
+    trainer.dispose = () => {
+      order.push('disposed');
+      dispose();
+    };
+    const probing = session.handle({ type: 'focus', runId: 7 });
+    await session.handle({ type: 'stop', runId: 7 }); // Stop skips the request queue
+    await probing;
+    expect(order).toEqual(['probe done', 'disposed']);
+    expect(events.filter((e) => e.type === 'error')).toEqual([]);
+    expect(tf.memory().numTensors).toBe(before);
+  }, 60_000);
 });

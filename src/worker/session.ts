@@ -167,7 +167,7 @@ export class TrainingSession {
     }
     run.trainer = trainer;
     run.state = 'paused';
-    if (run.id === this.focusedId) await this.probe(run);
+    if (run.id === this.focusedId) await this.exclusive(run, () => this.probe(run));
     if (train) this.resume(run);
     else this.sendStatus(run, true);
   }
@@ -324,7 +324,27 @@ export class TrainingSession {
    */
   private async probeSoon(run: Run): Promise<void> {
     if (run.state === 'running') run.probeWanted = true;
-    else await this.probe(run);
+    else await this.exclusive(run, () => this.probe(run));
+  }
+
+  /**
+   * Runs `work` as the run's work in flight, after any before it, so Stop waits for it: a
+   * lesson replacing the runs must not dispose a trainer while its probe still computes and
+   * reads back (on WebGPU that failed with "Cannot read properties of undefined (reading
+   * 'backend')").
+   */
+  private async exclusive(run: Run, work: () => Promise<void>): Promise<void> {
+    const previous = run.busy;
+    const current = (async () => {
+      if (previous) await previous.catch(() => undefined);
+      if (this.live(run)) await work();
+    })();
+    run.busy = current;
+    try {
+      await current;
+    } finally {
+      if (run.busy === current) run.busy = null;
+    }
   }
 
   private async probe(run: Run): Promise<void> {
