@@ -41,6 +41,22 @@ for (const method of methods) {
       expect(tf.memory().numTensors).toBe(before);
     });
 
+    it('loads its own checkpoint: every saved tensor restored into a run built from another seed', async () => {
+      const source = await Trainer.create(method, tiny({ seed: 1, metricsEvery: 1 }));
+      await train(source, 1);
+      const saved = source.instance.save();
+      const target = await Trainer.create(method, tiny({ seed: 2, metricsEvery: 1 }));
+      target.instance.load(saved);
+      const restored = target.instance.save();
+      expect(Object.keys(restored).sort()).toEqual(Object.keys(saved).sort());
+      for (const [name, tensor] of Object.entries(saved)) {
+        expect(Array.from(await restored[name].data()), name).toEqual(Array.from(await tensor.data()));
+      }
+      expect(() => target.instance.load({})).toThrow(/Checkpoint has no tensor named/);
+      source.dispose();
+      target.dispose();
+    });
+
     it('gives identical first losses for the same seed, different ones for another seed', async () => {
       const first = async (seed: number) => {
         const trainer = await Trainer.create(method, tiny({ seed, metricsEvery: 1 }));

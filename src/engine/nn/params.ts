@@ -32,6 +32,18 @@ export function cloneTree<T extends ParamTree>(tree: T, trainable: boolean): T {
   return out as T;
 }
 
+/**
+ * A checkpoint's load: assigns `weights[name]` to every variable of `saved` (what the
+ * method's save() returns), naming the first tensor the checkpoint lacks.
+ */
+export function assignSaved(saved: tf.NamedTensorMap, weights: tf.NamedTensorMap): void {
+  for (const [name, variable] of Object.entries(saved)) {
+    const value = weights[name];
+    if (!value) throw new Error(`Checkpoint has no tensor named ${name}`);
+    (variable as tf.Variable).assign(value);
+  }
+}
+
 export function disposeTree(tree: ParamTree): void {
   for (const variable of namedVariables(tree).values()) variable.dispose();
 }

@@ -6,7 +6,7 @@ import { dinoLoss, dinoTeacherLogProbs, updatedCenter } from '../../engine/losse
 import { batchMeanEntropy, meanEntropy } from '../../engine/metrics/collapse';
 import { attentionPayload, embeddingPayload } from '../../engine/metrics/probes';
 import { createDinoHead, dinoHeadForward, LAST_LAYER_PREFIX } from '../../engine/nn/heads';
-import { cloneTree, disposeTree, namedVariables, type ParamTree } from '../../engine/nn/params';
+import { assignSaved, cloneTree, disposeTree, namedVariables, type ParamTree } from '../../engine/nn/params';
 import { createViT, gridResizeMatrix, vitForward } from '../../engine/nn/vit';
 import { AdamW, emaUpdate } from '../../engine/optim/adamw';
 import { Rng } from '../../engine/random';
@@ -259,14 +259,7 @@ class DinoInstance implements MethodInstance {
   }
 
   load(weights: tf.NamedTensorMap): void {
-    const assign = (target: tf.Variable, name: string) => {
-      const value = weights[name];
-      if (!value) throw new Error(`Checkpoint has no tensor named ${name}`);
-      target.assign(value);
-    };
-    assign(this.center, 'center');
-    for (const [name, v] of this.studentVariables) assign(v, `student.${name}`);
-    for (const [name, v] of this.teacherVariables) assign(v, `teacher.${name}`);
+    assignSaved(this.save(), weights);
   }
 
   dispose(): void {

@@ -13,7 +13,7 @@ import { embeddingStd } from '../../engine/metrics/collapse';
 import { attentionPayload, embeddingPayload } from '../../engine/metrics/probes';
 import { l2Normalize, stopGradient } from '../../engine/nn/layers';
 import { createMlp, mlpForward, type MlpLayerConfig, type MlpParams } from '../../engine/nn/mlp';
-import { cloneTree, disposeTree, namedVariables, type ParamTree } from '../../engine/nn/params';
+import { assignSaved, cloneTree, disposeTree, namedVariables, type ParamTree } from '../../engine/nn/params';
 import { createCnn, cnnForward, type CnnConfig, type CnnParams } from '../../engine/nn/cnn';
 import { createViT, vitForward, type ViTConfig, type ViTParams } from '../../engine/nn/vit';
 import { AdamW, emaUpdate } from '../../engine/optim/adamw';
@@ -294,11 +294,7 @@ class LineageInstance implements MethodInstance {
   }
 
   load(weights: tf.NamedTensorMap): void {
-    for (const [name, tensor] of Object.entries(this.save())) {
-      const value = weights[name];
-      if (!value) throw new Error(`Checkpoint has no tensor named ${name}`);
-      (tensor as tf.Variable).assign(value);
-    }
+    assignSaved(this.save(), weights);
   }
 
   dispose(): void {

@@ -11,7 +11,7 @@ import { embeddingPayload } from '../../engine/metrics/probes';
 import { createCrossAttention, crossAttentionForward, type CrossAttentionParams } from '../../engine/nn/crossAttention';
 import { createDinoHead, dinoHeadForward, LAST_LAYER_PREFIX, type DinoHeadParams } from '../../engine/nn/heads';
 import { createLayerNorm, createLinear, layerNorm, linear, type LayerNormParams, type LinearParams } from '../../engine/nn/layers';
-import { cloneTree, disposeTree, namedVariables, type ParamTree } from '../../engine/nn/params';
+import { assignSaved, cloneTree, disposeTree, namedVariables, type ParamTree } from '../../engine/nn/params';
 import { createViT, gridResizeMatrix, vitForward, type ViTParams } from '../../engine/nn/vit';
 import { AdamW, emaUpdate } from '../../engine/optim/adamw';
 import { Rng } from '../../engine/random';
@@ -394,13 +394,7 @@ class LocaInstance implements MethodInstance {
   }
 
   load(weights: tf.NamedTensorMap): void {
-    const assign = (target: tf.Variable, name: string) => {
-      const value = weights[name];
-      if (!value) throw new Error(`Checkpoint has no tensor named ${name}`);
-      target.assign(value);
-    };
-    for (const [name, v] of this.studentVariables) assign(v, `student.${name}`);
-    for (const [name, v] of this.teacherVariables) assign(v, `teacher.${name}`);
+    assignSaved(this.save(), weights);
   }
 
   dispose(): void {
