@@ -3,6 +3,8 @@
  *   ui → state → worker/methods → engine
  * engine and methods never import React, zustand or the DOM (they run in a Worker and in
  * Node); the page (ui, state) never imports tfjs, and imports engine/worker code for types only.
+ * measures/ sits beside them all: pure typed-array maths that any layer may import and that
+ * imports nothing outside itself (no tfjs, no DOM).
  */
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -55,6 +57,13 @@ describe('layers', () => {
       it(`${name} imports methods, state and ui for types at most`, () => {
         const bad = imports.filter((i) => !i.typeOnly && /\.\.\/(methods|state|ui|worker)\b|^\.\.\/\.\.\/(methods|state|ui|worker)\b/.test(i.source));
         expect(bad.map((i) => i.source)).toEqual([]);
+      });
+    }
+    if (where === 'measures') {
+      it(`${name} is pure: imports only measures, no tfjs or DOM`, () => {
+        const bad = imports.filter((i) => !/^\.\/[^/]+$/.test(i.source));
+        expect(bad.map((i) => i.source)).toEqual([]);
+        expect(readFileSync(file, 'utf8')).not.toMatch(/\b(document|window)\.\w/);
       });
     }
     if (where === 'ui' || where === 'state') {

@@ -1,8 +1,11 @@
 /**
- * Pure maths behind the probe views: attention maps, DINO's mass thresholding, a colour map,
- * the mask overlap score and pixel conversion. No React, no canvas: unit-tested in Node.
+ * Pure maths behind the probe views: attention maps, a colour map and pixel conversion. No
+ * React, no canvas: unit-tested in Node. DINO's mass thresholding and the mask overlap score
+ * live in measures/masks.ts (the evaluation probes share them) and are re-exported here.
  */
 import type { AttentionProbe } from '../../methods/probes';
+
+export { massMask, maskJaccard } from '../../measures/masks';
 
 /** One image's CLS→patch attention, [grid·grid]: one head, or the mean over heads (head = -1). */
 export function headMap(
@@ -20,35 +23,6 @@ export function headMap(
   return mean;
 }
 
-/**
- * DINO's visualize_attention.py thresholding: the fewest highest-attention patches that hold
- * `mass` of the total (the patch that reaches it is kept). 1 = kept.
- * - Ties are ordered by patch index, so a tie at the threshold keeps the earlier patch only:
- *   deterministic, and the kept mass is still the smallest that reaches the target.
- * - Patches with no attention (0, or NaN) are never kept, so all-zero input keeps nothing and
- *   mass 1 keeps exactly the patches with some attention.
- * - Sums run in float64 with a 1e-6 relative slack so float32 rounding cannot make a
- *   cumulative sum miss a target it equals.
- */
-export function massMask(attention: Float32Array, mass: number): Uint8Array {
-  const n = attention.length;
-  const kept = new Uint8Array(n);
-  const value = (i: number) => (attention[i] > 0 ? attention[i] : 0); // NaN > 0 is false
-  let total = 0;
-  for (let i = 0; i < n; i++) total += value(i);
-  if (total <= 0) return kept;
-  const target = Math.min(Math.max(mass, 0), 1) * total * (1 - 1e-6);
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => value(b) - value(a) || a - b);
-  let cumulative = 0;
-  for (const i of order) {
-    if (value(i) <= 0) break;
-    kept[i] = 1;
-    cumulative += value(i);
-    if (cumulative >= target) break;
-  }
-  return kept;
-}
-
 // Matplotlib's inferno at t = 0, 1/9, …, 1: dark → purple → orange → pale yellow, perceptually uniform.
 const INFERNO: readonly (readonly [number, number, number])[] = [
   [0, 0, 4], [27, 12, 66], [75, 12, 107], [120, 28, 109], [165, 44, 96],
@@ -63,25 +37,6 @@ export function colormap(t: number): [number, number, number] {
   const a = INFERNO[i];
   const b = INFERNO[i + 1];
   return [0, 1, 2].map((c) => Math.round(a[c] + (b[c] - a[c]) * f)) as [number, number, number];
-}
-
-/**
- * Jaccard (intersection over union) between the kept patches, upsampled to pixels, and the
- * object mask [imageSize, imageSize] (non-zero = object). Both empty counts as agreement: 1.
- */
-export function maskJaccard(kept: Uint8Array, grid: number, objectMask: Uint8Array, imageSize: number): number {
-  let intersection = 0;
-  let union = 0;
-  for (let y = 0; y < imageSize; y++) {
-    const row = Math.floor((y * grid) / imageSize) * grid;
-    for (let x = 0; x < imageSize; x++) {
-      const inKept = kept[row + Math.floor((x * grid) / imageSize)] !== 0;
-      const inObject = objectMask[y * imageSize + x] !== 0;
-      if (inKept && inObject) intersection++;
-      if (inKept || inObject) union++;
-    }
-  }
-  return union === 0 ? 1 : intersection / union;
 }
 
 /** RGBA bytes (opaque) of a size×size RGB float image starting at `offset` floats into `pixels`. */

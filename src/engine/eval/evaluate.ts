@@ -1,0 +1,129 @@
+import * as tf from '@tensorflow/tfjs';
+import type { EvaluationScores } from '../../methods/evaluation';
+import type { MethodInstance } from '../../methods/types';
+import { maskJaccard, massMask } from '../../measures/masks';
+import { knnAccuracy } from './knn';
+import { linearProbeAccuracy } from './linear';
+import { segmentationProbe } from './segmentation';
+
+/**
+ * What a run is evaluated on: a labelled split of its training images (the kNN bank, the linear
+ * probe's and the segmentation probe's training set) and held-out images to score on. Images
+ * in [0, 1]; masks [N, S, S] with 1 on the object; labels index `classes` shape classes.
+ */
+export interface EvaluationData {
+  trainImages: tf.Tensor4D;
+  trainLabels: Int32Array;
+  trainMasks: Uint8Array;
+  testImages: tf.Tensor4D;
+  testLabels: Int32Array;
+  testMasks: Uint8Array;
+  imageSize: number;
+  classes: number;
+  seed: number;
+}
+
+/** Images per forward pass while extracting features (bounds the activations' memory). */
+const CHUNK = 128;
+/** The attention mass whose patches form the mask compared with the object (DINO's visualisation). */
+export const ATTENTION_MASS = 0.6;
+
+/** `fn` over the images in chunks, concatenated along the batch. */
+function inChunks<T extends tf.Tensor>(images: tf.Tensor4D, fn: (chunk: tf.Tensor4D) => T): T {
+  const n = images.shape[0];
+  if (n <= CHUNK) return tf.tidy(() => fn(images));
+  return tf.tidy(() => {
+    const parts: T[] = [];
+    for (let start = 0; start < n; start += CHUNK) {
+      parts.push(fn(tf.slice(images, start, Math.min(CHUNK, n - start)) as tf.Tensor4D));
+    }
+    return tf.concat(parts, 0) as T;
+  });
+}
+
+/** The first `count` of a seeded permutation of 0..n−1: a fixed labelled subset per fraction. */
+function subset(n: number, count: number, seed: number): Int32Array {
+  const order = Int32Array.from({ length: n }, (_, i) => i);
+  let state = (seed * 2654435761) >>> 0 || 1;
+  for (let i = n - 1; i > 0; i--) {
+    state ^= state << 13; state >>>= 0;
+    state ^= state >>> 17;
+    state ^= state << 5; state >>>= 0;
+    const j = state % (i + 1);
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  return order.slice(0, count).sort();
+}
+
+/**
+ * Every score the instance supports: kNN and linear probe on `embed`, the segmentation probe on
+ * `embedDense` for each fraction of the labelled masks, and the attention-vs-mask Jaccard on
+ * `clsAttention`. The features are frozen: nothing here trains the instance.
+ */
+export async function evaluateInstance(
+  instance: MethodInstance, data: EvaluationData, fractions: readonly number[],
+): Promise<EvaluationScores> {
+  const { classes, seed } = data;
+  const trainFeatures = inChunks(data.trainImages, (x) => instance.embed(x));
+  const testFeatures = inChunks(data.testImages, (x) => instance.embed(x));
+  const scores: EvaluationScores = { knn: 0, linear: 0 };
+  try {
+    scores.knn = await knnAccuracy(trainFeatures, data.trainLabels, testFeatures, data.testLabels, classes);
+    scores.linear = await linearProbeAccuracy(trainFeatures, data.trainLabels, testFeatures, data.testLabels, classes);
+  } finally {
+    trainFeatures.dispose();
+    testFeatures.dispose();
+  }
+
+  if (instance.embedDense) {
+    const dense = instance.embedDense.bind(instance);
+    const trainDense = inChunks(data.trainImages, dense);
+    const testDense = inChunks(data.testImages, dense);
+    try {
+      // Object vs background: the labelled masks are object masks.
+      const trainPixels = Int32Array.from(data.trainMasks);
+      const testPixels = Int32Array.from(data.testMasks);
+      const n = data.trainImages.shape[0];
+      const area = data.imageSize * data.imageSize;
+      scores.segmentation = [];
+      for (const fraction of fractions) {
+        const picked = subset(n, Math.max(1, Math.round(fraction * n)), seed);
+        const features = tf.gather(trainDense, picked) as tf.Tensor4D;
+        const pixels = new Int32Array(picked.length * area);
+        picked.forEach((image, i) => pixels.set(trainPixels.subarray(image * area, (image + 1) * area), i * area));
+        try {
+          const { mIoU } = await segmentationProbe(features, pixels, testDense, testPixels, 2, data.imageSize);
+          scores.segmentation.push(mIoU);
+        } finally {
+          features.dispose();
+        }
+      }
+    } finally {
+      trainDense.dispose();
+      testDense.dispose();
+    }
+  }
+
+  if (instance.clsAttention) {
+    const attention = inChunks(data.testImages, instance.clsAttention.bind(instance)); // [N, H, g²]
+    const [n, heads, patches] = attention.shape;
+    let values: Float32Array;
+    try {
+      values = (await attention.data()) as Float32Array;
+    } finally {
+      attention.dispose();
+    }
+    const grid = Math.round(Math.sqrt(patches));
+    const area = data.imageSize * data.imageSize;
+    let total = 0;
+    for (let i = 0; i < n; i++) {
+      const mean = new Float32Array(patches);
+      for (let h = 0; h < heads; h++) {
+        for (let p = 0; p < patches; p++) mean[p] += values[(i * heads + h) * patches + p] / heads;
+      }
+      total += maskJaccard(massMask(mean, ATTENTION_MASS), grid, data.testMasks.subarray(i * area, (i + 1) * area), data.imageSize);
+    }
+    scores.jaccard = total / n;
+  }
+  return scores;
+}
