@@ -4,6 +4,7 @@
  */
 import type { BackendInfo } from '../engine/backend';
 import type { MetricsRecord } from '../engine/trainer';
+import type { EvaluationRecord } from '../methods/evaluation';
 import type { ProbePayload } from '../methods/probes';
 import type { SettingValues } from '../methods/schema';
 
@@ -26,6 +27,8 @@ export type WorkerRequest =
   /** The run whose probes the page shows: probed now and on its probe cadence. */
   | { type: 'focus'; runId: number }
   | { type: 'probe-now'; runId: number }
+  /** Evaluate the run's frozen features now (between two steps when it trains). */
+  | { type: 'evaluate'; runId: number }
   /** After a GPU device loss: a new device, every run rebuilt from its last checkpoint. */
   | { type: 'recover' }
   /** Destroys the GPU device, to exercise the recovery path (tests, debugging). */
@@ -50,5 +53,8 @@ export type WorkerEvent =
   | { type: 'metrics'; runId: number; record: MetricsRecord }
   | { type: 'probes'; runId: number; payloads: ProbePayload[] }
   | { type: 'checkpoint'; runId: number; step: number }
+  /** An evaluation began (busy) or ended without a record (failed). */
+  | { type: 'evaluating'; runId: number; busy: boolean }
+  | { type: 'evaluation'; runId: number; record: EvaluationRecord }
   /** runId −1: about the device or the worker, not one run. */
   | { type: 'error'; runId: number; message: string; recoverable: boolean };

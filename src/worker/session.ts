@@ -1,67 +1,16 @@
 import * as tf from '@tensorflow/tfjs';
 import { destroyDeviceForTesting, maxGpuBufferBytes, onDeviceLost, onGpuError, selectBackend, type BackendInfo } from '../engine/backend';
 import { Trainer, type MetricsRecord } from '../engine/trainer';
+import { SEGMENTATION_FRACTIONS } from '../methods/evaluation';
 import { getMethod } from '../methods/registry';
 import type { SettingValues } from '../methods/schema';
-import type { RunState, RunStatus, WorkerEvent, WorkerRequest } from './protocol';
+import type { WorkerEvent, WorkerRequest } from './protocol';
+import { checkFits, createRun, setState, statusOf, yieldToEventLoop, type Checkpoint, type Run } from './run';
 
 /** Weights are copied to the CPU this often (and on pause) so a lost GPU loses little. */
 export const CHECKPOINT_EVERY = 200;
 /** Status messages at most this often while training (the page re-renders on each). */
 const STATUS_INTERVAL_MS = 200;
-
-interface Checkpoint {
-  step: number;
-  weights: Record<string, { shape: number[]; data: Float32Array }>;
-}
-
-interface Run {
-  id: number;
-  methodId: string;
-  values: SettingValues;
-  trainer: Trainer | null;
-  state: RunState;
-  checkpoint: Checkpoint | null;
-  elapsedMs: number;
-  resumedAt: number; // performance.now() when the current running stretch began
-  lastRecord: { step: number; time: number } | null;
-  stepsPerSecond: number;
-  /** The step (with its probe and checkpoint) in progress, so Pause and Stop can wait for it. */
-  busy: Promise<void> | null;
-  /** The last metrics readback in flight (each run runs at most one window behind). */
-  pendingMetrics: Promise<void> | null;
-  lastStatusAt: number;
-  /** Was training when the device was lost: recovery resumes it. */
-  wasRunning: boolean;
-  /** A probe asked for while the run trains: the loop takes it between two steps. */
-  probeWanted: boolean;
-}
-
-const megabytes = (bytes: number) => `${Math.round(bytes / 2 ** 20)} MB`;
-
-/** Refuses a run whose largest tensor cannot be one GPU buffer, saying what to shrink. */
-function checkFits(methodId: string, values: SettingValues, maxBytes: number | null): void {
-  if (maxBytes === null) return;
-  const { bytes, what } = getMethod(methodId).largestTensorBytes(values);
-  if (bytes > maxBytes) {
-    throw new Error(
-      `This model is too big for the GPU: ${what} would take ${megabytes(bytes)}, and this device's largest ` +
-      `buffer is ${megabytes(maxBytes)}. Lower the batch size, training images, image size, heads or width, then Reset.`,
-    );
-  }
-}
-
-/** Yields to the event loop without setTimeout's 4 ms clamp, so pause/stop are heard. */
-function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => {
-    const channel = new MessageChannel();
-    channel.port1.onmessage = () => {
-      channel.port1.close();
-      resolve();
-    };
-    channel.port2.postMessage(null);
-  });
-}
 
 /**
  * The worker's state machine. It keeps several runs (a comparison) on one device and steps
@@ -89,7 +38,7 @@ export class TrainingSession {
   private handleGpuError(kind: string, message: string): void {
     const affected = [...this.runs.values()].filter((run) => run.trainer && run.state !== 'error' && run.state !== 'device-lost');
     if (affected.length === 0) return;
-    for (const run of affected) this.setState(run, 'error');
+    for (const run of affected) setState(run, 'error');
     const advice = kind === 'out-of-memory'
       ? 'The model does not fit in this GPU\'s memory: lower the batch size, width, depth, prototypes K or image size, then Reset.'
       : 'The GPU rejected a computation, so results from here on would be wrong.';
@@ -130,6 +79,8 @@ export class TrainingSession {
           return run ? await this.probeSoon(run) : undefined;
         case 'probe-now':
           return run ? await this.probeSoon(run) : undefined;
+        case 'evaluate':
+          return run ? await this.evaluateSoon(run) : undefined;
         case 'recover':
           return await this.recover();
         case 'simulate-device-loss':
@@ -150,11 +101,7 @@ export class TrainingSession {
     if (this.cancelled.delete(runId)) return;
     const previous = this.runs.get(runId);
     if (previous) await this.stop(previous);
-    const run: Run = {
-      id: runId, methodId, values, trainer: null, state: 'initializing', checkpoint: null,
-      elapsedMs: 0, resumedAt: 0, lastRecord: null, stepsPerSecond: 0, busy: null, pendingMetrics: null,
-      lastStatusAt: 0, wasRunning: false, probeWanted: false,
-    };
+    const run = createRun(runId, methodId, values);
     this.runs.set(runId, run);
     if (this.focusedId < 0) this.focusedId = runId;
     this.sendStatus(run, true);
@@ -184,7 +131,7 @@ export class TrainingSession {
 
   private async pause(run: Run): Promise<void> {
     if (run.state !== 'running') return;
-    this.setState(run, 'paused');
+    setState(run, 'paused');
     if (run.busy) await run.busy; // the step in flight completes first
     await this.settle(run);
     await this.checkpoint(run);
@@ -216,7 +163,7 @@ export class TrainingSession {
     this.runs.delete(run.id);
     const wasState = run.state;
     run.state = 'idle';
-    this.post({ type: 'status', status: { ...this.statusOf(run), state: 'idle', step: 0 } });
+    this.post({ type: 'status', status: { ...statusOf(run), state: 'idle', step: 0 } });
     if (wasState === 'device-lost') {
       this.disposeQuietly(run);
       return;
@@ -243,6 +190,7 @@ export class TrainingSession {
     const trainer = run.trainer;
     if (!trainer) return;
     trainer.setCadence(Number(values.metricsEvery ?? trainer.common.metricsEvery), Number(values.probeEvery ?? trainer.common.probeEvery));
+    if (values.evalEvery !== undefined) run.evalEvery = Number(values.evalEvery);
   }
 
   /** Steps the running runs in turn until none is running. */
@@ -270,9 +218,11 @@ export class TrainingSession {
   private async iterate(run: Run): Promise<void> {
     const trainer = run.trainer!;
     if (trainer.step >= trainer.common.totalSteps) {
-      this.setState(run, 'finished');
+      setState(run, 'finished');
       await this.settle(run);
       await this.checkpoint(run);
+      // A run evaluated on a cadence is also evaluated where it ends.
+      if (run.evalEvery > 0 && run.lastEvaluatedStep !== trainer.step) await this.evaluate(run);
       return;
     }
     const behind = this.dispatch(run, trainer.step + 1 === trainer.common.totalSteps);
@@ -280,6 +230,10 @@ export class TrainingSession {
     if (!this.live(run)) return;
     if ((trainer.probeDue || run.probeWanted) && run.id === this.focusedId) await this.probe(run);
     if (trainer.step % CHECKPOINT_EVERY === 0) await this.checkpoint(run);
+    if (run.evaluateWanted || (run.evalEvery > 0 && trainer.step % run.evalEvery === 0)) {
+      await this.settle(run);
+      await this.evaluate(run);
+    }
   }
 
   /**
@@ -327,6 +281,26 @@ export class TrainingSession {
     else await this.exclusive(run, () => this.probe(run));
   }
 
+  /** Evaluates now when the run is still, else between its next two steps. */
+  private async evaluateSoon(run: Run): Promise<void> {
+    if (run.state === 'running') run.evaluateWanted = true;
+    else await this.exclusive(run, () => this.evaluate(run));
+  }
+
+  private async evaluate(run: Run): Promise<void> {
+    run.evaluateWanted = false;
+    const trainer = run.trainer;
+    if (!trainer) return;
+    this.post({ type: 'evaluating', runId: run.id, busy: true });
+    try {
+      const record = await trainer.evaluate(SEGMENTATION_FRACTIONS);
+      run.lastEvaluatedStep = record.step;
+      if (this.live(run)) this.post({ type: 'evaluation', runId: run.id, record });
+    } finally {
+      if (this.live(run)) this.post({ type: 'evaluating', runId: run.id, busy: false });
+    }
+  }
+
   /**
    * Runs `work` as the run's work in flight, after any before it, so Stop waits for it: a
    * lesson replacing the runs must not dispose a trainer while its probe still computes and
@@ -372,7 +346,7 @@ export class TrainingSession {
     if (affected.length === 0) return;
     for (const run of affected) {
       run.wasRunning = run.state === 'running';
-      this.setState(run, 'device-lost');
+      setState(run, 'device-lost');
     }
     const single = affected.length === 1 ? affected[0] : null;
     this.post({
@@ -420,12 +394,6 @@ export class TrainingSession {
     }
   }
 
-  /** Changes state, stopping the run's clock when it leaves `running`. */
-  private setState(run: Run, state: RunState): void {
-    if (run.state === 'running') run.elapsedMs += performance.now() - run.resumedAt;
-    run.state = state;
-  }
-
   /**
    * Reports an error. A lost GPU device makes work in flight fail *before* device.lost
    * resolves, so on WebGPU we give the loss a moment to be heard: then the user sees one
@@ -436,23 +404,10 @@ export class TrainingSession {
     if (this.backend?.name === 'webgpu') await new Promise((resolve) => setTimeout(resolve, 250));
     if (run) {
       if (run.state === 'device-lost' || !this.live(run)) return;
-      this.setState(run, 'error');
+      setState(run, 'error');
     }
     this.post({ type: 'error', runId: run?.id ?? -1, message, recoverable: false });
     if (run) this.sendStatus(run, true);
-  }
-
-  private statusOf(run: Run): RunStatus {
-    const running = run.state === 'running' ? performance.now() - run.resumedAt : 0;
-    return {
-      runId: run.id,
-      state: run.state,
-      step: run.trainer?.step ?? 0,
-      totalSteps: Number(run.values.totalSteps),
-      stepsPerSecond: run.stepsPerSecond,
-      elapsedMs: run.elapsedMs + running,
-      checkpointStep: run.checkpoint?.step ?? -1,
-    };
   }
 
   private sendStatus(run: Run, force: boolean): void {
@@ -460,6 +415,6 @@ export class TrainingSession {
     const now = performance.now();
     if (!force && now - run.lastStatusAt < STATUS_INTERVAL_MS) return;
     run.lastStatusAt = now;
-    this.post({ type: 'status', status: this.statusOf(run) });
+    this.post({ type: 'status', status: statusOf(run) });
   }
 }

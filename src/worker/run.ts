@@ -1,0 +1,94 @@
+/**
+ * One run as the worker session keeps it: the record, its creation, its status for the page,
+ * and the checks and helpers the session's state machine uses around it.
+ */
+import type { Trainer } from '../engine/trainer';
+import { getMethod } from '../methods/registry';
+import type { SettingValues } from '../methods/schema';
+import type { RunState, RunStatus } from './protocol';
+
+export interface Checkpoint {
+  step: number;
+  weights: Record<string, { shape: number[]; data: Float32Array }>;
+}
+
+export interface Run {
+  id: number;
+  methodId: string;
+  values: SettingValues;
+  trainer: Trainer | null;
+  state: RunState;
+  checkpoint: Checkpoint | null;
+  elapsedMs: number;
+  resumedAt: number; // performance.now() when the current running stretch began
+  lastRecord: { step: number; time: number } | null;
+  stepsPerSecond: number;
+  /** The step (with its probe and checkpoint) in progress, so Pause and Stop can wait for it. */
+  busy: Promise<void> | null;
+  /** The last metrics readback in flight (each run runs at most one window behind). */
+  pendingMetrics: Promise<void> | null;
+  lastStatusAt: number;
+  /** Was training when the device was lost: recovery resumes it. */
+  wasRunning: boolean;
+  /** A probe asked for while the run trains: the loop takes it between two steps. */
+  probeWanted: boolean;
+  /** Evaluation cadence in steps (0 = on request only), and a request waiting for the loop. */
+  evalEvery: number;
+  evaluateWanted: boolean;
+  lastEvaluatedStep: number;
+}
+
+export const megabytes = (bytes: number) => `${Math.round(bytes / 2 ** 20)} MB`;
+
+/** Refuses a run whose largest tensor cannot be one GPU buffer, saying what to shrink. */
+export function checkFits(methodId: string, values: SettingValues, maxBytes: number | null): void {
+  if (maxBytes === null) return;
+  const { bytes, what } = getMethod(methodId).largestTensorBytes(values);
+  if (bytes > maxBytes) {
+    throw new Error(
+      `This model is too big for the GPU: ${what} would take ${megabytes(bytes)}, and this device's largest ` +
+      `buffer is ${megabytes(maxBytes)}. Lower the batch size, training images, image size, heads or width, then Reset.`,
+    );
+  }
+}
+
+/** Yields to the event loop without setTimeout's 4 ms clamp, so pause/stop are heard. */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      channel.port1.close();
+      resolve();
+    };
+    channel.port2.postMessage(null);
+  });
+}
+
+export function createRun(id: number, methodId: string, values: SettingValues): Run {
+  return {
+    id, methodId, values, trainer: null, state: 'initializing', checkpoint: null,
+    elapsedMs: 0, resumedAt: 0, lastRecord: null, stepsPerSecond: 0, busy: null, pendingMetrics: null,
+    lastStatusAt: 0, wasRunning: false, probeWanted: false,
+    evalEvery: Number(values.evalEvery ?? 0), evaluateWanted: false, lastEvaluatedStep: -1,
+  };
+}
+
+/** Changes state, stopping the run's clock when it leaves `running`. */
+export function setState(run: Run, state: RunState): void {
+  if (run.state === 'running') run.elapsedMs += performance.now() - run.resumedAt;
+  run.state = state;
+}
+
+export function statusOf(run: Run): RunStatus {
+  const running = run.state === 'running' ? performance.now() - run.resumedAt : 0;
+  return {
+    runId: run.id,
+    state: run.state,
+    step: run.trainer?.step ?? 0,
+    totalSteps: Number(run.values.totalSteps),
+    stepsPerSecond: run.stepsPerSecond,
+    elapsedMs: run.elapsedMs + running,
+    checkpointStep: run.checkpoint?.step ?? -1,
+  };
+}
+
