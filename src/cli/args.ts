@@ -11,15 +11,21 @@ export interface TrainArgs {
   comparison: { name: string; experiment: Experiment }[] | null;
   backend: BackendName;
   logEvery: number | null;
+  /** --eval: evaluate the trained run (and print the scores); `npm run eval` sets it. */
+  evaluate: boolean;
   notices: string[];
 }
 
 export const TRAIN_USAGE = `Usage: npm run train -- [--url '<link or hash>'] [--method ${methods.map((m) => m.id).join('|')}]
          [--preset <id>] [--set key=value ...] [--steps N] [--seed S]
-         [--backend cpu|webgpu] [--log-every K]
+         [--backend cpu|webgpu] [--log-every K] [--eval]
+       npm run eval -- (the same flags: trains, then evaluates)
        npm run train -- --compare '<comparison link>' [--steps N] [--set key=value ...] [--backend ...]
 Keys for --set are setting names (learningRate) or URL keys (lr). --compare trains every run of
-a comparison link in turn and prints their final metrics as a table.`;
+a comparison link in turn and prints their final metrics as a table. --eval (or the
+setting evalEvery, URL key ev) evaluates the frozen features: kNN and linear-probe accuracy,
+segmentation-probe mIoU at 1/10/100% of the masks and attention Jaccard, each next to the
+untrained network's, printed as JSON (with --compare: as columns of the table).`;
 
 /** Parses argv strictly: unknown flags, missing values and bad settings are errors. */
 export function parseTrainArgs(argv: readonly string[]): TrainArgs {
@@ -32,6 +38,7 @@ export function parseTrainArgs(argv: readonly string[]): TrainArgs {
   let seed: string | null = null;
   let backend: BackendName = 'cpu';
   let logEvery: number | null = null;
+  let evaluate = false;
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = () => {
@@ -47,6 +54,7 @@ export function parseTrainArgs(argv: readonly string[]): TrainArgs {
       case '--set': sets.push(value()); break;
       case '--steps': steps = value(); break;
       case '--seed': seed = value(); break;
+      case '--eval': evaluate = true; break;
       case '--backend': {
         const name = value();
         if (name !== 'cpu' && name !== 'webgpu') throw new UsageError(`--backend must be cpu or webgpu, got "${name}"`);
@@ -76,7 +84,7 @@ export function parseTrainArgs(argv: readonly string[]): TrainArgs {
       name: run.name ?? `run ${i + 1}`,
       experiment: applyOverrides(run.experiment, null, sets, steps, null),
     }));
-    return { experiment: comparison[0].experiment, comparison, backend, logEvery, notices };
+    return { experiment: comparison[0].experiment, comparison, backend, logEvery, evaluate, notices };
   }
   let experiment: Experiment;
   if (url !== null) {
@@ -94,7 +102,7 @@ export function parseTrainArgs(argv: readonly string[]): TrainArgs {
     }
     experiment = defaultExperiment(methodId ?? undefined);
   }
-  return { experiment: applyOverrides(experiment, presetId, sets, steps, seed), comparison: null, backend, logEvery, notices };
+  return { experiment: applyOverrides(experiment, presetId, sets, steps, seed), comparison: null, backend, logEvery, evaluate, notices };
 }
 
 /** --preset, --set, --steps and --seed on top of an experiment; errors are UsageErrors. */

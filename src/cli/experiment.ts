@@ -4,6 +4,7 @@
  */
 import { Trainer, type MetricsRecord } from '../engine/trainer';
 import { collapseModesOf, detectCollapse, type DetectorState } from '../methods/collapse';
+import { scoreColumns, SEGMENTATION_FRACTIONS, type EvaluationRecord } from '../methods/evaluation';
 import type { SettingValues } from '../methods/schema';
 import type { MethodDescription } from '../methods/types';
 
@@ -17,15 +18,25 @@ export interface RunResult {
   /** The last window's means. */
   final: Record<string, number>;
   detector: DetectorState;
+  /** Evaluations on the evalEvery cadence and, when asked for, at the end. */
+  evaluations: EvaluationRecord[];
 }
 
 /** Trains to `totalSteps`, keeping one metrics window in flight; `onRecord` sees each window. */
 export async function trainExperiment(
   name: string, method: MethodDescription, values: SettingValues, onRecord?: (record: MetricsRecord) => void,
+  options: { evaluate?: boolean; onEvaluation?: (record: EvaluationRecord) => void } = {},
 ): Promise<RunResult> {
   const trainer = await Trainer.create(method, values);
   const total = trainer.common.totalSteps;
   const records: MetricsRecord[] = [];
+  const evaluations: EvaluationRecord[] = [];
+  const evalEvery = Number(values.evalEvery ?? 0);
+  const evaluate = async () => {
+    const record = await trainer.evaluate(SEGMENTATION_FRACTIONS);
+    evaluations.push(record);
+    options.onEvaluation?.(record);
+  };
   const take = (record: MetricsRecord) => {
     records.push(record);
     onRecord?.(record);
@@ -41,8 +52,13 @@ export async function trainExperiment(
         if (pending) await pending;
         pending = readback.then(take);
       }
+      if (evalEvery > 0 && trainer.step % evalEvery === 0) {
+        if (pending) await pending;
+        await evaluate();
+      }
     }
     if (pending) await pending;
+    if ((options.evaluate || evalEvery > 0) && evaluations.at(-1)?.step !== trainer.step) await evaluate();
   } finally {
     trainer.dispose();
   }
@@ -51,6 +67,7 @@ export async function trainExperiment(
     name, method, values, steps: total, msPerStep: elapsed / total, records,
     final: records[records.length - 1]?.values ?? {},
     detector: detectCollapse(records, collapseModesOf(method), values),
+    evaluations,
   };
 }
 
@@ -75,13 +92,25 @@ export function collapseVerdict(detector: DetectorState): string {
 export function formatTable(results: readonly RunResult[]): string {
   if (results.length === 0) return '';
   const metrics = summaryMetrics(results[0].method, results[0].values);
-  const header = ['run', 'steps', ...metrics.map((m) => m.label), 'ln K', 'collapse'];
+  // Evaluation scores (the last evaluation of each run), "trained (untrained)", where any run has them.
+  const columns = scoreColumns().filter((c) => results.some((r) => {
+    const last = r.evaluations.at(-1);
+    return last !== undefined && c.get(last.scores) !== undefined;
+  }));
+  const score = (r: RunResult, column: (typeof columns)[number]) => {
+    const last = r.evaluations.at(-1);
+    const value = last && column.get(last.scores);
+    const baseline = last && column.get(last.baseline);
+    return value === undefined || !last ? '–' : `${value.toFixed(3)} (${baseline === undefined ? '–' : baseline.toFixed(3)})`;
+  };
+  const header = ['run', 'steps', ...metrics.map((m) => m.label), 'ln K', 'collapse', ...columns.map((c) => `${c.label} (untrained)`)];
   const rows = results.map((r) => [
     r.name,
     String(r.steps),
     ...metrics.map((m) => (r.final[m.name] === undefined ? '–' : r.final[m.name].toFixed(3))),
     r.values.outputDim === undefined ? '–' : Math.log(Number(r.values.outputDim)).toFixed(3),
     collapseVerdict(r.detector),
+    ...columns.map((c) => score(r, c)),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
   const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd();

@@ -33,7 +33,7 @@ async function main(): Promise<number> {
       const method = getMethod(run.experiment.methodId);
       process.stderr.write(`[${i + 1}/${args.comparison.length}] ${run.name}: ${method.title} on ${backend.name}, ` +
         `${run.experiment.values.totalSteps} steps, link: #${encodeExperiment(run.experiment)}\n`);
-      const result = await trainExperiment(run.name, method, withLogEvery(run.experiment, args.logEvery));
+      const result = await trainExperiment(run.name, method, withLogEvery(run.experiment, args.logEvery), undefined, { evaluate: args.evaluate });
       process.stderr.write(`    ${result.msPerStep.toFixed(0)} ms/step, collapse: ${collapseVerdict(result.detector)}\n`);
       results.push(result);
     }
@@ -46,11 +46,15 @@ async function main(): Promise<number> {
     `link: #${encodeExperiment(args.experiment)}\n`);
   const result = await trainExperiment('run', method, withLogEvery(args.experiment, args.logEvery), (record) => {
     process.stdout.write(`${JSON.stringify({ step: record.step, ...record.values })}\n`);
+  }, {
+    evaluate: args.evaluate,
+    onEvaluation: (record) => process.stdout.write(`${JSON.stringify({ evaluation: true, ...record })}\n`),
   });
   process.stdout.write(`${JSON.stringify({
     summary: true, method: method.id, backend: backend.name, adapter: backend.adapter, steps: result.steps,
     msPerStep: Number(result.msPerStep.toFixed(2)), finalLoss: result.final.loss, final: result.final,
     collapse: result.detector.active, collapseEpisodes: result.detector.episodes,
+    evaluation: result.evaluations.at(-1) ?? null,
   })}\n`);
   return 0;
 }

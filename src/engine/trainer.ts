@@ -2,7 +2,9 @@ import * as tf from '@tensorflow/tfjs';
 import { readCommon, type CommonValues } from './runConfig';
 import type { ProbePayload } from '../methods/probes';
 import type { SettingValues } from '../methods/schema';
-import type { MethodDescription, MethodInstance } from '../methods/types';
+import type { EvaluationRecord, EvaluationScores } from '../methods/evaluation';
+import type { MethodDescription, MethodImplementation, MethodInstance } from '../methods/types';
+import { evaluateInstance } from './eval/evaluate';
 import { RunData } from './data/dataset';
 import { embeddingStd, smallGram } from './metrics/collapse';
 import { rankMeFromGram } from './metrics/spectrum';
@@ -40,11 +42,15 @@ export class Trainer {
   private snapshot: Snapshot | null = null;
   private disposed = false;
 
+  /** The untrained network's scores, computed at the first evaluation and kept. */
+  private baseline: EvaluationScores | null = null;
+
   private constructor(
     readonly method: MethodDescription,
     readonly values: SettingValues,
     readonly data: RunData,
     readonly instance: MethodInstance,
+    private readonly implementation: MethodImplementation,
   ) {
     this.common = readCommon(values);
     this.metricsEvery = this.common.metricsEvery;
@@ -59,7 +65,7 @@ export class Trainer {
     const data = new RunData(common);
     try {
       const instance = implementation.create({ values, seed: common.seed });
-      return new Trainer(method, values, data, instance);
+      return new Trainer(method, values, data, instance, implementation);
     } catch (error) {
       data.dispose();
       throw error;
@@ -188,6 +194,32 @@ export class Trainer {
       },
       this.step,
     );
+  }
+
+  /**
+   * Scores the run's frozen features (kNN, linear probe, segmentation probe per fraction of the
+   * labelled masks, attention Jaccard) on held-out images, next to the same architecture at its
+   * random initialisation (built once from the same settings and seed, then released).
+   */
+  async evaluate(fractions: readonly number[]): Promise<EvaluationRecord> {
+    if (this.disposed) throw new Error('Trainer is disposed');
+    const started = performance.now();
+    const step = this.step;
+    const data = this.data.evaluationData();
+    try {
+      const scores = await evaluateInstance(this.instance, data, fractions);
+      if (!this.baseline) {
+        const untrained = this.implementation.create({ values: this.values, seed: this.common.seed });
+        try {
+          this.baseline = await evaluateInstance(untrained, data, fractions);
+        } finally {
+          untrained.dispose();
+        }
+      }
+      return { step, scores, baseline: this.baseline, ms: performance.now() - started };
+    } finally {
+      data.trainImages.dispose();
+    }
   }
 
   dispose(): void {

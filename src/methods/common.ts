@@ -26,6 +26,11 @@ export const commonSettings: readonly Setting[] = [
     default: 50, min: 1, max: 10000, step: 1, integer: true, unit: 'steps',
   },
   {
+    kind: 'number', name: 'evalEvery', urlKey: 'ev', label: 'Evaluate every', group: 'run',
+    help: 'Evaluates the frozen features this often (kNN, linear and segmentation probes, attention Jaccard, on held-out images, next to the untrained network); 0 = only when you press Evaluate. Training waits while it runs.',
+    default: 0, min: 0, max: 100000, step: 10, integer: true, unit: 'steps',
+  },
+  {
     kind: 'choice', name: 'dataset', urlKey: 'd', label: 'Dataset', group: 'data',
     help: 'shapes: generated images, one object per image (the label is its shape, not its colour).',
     default: 'shapes', choices: ['shapes'],
@@ -53,7 +58,7 @@ export const commonSettings: readonly Setting[] = [
 ];
 
 /** Settings that can change mid-run for every method (cadences only). */
-export const commonLiveSettings = ['metricsEvery', 'probeEvery'] as const;
+export const commonLiveSettings = ['metricsEvery', 'probeEvery', 'evalEvery'] as const;
 
 /**
  * The largest single tensor of a ViT step on two full-size views per image (dataset, attention

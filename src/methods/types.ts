@@ -2,7 +2,7 @@
  * What a method describes about itself (plain data: the page imports this without tfjs) and
  * what its implementation offers the trainer (worker / Node side).
  */
-import type { Tensor, Tensor4D, Scalar, Tensor2D, NamedTensorMap } from '@tensorflow/tfjs';
+import type { Tensor, Tensor4D, Scalar, Tensor2D, Tensor3D, NamedTensorMap } from '@tensorflow/tfjs';
 import type { Preset, Setting, SettingValues } from './schema';
 import type { ProbePayload } from './probes';
 import type { ChartSpec, CollapseMode, Lesson } from './collapse';
@@ -109,8 +109,12 @@ export interface MethodInstance {
   step(batch: Batch, step: number): StepOutput;
   /** Visualisations on the fixed probe batch; reads back (probe cadence only). */
   probes(input: ProbeInput, step: number): Promise<ProbePayload[]>;
-  /** Features for kNN / linear probes: [N, D]. */
+  /** Features for kNN / linear probes: [N, D]. Images in [0, 1]. */
   embed(images: Tensor4D): Tensor2D;
+  /** Dense features for the segmentation probe: [N, g, g, D] (methods with per-patch features). */
+  embedDense?(images: Tensor4D): Tensor4D;
+  /** The last block's CLS → patch attention [N, heads, g²], for the attention-vs-mask Jaccard (ViTs with a trained CLS). */
+  clsAttention?(images: Tensor4D): Tensor3D;
   save(): NamedTensorMap;
   load(weights: NamedTensorMap): void;
   dispose(): void;

@@ -2,11 +2,14 @@ import * as tf from '@tensorflow/tfjs';
 import type { CommonValues } from '../runConfig';
 import { Rng } from '../random';
 import { generateShapes, type ImageSet } from './shapes';
+import type { EvaluationData } from '../eval/evaluate';
 
 /** How many fixed held-out images the probes draw on. */
 export const PROBE_COUNT = 8;
 /** Held-out images whose embeddings the embedding-space probe projects (16 per class). */
 export const EMBED_COUNT = 160;
+/** Labelled training images the evaluation probes learn from (the kNN bank; 100% of the masks). */
+export const EVAL_TRAIN_COUNT = 512;
 
 /**
  * A run's data: the training images generated once and uploaded once ([N, S, S, 3] on the
@@ -22,6 +25,7 @@ export class RunData {
   readonly probeImages: tf.Tensor4D;
   readonly embedImages: tf.Tensor4D;
   private readonly batchRng: Rng;
+  private readonly seed: number;
   private order: Int32Array;
   private cursor = 0;
 
@@ -39,6 +43,7 @@ export class RunData {
     this.probeImages = tf.tensor4d(this.probe.images, [this.probe.count, s, s, 3]);
     this.embedImages = tf.tensor4d(this.embedSet.images, [this.embedSet.count, s, s, 3]);
     this.batchRng = Rng.stream(common.seed, 'batches');
+    this.seed = common.seed;
     this.order = this.batchRng.permutation(this.train.count);
   }
 
@@ -51,6 +56,27 @@ export class RunData {
     const indices = this.order.slice(this.cursor, this.cursor + batchSize);
     this.cursor += batchSize;
     return indices;
+  }
+
+  /**
+   * The evaluation split: the first EVAL_TRAIN_COUNT training images as the labelled set (its
+   * images are a fresh slice: the caller disposes `trainImages`), the embedding-space images as
+   * the held-out test set.
+   */
+  evaluationData(): EvaluationData {
+    const n = Math.min(EVAL_TRAIN_COUNT, this.train.count);
+    const area = this.train.size * this.train.size;
+    return {
+      trainImages: tf.slice(this.trainImages, 0, n) as tf.Tensor4D,
+      trainLabels: this.train.labels.slice(0, n),
+      trainMasks: this.train.masks.slice(0, n * area),
+      testImages: this.embedImages,
+      testLabels: this.embedSet.labels,
+      testMasks: this.embedSet.masks,
+      imageSize: this.train.size,
+      classes: this.train.classNames.length,
+      seed: this.seed,
+    };
   }
 
   trainPixels(index: number): Float32Array {

@@ -3,7 +3,7 @@ import type { AttentionProbe, EmbeddingProbe } from '../../methods/probes';
 import type { ProbeInput } from '../../methods/types';
 import { normalize } from '../augment/photometric';
 import { l2Normalize } from '../nn/layers';
-import { vitForward, type ViTConfig, type ViTParams } from '../nn/vit';
+import { vitClsAttention, type ViTConfig, type ViTParams } from '../nn/vit';
 import { principalComponents } from './pca';
 
 /** Probe payloads every ViT method can send: they read back, so probe cadence only. */
@@ -12,11 +12,7 @@ import { principalComponents } from './pca';
 export async function attentionPayload(backbone: ViTParams, vit: ViTConfig, input: ProbeInput, step: number): Promise<AttentionProbe> {
   const count = input.images.shape[0];
   const grid = vit.imageSize / vit.patchSize;
-  const attention = tf.tidy(() => {
-    const out = vitForward(backbone, vit, normalize(input.images) as tf.Tensor4D, null, true);
-    // CLS row, patch columns: [P, heads, N].
-    return tf.reshape(tf.slice(out.lastAttention!, [0, 0, 0, 1], [count, vit.heads, 1, grid * grid]), [count, vit.heads, grid * grid]);
-  });
+  const attention = tf.tidy(() => vitClsAttention(backbone, vit, normalize(input.images) as tf.Tensor4D));
   try {
     return {
       kind: 'attention', step, imageSize: vit.imageSize, grid, heads: vit.heads, count,

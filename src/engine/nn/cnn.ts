@@ -37,8 +37,13 @@ export function createCnn(config: CnnConfig, rng: Rng): CnnParams {
   };
 }
 
-/** images [N, S, S, 3] (normalised) → features [N, width]. */
+/** images [N, S, S, 3] (normalised) → features [N, width]: the last feature map, averaged. */
 export function cnnForward(params: CnnParams, images: tf.Tensor4D): tf.Tensor2D {
+  return tf.mean(cnnFeatureMap(params, images), [1, 2]) as tf.Tensor2D;
+}
+
+/** The last stage's feature map [N, h, w, width] (dense features for the segmentation probe). */
+export function cnnFeatureMap(params: CnnParams, images: tf.Tensor4D): tf.Tensor4D {
   let h: tf.Tensor4D = images;
   params.convs.forEach((conv, i) => {
     h = tf.conv2d(h, conv.kernel as tf.Tensor4D, i === 0 ? 1 : 2, 'same');
@@ -46,5 +51,5 @@ export function cnnForward(params: CnnParams, images: tf.Tensor4D): tf.Tensor2D 
     const flat = batchNorm(tf.reshape(h, [n * height * width, channels]) as tf.Tensor2D, conv.gamma, conv.beta);
     h = tf.relu(tf.reshape(flat, [n, height, width, channels])) as tf.Tensor4D;
   });
-  return tf.mean(h, [1, 2]) as tf.Tensor2D;
+  return h;
 }

@@ -182,3 +182,18 @@ function attention(
   };
 }
 
+
+/** Patch tokens after the final norm as a grid [N, g, g, D] (dense features; CLS dropped). */
+export function vitPatchGrid(params: ViTParams, config: ViTConfig, images: tf.Tensor4D): tf.Tensor4D {
+  const { tokens } = vitForward(params, config, images, null);
+  const [n, t, d] = tokens.shape;
+  const grid = Math.round(Math.sqrt(t - 1));
+  return tf.reshape(tf.slice(tokens, [0, 1, 0], [n, t - 1, d]), [n, grid, grid, d]);
+}
+
+/** Last block's CLS → patch attention [N, heads, g²] (rows sum to at most 1). */
+export function vitClsAttention(params: ViTParams, config: ViTConfig, images: tf.Tensor4D): tf.Tensor3D {
+  const attention = vitForward(params, config, images, null, true).lastAttention!; // [N, H, T, T]
+  const [n, heads, t] = attention.shape;
+  return tf.reshape(tf.slice(attention, [0, 0, 0, 1], [n, heads, 1, t - 1]), [n, heads, t - 1]);
+}

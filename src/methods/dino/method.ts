@@ -7,7 +7,7 @@ import { batchMeanEntropy, meanEntropy } from '../../engine/metrics/collapse';
 import { attentionPayload, embeddingPayload } from '../../engine/metrics/probes';
 import { createDinoHead, dinoHeadForward, LAST_LAYER_PREFIX } from '../../engine/nn/heads';
 import { assignSaved, cloneTree, disposeTree, namedVariables, type ParamTree } from '../../engine/nn/params';
-import { createViT, gridResizeMatrix, vitForward } from '../../engine/nn/vit';
+import { createViT, gridResizeMatrix, vitClsAttention, vitForward, vitPatchGrid } from '../../engine/nn/vit';
 import { AdamW, emaUpdate } from '../../engine/optim/adamw';
 import { Rng } from '../../engine/random';
 import type { CropView, ProbePayload } from '../probes';
@@ -249,6 +249,15 @@ class DinoInstance implements MethodInstance {
 
   embed(images: tf.Tensor4D): tf.Tensor2D {
     return tf.tidy(() => vitForward(this.teacher.backbone, this.config.vit, normalize(images) as tf.Tensor4D, null).cls);
+  }
+
+  /** The teacher's patch tokens (DINO's paper evaluates the teacher). */
+  embedDense(images: tf.Tensor4D): tf.Tensor4D {
+    return tf.tidy(() => vitPatchGrid(this.teacher.backbone, this.config.vit, normalize(images) as tf.Tensor4D));
+  }
+
+  clsAttention(images: tf.Tensor4D): tf.Tensor3D {
+    return tf.tidy(() => vitClsAttention(this.teacher.backbone, this.config.vit, normalize(images) as tf.Tensor4D));
   }
 
   save(): tf.NamedTensorMap {

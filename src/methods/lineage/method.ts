@@ -14,8 +14,8 @@ import { attentionPayload, embeddingPayload } from '../../engine/metrics/probes'
 import { l2Normalize, stopGradient } from '../../engine/nn/layers';
 import { createMlp, mlpForward, type MlpLayerConfig, type MlpParams } from '../../engine/nn/mlp';
 import { assignSaved, cloneTree, disposeTree, namedVariables, type ParamTree } from '../../engine/nn/params';
-import { createCnn, cnnForward, type CnnConfig, type CnnParams } from '../../engine/nn/cnn';
-import { createViT, vitForward, type ViTConfig, type ViTParams } from '../../engine/nn/vit';
+import { createCnn, cnnFeatureMap, cnnForward, type CnnConfig, type CnnParams } from '../../engine/nn/cnn';
+import { createViT, vitClsAttention, vitForward, vitPatchGrid, type ViTConfig, type ViTParams } from '../../engine/nn/vit';
 import { AdamW, emaUpdate } from '../../engine/optim/adamw';
 import { readCommon } from '../../engine/runConfig';
 import { cosineAt } from '../../engine/schedules';
@@ -115,10 +115,15 @@ class LineageInstance implements MethodInstance {
   private readonly queue: KeyQueue | null;
   private readonly cropRng: Rng;
   private captured: Captured | null = null;
+  /** The online ViT's CLS attention (absent for the CNN backbone). */
+  readonly clsAttention?: (images: tf.Tensor4D) => tf.Tensor3D;
 
   constructor(context: MethodContext, variant: Variant) {
     this.c = readConfig(context.values, variant);
     const c = this.c;
+    if (c.backbone === 'vit') {
+      this.clsAttention = (images) => tf.tidy(() => vitClsAttention(this.online.backbone as ViTParams, c.vit, normalize(images) as tf.Tensor4D));
+    }
     const rng = Rng.stream(context.seed, `${variant}:weights`);
     this.cropRng = Rng.stream(context.seed, `${variant}:crops`);
     this.online = {
@@ -283,6 +288,16 @@ class LineageInstance implements MethodInstance {
   /** Backbone features of the online encoder (the one kept after pre-training). */
   embed(images: tf.Tensor4D): tf.Tensor2D {
     return tf.tidy(() => this.features(this.online, normalize(images) as tf.Tensor4D));
+  }
+
+  /** The online backbone's dense features: ViT patch tokens, or the CNN's last feature map. */
+  embedDense(images: tf.Tensor4D): tf.Tensor4D {
+    return tf.tidy(() => {
+      const x = normalize(images) as tf.Tensor4D;
+      return this.c.backbone === 'cnn'
+        ? cnnFeatureMap(this.online.backbone as CnnParams, x)
+        : vitPatchGrid(this.online.backbone as ViTParams, this.c.vit, x);
+    });
   }
 
   save(): tf.NamedTensorMap {

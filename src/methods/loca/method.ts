@@ -12,7 +12,7 @@ import { createCrossAttention, crossAttentionForward, type CrossAttentionParams 
 import { createDinoHead, dinoHeadForward, LAST_LAYER_PREFIX, type DinoHeadParams } from '../../engine/nn/heads';
 import { createLayerNorm, createLinear, layerNorm, linear, type LayerNormParams, type LinearParams } from '../../engine/nn/layers';
 import { assignSaved, cloneTree, disposeTree, namedVariables, type ParamTree } from '../../engine/nn/params';
-import { createViT, gridResizeMatrix, vitForward, type ViTParams } from '../../engine/nn/vit';
+import { createViT, gridResizeMatrix, vitForward, vitPatchGrid, type ViTParams } from '../../engine/nn/vit';
 import { AdamW, emaUpdate } from '../../engine/optim/adamw';
 import { Rng } from '../../engine/random';
 import type { PositionExample, PositionProbe, PositionQuery, ProbePayload } from '../probes';
@@ -384,6 +384,11 @@ class LocaInstance implements MethodInstance {
       const backbone = this.teacher?.backbone ?? this.student.backbone;
       return tf.mean(this.patchTokens(backbone, normalize(images) as tf.Tensor4D, null, null), 1) as tf.Tensor2D;
     });
+  }
+
+  /** Patch tokens of the teacher (the student's without a teacher), as a grid. */
+  embedDense(images: tf.Tensor4D): tf.Tensor4D {
+    return tf.tidy(() => vitPatchGrid(this.teacher?.backbone ?? this.student.backbone, this.config.vit, normalize(images) as tf.Tensor4D));
   }
 
   save(): tf.NamedTensorMap {
