@@ -45,6 +45,12 @@ function handleEvent(event: WorkerEvent): void {
       return;
     case 'checkpoint':
       return;
+    case 'evaluating':
+      actions.setEvaluating(event.runId, event.busy);
+      return;
+    case 'evaluation':
+      actions.recordEvaluation(event.runId, event.record);
+      return;
     case 'error': {
       if (event.runId === -1) {
         actions.notify(event.recoverable ? 'warning' : 'error', event.message);
@@ -60,6 +66,12 @@ function handleEvent(event: WorkerEvent): void {
 }
 
 const focused = (): RunView | undefined => selectFocused(store.getState());
+
+/** Asks the worker to evaluate a run now (between two steps when it trains). */
+export function evaluate(key: number): void {
+  const run = store.getState().runs.find((r) => r.key === key);
+  if (run) send({ type: 'evaluate', runId: run.id });
+}
 const runByKey = (key: number) => store.getState().runs.find((r) => r.key === key);
 
 function build(run: RunView, experiment: Experiment, train: boolean): void {

@@ -10,6 +10,7 @@ import { useStore } from 'zustand';
 import type { BackendInfo } from '../engine/backend';
 import type { MetricsRecord } from '../engine/trainer';
 import { advanceDetector, collapseModesOf, initialDetector, type DetectorState } from '../methods/collapse';
+import type { EvaluationRecord } from '../methods/evaluation';
 import type { AttentionProbe, CropsProbe, DistributionProbe, EmbeddingProbe, PositionProbe, ProbePayload, SimilarityProbe } from '../methods/probes';
 import { getMethod } from '../methods/registry';
 import { validateSettingValue, type Setting, type SettingValue, type SettingValues } from '../methods/schema';
@@ -56,6 +57,10 @@ export interface RunView {
   vectors: Record<string, Float32Array>;
   /** Drawn on the comparison chart. */
   visible: boolean;
+  /** Evaluations of this build, oldest first. */
+  evaluations: EvaluationRecord[];
+  /** The worker is evaluating this run. */
+  evaluating: boolean;
 }
 
 export interface StoreState {
@@ -162,7 +167,7 @@ export const actions = {
     const run: RunView = {
       key, id, name, color, methodId: experiment.methodId, presetId: experiment.presetId,
       values: experiment.values, draft: experiment, status: null, history: emptyHistory(),
-      detector: initialDetector(), vectors: {}, visible: true,
+      detector: initialDetector(), vectors: {}, visible: true, evaluations: [], evaluating: false,
     };
     store.setState({ runs: [...state.runs, run], ...(state.focusedKey < 0 ? { focusedKey: key, experiment } : {}) });
     return key;
@@ -172,6 +177,7 @@ export const actions = {
     updateRun(key, (run) => ({
       ...run, id, methodId: experiment.methodId, presetId: experiment.presetId, values: experiment.values,
       draft: experiment, status: null, history: emptyHistory(), detector: initialDetector(), vectors: {},
+      evaluations: [], evaluating: false,
     }));
     if (store.getState().focusedKey === key) store.setState({ ...NO_PROBES });
   },
@@ -239,6 +245,16 @@ export const actions = {
       detector,
       vectors: record.vectors ? { ...r.vectors, ...record.vectors } : r.vectors,
     }));
+  },
+
+  // evaluations
+  recordEvaluation(runId: number, record: EvaluationRecord): void {
+    const run = runById(store.getState(), runId);
+    if (run) updateRun(run.key, (r) => ({ ...r, evaluations: [...r.evaluations, record] }));
+  },
+  setEvaluating(runId: number, busy: boolean): void {
+    const run = runById(store.getState(), runId);
+    if (run) updateRun(run.key, (r) => ({ ...r, evaluating: busy }));
   },
 
   // probes

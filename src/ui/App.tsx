@@ -12,6 +12,7 @@ import { EmbeddingView } from './probes/EmbeddingView';
 import { PositionView } from './probes/PositionView';
 import { SimilarityView } from './probes/SimilarityView';
 import { CompareChart } from './runs/CompareChart';
+import { ResultsTable } from './results/ResultsTable';
 import { LessonBox } from './runs/LessonBox';
 import { RunsBar } from './runs/RunsBar';
 
@@ -38,6 +39,7 @@ export function App() {
               references={chart.references} logY={chart.logY} />
           ))}
           <CompareChart />
+          <ResultsTable />
           <CollapsePanel />
           <PositionView />
           <EmbeddingView />
