@@ -3,9 +3,9 @@ import { readCommon, type CommonValues } from './runConfig';
 import type { ProbePayload } from '../methods/probes';
 import type { SettingValues } from '../methods/schema';
 import type { EvaluationRecord, EvaluationScores } from '../methods/evaluation';
-import type { MethodDescription, MethodImplementation, MethodInstance } from '../methods/types';
+import type { MethodContext, MethodDescription, MethodImplementation, MethodInstance } from '../methods/types';
 import { evaluateInstance } from './eval/evaluate';
-import { RunData } from './data/dataset';
+import { EVAL_TRAIN_COUNT, RunData } from './data/dataset';
 import { embeddingStd, smallGram } from './metrics/collapse';
 import { rankMeFromGram } from './metrics/spectrum';
 
@@ -64,12 +64,26 @@ export class Trainer {
     const common = readCommon(values);
     const data = new RunData(common);
     try {
-      const instance = implementation.create({ values, seed: common.seed });
+      const instance = implementation.create(Trainer.context(values, common.seed, data));
       return new Trainer(method, values, data, instance, implementation);
     } catch (error) {
       data.dispose();
       throw error;
     }
+  }
+
+  /** What a method instance is built from: the settings, the seed and the labelled split. */
+  private static context(values: SettingValues, seed: number, data: RunData): MethodContext {
+    const count = Math.min(EVAL_TRAIN_COUNT, data.train.count);
+    return {
+      values, seed,
+      labelled: { images: data.trainImages, labels: data.train.labels.slice(0, count), classes: data.train.classNames.length },
+    };
+  }
+
+  /** Live settings beyond the cadences, for the method (e.g. DeP's σ): applied from the next step. */
+  setLive(values: SettingValues): void {
+    this.instance.setLive?.(values);
   }
 
   setCadence(metricsEvery: number, probeEvery: number): void {
@@ -209,7 +223,7 @@ export class Trainer {
     try {
       const scores = await evaluateInstance(this.instance, data, fractions);
       if (!this.baseline) {
-        const untrained = this.implementation.create({ values: this.values, seed: this.common.seed });
+        const untrained = this.implementation.create(Trainer.context(this.values, this.common.seed, this.data));
         try {
           this.baseline = await evaluateInstance(untrained, data, fractions);
         } finally {

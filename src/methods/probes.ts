@@ -127,4 +127,29 @@ export interface PositionProbe {
   accuracy: number;
 }
 
-export type ProbePayload = AttentionProbe | CropsProbe | DistributionProbe | EmbeddingProbe | SimilarityProbe | PositionProbe;
+/**
+ * DeP's denoising on fixed probe images with fixed noise (the same ε every probe, so what changes
+ * is the prediction): the clean image, the network's noisy input, the predicted and the true
+ * noise, and the denoised estimate that inverts the corruption with the prediction. Images are
+ * in pixel units (the network works on 2·pixel − 1); noise is in the network's units (unit
+ * Gaussian). Nothing is clipped.
+ */
+export interface DenoisingProbe {
+  kind: 'denoising';
+  step: number;
+  imageSize: number;
+  count: number; // P probe images
+  corruption: 'vp' | 'simple';
+  /** The noise level of this probe (the run's σ). */
+  sigma: number;
+  clean: Float32Array; // [P, S, S, 3]
+  noise: Float32Array; // [P, S, S, 3] true ε
+  noisy: Float32Array; // [P, S, S, 3] the network's input, in pixel units
+  predicted: Float32Array; // [P, S, S, 3] ε̂
+  denoised: Float32Array; // [P, S, S, 3] x̂ in pixel units
+  /** Mean (ε̂ − ε)² over the probe images: the loss on them (1 for a network that predicts 0). */
+  mse: number;
+}
+
+export type ProbePayload =
+  AttentionProbe | CropsProbe | DistributionProbe | EmbeddingProbe | SimilarityProbe | PositionProbe | DenoisingProbe;

@@ -6,6 +6,15 @@ import type { Tensor, Tensor4D, Scalar, Tensor2D, Tensor3D, NamedTensorMap } fro
 import type { Preset, Setting, SettingValues } from './schema';
 import type { ProbePayload } from './probes';
 import type { ChartSpec, CollapseMode, Lesson } from './collapse';
+import type { FineTuneNetwork } from '../engine/eval/finetune';
+
+/** What fineTuneNetwork returns: the network, and the recipe its method's settings give. */
+export interface FineTuneSpec {
+  network: FineTuneNetwork;
+  steps: number;
+  learningRate: number;
+  batchSize: number;
+}
 
 export interface PaperReference {
   title: string;
@@ -115,6 +124,13 @@ export interface MethodInstance {
   embedDense?(images: Tensor4D): Tensor4D;
   /** The last block's CLS → patch attention [N, heads, g²], for the attention-vs-mask Jaccard (ViTs with a trained CLS). */
   clsAttention?(images: Tensor4D): Tensor3D;
+  /**
+   * A copy of the network for the segmentation fine-tuning probe (methods whose point is
+   * label-efficient fine-tuning, e.g. DeP): fresh variables the fine-tuner owns and disposes.
+   */
+  fineTuneNetwork?(): FineTuneSpec;
+  /** Applies live settings (MethodDescription.liveSettings beyond the common cadences) from the next step. */
+  setLive?(values: SettingValues): void;
   save(): NamedTensorMap;
   load(weights: NamedTensorMap): void;
   dispose(): void;
@@ -123,6 +139,12 @@ export interface MethodInstance {
 export interface MethodContext {
   values: SettingValues;
   seed: number;
+  /**
+   * The labelled split, for methods with a supervised stage (DDeP): `images` holds at least
+   * `labels.length` rows and the first ones are labelled (it may be the whole training set; not
+   * owned by the method). Absent in contexts without data (some tests).
+   */
+  labelled?: { images: Tensor4D; labels: Int32Array; classes: number };
 }
 
 export interface MethodImplementation {

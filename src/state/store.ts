@@ -11,7 +11,9 @@ import type { BackendInfo } from '../engine/backend';
 import type { MetricsRecord } from '../engine/trainer';
 import { advanceDetector, collapseModesOf, initialDetector, type DetectorState } from '../methods/collapse';
 import type { EvaluationRecord } from '../methods/evaluation';
-import type { AttentionProbe, CropsProbe, DistributionProbe, EmbeddingProbe, PositionProbe, ProbePayload, SimilarityProbe } from '../methods/probes';
+import type {
+  AttentionProbe, CropsProbe, DenoisingProbe, DistributionProbe, EmbeddingProbe, PositionProbe, ProbePayload, SimilarityProbe,
+} from '../methods/probes';
 import { getMethod } from '../methods/registry';
 import { validateSettingValue, type Setting, type SettingValue, type SettingValues } from '../methods/schema';
 import type { RunStatus } from '../worker/protocol';
@@ -81,6 +83,7 @@ export interface StoreState {
   embedding: EmbeddingProbe | null;
   similarity: SimilarityProbe | null;
   position: PositionProbe | null;
+  denoising: DenoisingProbe | null;
   // notices slice
   notices: Notice[];
   // view state (not part of the experiment)
@@ -97,14 +100,16 @@ export const RUN_COLORS = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c'
 export function initialState(experiment: Experiment = defaultExperiment()): StoreState {
   return {
     experiment, backend: null, runs: [], focusedKey: -1, lesson: null, recoverable: false,
-    attention: null, crops: null, distribution: null, embedding: null, similarity: null, position: null, notices: [], attentionHead: -1, probeImage: 0,
+    attention: null, crops: null, distribution: null, embedding: null, similarity: null, position: null, denoising: null, notices: [], attentionHead: -1, probeImage: 0,
     compareMetric: 'loss',
   };
 }
 
 export const store = createStore<StoreState>(() => initialState());
 
-const NO_PROBES = { attention: null, crops: null, distribution: null, embedding: null, similarity: null, position: null } as const;
+const NO_PROBES = {
+  attention: null, crops: null, distribution: null, embedding: null, similarity: null, position: null, denoising: null,
+} as const;
 
 let nextNoticeId = 1;
 let nextRunKey = 1;
@@ -270,6 +275,7 @@ export const actions = {
       if (payload.kind === 'embedding') update.embedding = payload;
       if (payload.kind === 'similarity') update.similarity = payload;
       if (payload.kind === 'position') update.position = payload;
+      if (payload.kind === 'denoising') update.denoising = payload;
     }
     store.setState(update);
   },

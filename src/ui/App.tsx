@@ -10,6 +10,7 @@ import { AttentionView } from './probes/AttentionView';
 import { CropsView } from './probes/CropsView';
 import { EmbeddingView } from './probes/EmbeddingView';
 import { PositionView } from './probes/PositionView';
+import { DenoisingView } from './probes/DenoisingView';
 import { SimilarityView } from './probes/SimilarityView';
 import { CompareChart } from './runs/CompareChart';
 import { ResultsTable } from './results/ResultsTable';
@@ -42,6 +43,7 @@ export function App() {
           <ResultsTable />
           <CollapsePanel />
           <PositionView />
+          <DenoisingView />
           <EmbeddingView />
           <SimilarityView />
           <AttentionView />

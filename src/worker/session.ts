@@ -191,6 +191,7 @@ export class TrainingSession {
     if (!trainer) return;
     trainer.setCadence(Number(values.metricsEvery ?? trainer.common.metricsEvery), Number(values.probeEvery ?? trainer.common.probeEvery));
     if (values.evalEvery !== undefined) run.evalEvery = Number(values.evalEvery);
+    trainer.setLive(values);
   }
 
   /** Steps the running runs in turn until none is running. */

@@ -5,6 +5,7 @@ import { maskJaccard, massMask } from '../../measures/masks';
 import { knnAccuracy } from './knn';
 import { linearProbeAccuracy } from './linear';
 import { segmentationProbe } from './segmentation';
+import { fineTuneSegmentation } from './finetune';
 
 /**
  * What a run is evaluated on: a labelled split of its training images (the kNN bank, the linear
@@ -101,6 +102,30 @@ export async function evaluateInstance(
     } finally {
       trainDense.dispose();
       testDense.dispose();
+    }
+  }
+
+  if (instance.fineTuneNetwork) {
+    // Fine-tuning changes weights: each fraction starts from a fresh copy of the network.
+    const n = data.trainImages.shape[0];
+    const area = data.imageSize * data.imageSize;
+    const trainPixels = Int32Array.from(data.trainMasks, (v) => (v !== 0 ? 1 : 0));
+    const testPixels = Int32Array.from(data.testMasks, (v) => (v !== 0 ? 1 : 0));
+    scores.fineTune = [];
+    for (const fraction of fractions) {
+      const picked = subset(n, Math.max(1, Math.round(fraction * n)), seed);
+      const images = tf.gather(data.trainImages, picked) as tf.Tensor4D;
+      const pixels = new Int32Array(picked.length * area);
+      picked.forEach((image, i) => pixels.set(trainPixels.subarray(image * area, (image + 1) * area), i * area));
+      const spec = instance.fineTuneNetwork();
+      try {
+        const result = await fineTuneSegmentation(spec.network, { images, pixels }, { images: data.testImages, pixels: testPixels }, {
+          classes: 2, steps: spec.steps, batchSize: spec.batchSize, learningRate: spec.learningRate, seed,
+        });
+        scores.fineTune.push(result.mIoU);
+      } finally {
+        images.dispose();
+      }
     }
   }
 

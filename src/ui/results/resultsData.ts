@@ -276,21 +276,19 @@ export interface HeaderGroup {
   columns: { column: ScoreColumn; short: string }[];
 }
 
-const SEGMENTATION_GROUP = 'Seg mIoU';
-
 /**
- * The score columns' two-row header: the segmentation fractions under one "Seg mIoU" heading
- * (each then labelled by its fraction alone, "10%"), the other columns alone.
+ * The score columns' two-row header: columns of one group (the label fractions of the
+ * segmentation probe, of the fine-tuning) under one heading, each then labelled by its fraction
+ * alone ("10%"); the other columns alone.
  */
 export function headerGroups(columns: readonly ScoreColumn[]): HeaderGroup[] {
   const groups: HeaderGroup[] = [];
   for (const column of columns) {
-    const inGroup = column.id.startsWith('seg') && column.label.startsWith(SEGMENTATION_GROUP);
     const last = groups[groups.length - 1];
-    if (inGroup) {
-      const short = column.label.slice(SEGMENTATION_GROUP.length).trim() || column.label;
-      if (last?.label === SEGMENTATION_GROUP) last.columns.push({ column, short });
-      else groups.push({ label: SEGMENTATION_GROUP, columns: [{ column, short }] });
+    if (column.group) {
+      const entry = { column, short: column.group.short };
+      if (last?.label === column.group.label) last.columns.push(entry);
+      else groups.push({ label: column.group.label, columns: [entry] });
     } else {
       groups.push({ label: undefined, columns: [{ column, short: column.label }] });
     }

@@ -1,0 +1,200 @@
+import type { Lesson } from '../collapse';
+import { commonLiveSettings, commonSettings } from '../common';
+import type { Setting, SettingValues } from '../schema';
+import type { MethodDescription } from '../types';
+import { depChannels } from './config';
+
+/**
+ * DeP / DDeP (Brempong et al. 2022, "Denoising Pretraining for Semantic Segmentation"): a small
+ * U-Net pre-trained to predict the noise added to an image, then fine-tuned for segmentation
+ * with few labels. No official code is public; the defaults follow the paper's text (σ = 0.22
+ * variance-preserving noise, no timestep conditioning) scaled down to the shapes dataset.
+ */
+const depSettings: readonly Setting[] = [
+  { kind: 'choice', name: 'variant', urlKey: 'v', label: 'Variant', group: 'method',
+    help: 'DeP: the whole U-Net learns to denoise. DDeP: a short supervised stage first trains the encoder to classify the ' +
+      'labelled images; it is then frozen and only the decoder learns to denoise.',
+    default: 'DeP', choices: ['DeP', 'DDeP'] },
+  { kind: 'number', name: 'supervisedSteps', urlKey: 'ss', label: 'Supervised stage', group: 'method',
+    help: 'DDeP only: steps of the supervised encoder stage (image classification on the labelled split) that run before denoising.',
+    default: 200, min: 10, max: 100000, step: 10, integer: true, unit: 'steps' },
+  // model
+  { kind: 'number', name: 'width', urlKey: 'w', label: 'Width', group: 'model',
+    help: 'Channels of the U-Net’s finest level; each coarser level doubles them.',
+    default: 16, min: 4, max: 128, step: 4, integer: true },
+  { kind: 'number', name: 'levels', urlKey: 'lv', label: 'Levels', group: 'model',
+    help: 'Resolutions of the U-Net: the encoder halves the image levels − 1 times, the decoder climbs back with skip connections.',
+    default: 3, min: 2, max: 5, step: 1, integer: true },
+  { kind: 'number', name: 'groups', urlKey: 'g', label: 'GroupNorm groups', group: 'model',
+    help: 'Channel groups of each GroupNorm (clamped to divide the channels).', default: 4, min: 1, max: 32, step: 1, integer: true },
+  // noise
+  { kind: 'choice', name: 'corruption', urlKey: 'cr', label: 'Corruption', group: 'noise',
+    help: 'vp: x̃ = √γ·x + √(1−γ)·ε with γ = 1/(1+σ²) (variance preserving, the paper’s); simple: x̃ = x + σ·ε.',
+    default: 'vp', choices: ['vp', 'simple'] },
+  { kind: 'number', name: 'sigma', urlKey: 'sg', label: 'Noise σ', group: 'noise',
+    help: 'Noise level (0.22 in the paper). Move it before training to see the noisy inputs in the denoising view; during a ' +
+      'run it applies from the next step.',
+    default: 0.22, min: 0.01, max: 2, step: 0.01, slider: true },
+  { kind: 'choice', name: 'sigmaMode', urlKey: 'sm', label: 'σ per image', group: 'noise',
+    help: 'fixed: every image gets σ. sampled: each image draws σ log-uniformly between the min and max below (a diffusion-like ' +
+      'spread of noise levels; the paper found one fixed σ better).',
+    default: 'fixed', choices: ['fixed', 'sampled'] },
+  { kind: 'number', name: 'sigmaMin', urlKey: 'sn', label: 'Sampled σ min', group: 'noise',
+    help: 'Smallest σ when σ is sampled per image.', default: 0.05, min: 0.01, max: 2, step: 0.01 },
+  { kind: 'number', name: 'sigmaMax', urlKey: 'sx', label: 'Sampled σ max', group: 'noise',
+    help: 'Largest σ when σ is sampled per image.', default: 1, min: 0.01, max: 4, step: 0.01 },
+  // fine-tuning
+  { kind: 'number', name: 'fineTuneSteps', urlKey: 'ft', label: 'Fine-tuning steps', group: 'fine-tuning',
+    help: 'Steps of each segmentation fine-tuning the evaluation runs (per label fraction, for the pre-trained and the ' +
+      'randomly initialised U-Net alike).', default: 150, min: 0, max: 10000, step: 10, integer: true, unit: 'steps' },
+  { kind: 'number', name: 'fineTuneLearningRate', urlKey: 'flr', label: 'Fine-tuning lr', group: 'fine-tuning',
+    help: 'Constant AdamW learning rate of the fine-tuning (whole U-Net and a new 1×1 segmentation head).',
+    default: 0.002, min: 0.00001, max: 0.1, step: 0.00001, log: true },
+  // optimization
+  { kind: 'number', name: 'learningRate', urlKey: 'lr', label: 'Learning rate', group: 'optimization',
+    help: 'Peak AdamW learning rate of each stage (linear warm-up, then cosine to 1% of it).',
+    default: 0.002, min: 0.00001, max: 0.1, step: 0.00001, log: true },
+  { kind: 'number', name: 'warmupSteps', urlKey: 'wu', label: 'lr warm-up', group: 'optimization',
+    help: 'Steps of linear warm-up at the start of each stage.', default: 50, min: 0, max: 100000, step: 10, integer: true, unit: 'steps' },
+  { kind: 'number', name: 'weightDecay', urlKey: 'wd', label: 'Weight decay', group: 'optimization',
+    help: 'AdamW weight decay on convolution kernels.', default: 0, min: 0, max: 1, step: 0.01 },
+];
+
+const tinyValues: SettingValues = {
+  imageSize: '16', datasetSize: 256, batchSize: 8, totalSteps: 150, metricsEvery: 2, probeEvery: 10,
+  width: 8, levels: 3, groups: 2, supervisedSteps: 50, warmupSteps: 10, learningRate: 0.005, fineTuneSteps: 40,
+};
+
+const depLessons: Lesson[] = [
+  {
+    id: 'dep-sigma', title: 'DeP: how much noise', metric: 'denoisedPsnr',
+    text: 'σ sets what the U-Net must learn. At the paper’s σ = 0.22 the noisy input still shows the shapes and the ' +
+      'network learns to separate fine noise from edges and flat colour; at σ = 1 the noise is as strong as the image ' +
+      'and only coarse layout survives, so the denoised estimate is blurrier. The chart shows the PSNR of the denoised ' +
+      'estimate (solid) against that of the noisy input: denoising helps when the first rises above the second. Open ' +
+      'the denoising view to compare the predicted noise with the true one, and press Evaluate to fine-tune both on ' +
+      'segmentation next to a randomly initialised U-Net.',
+    runs: [
+      { name: 'σ = 0.22', preset: 'tiny', values: {} },
+      { name: 'σ = 1', preset: 'tiny', values: { sigma: 1 } },
+    ],
+  },
+];
+
+export const depDescription: MethodDescription = {
+  id: 'dep',
+  title: 'DeP / DDeP',
+  paper: {
+    title: 'Denoising Pretraining for Semantic Segmentation',
+    authors: 'Brempong, Kornblith, Chen, Parmar, Minderer, Norouzi',
+    year: 2022,
+    url: 'https://arxiv.org/abs/2205.11423',
+  },
+  summary:
+    'Add Gaussian noise to an image and train a U-Net to predict that noise. To do it, the network must tell image ' +
+    'structure (edges, flat regions, objects) from noise at every pixel: the same dense, pixel-level knowledge a ' +
+    'segmentation network needs. The pre-trained U-Net is then fine-tuned on a few labelled masks. DDeP first trains ' +
+    'the encoder with image labels, freezes it, and pre-trains only the decoder by denoising.',
+  whyNoCollapse:
+    'Nothing to collapse into: the target is the noise itself, drawn fresh every step, so a constant output pays the ' +
+    'full loss (1 per pixel). The risk is the opposite: a network that denoises well with features that are too local ' +
+    'to help segmentation, which is why the noise level matters.',
+  lossMath:
+    'x̃ = √γ·x + √(1 − γ)·ε,  γ = 1 / (1 + σ²),  ε ~ N(0, I)   (simple: x̃ = x + σ·ε)\n' +
+    'L = mean over pixels and channels of (f_θ(x̃) − ε)²\n' +
+    'denoised estimate x̂ = (x̃ − √(1 − γ)·f_θ(x̃)) / √γ\n' +
+    'DDeP: θ_encoder from supervised classification, frozen; only θ_decoder minimises L',
+  implementationNotes:
+    'A small U-Net (two 3×3 convolutions with GroupNorm and SiLU per level, average-pool down, nearest up with skip ' +
+    'concatenation, a 1×1 output convolution), no timestep input, images mapped to [−1, 1]. The paper pre-trains a ' +
+    'TransUNet-style network on ImageNet-21k; here: 32 px shapes, widths 16/32/64. DDeP’s supervised stage trains the ' +
+    'encoder with a linear classifier on the labelled split for a few hundred steps instead of using an ImageNet ' +
+    'classifier. Fine-tuning trains the whole U-Net with a new 1×1 head on object-vs-background masks, with class-' +
+    'balanced cross-entropy, and the same recipe from a random initialisation is the baseline.',
+  groups: [
+    { id: 'method', label: 'Method' },
+    { id: 'noise', label: 'Noise' },
+    { id: 'model', label: 'Model' },
+    { id: 'fine-tuning', label: 'Fine-tuning' },
+    { id: 'optimization', label: 'Optimization' },
+    { id: 'data', label: 'Data' },
+    { id: 'run', label: 'Run' },
+  ],
+  settings: [...depSettings, ...commonSettings],
+  presets: [
+    { id: 'default', label: 'Default (DeP)', description: 'A 3-level U-Net on 32 px shapes, VP noise at σ = 0.22, the whole network denoise-pretrained.', values: {} },
+    { id: 'ddep', label: 'DDeP', description: 'A supervised encoder stage first, then only the decoder learns to denoise.', values: { variant: 'DDeP' } },
+    { id: 'tiny', label: 'Tiny', description: 'A very small U-Net on 16 px images, fast enough for tests and slow GPUs.', values: tinyValues },
+    { id: 'tiny-ddep', label: 'Tiny DDeP', description: 'The tiny U-Net with a 50-step supervised encoder stage.', values: { ...tinyValues, variant: 'DDeP' } },
+    { id: 'sampled-sigma', label: 'Sampled σ', description: 'σ drawn per image between 0.05 and 1, as a diffusion model would.', values: { sigmaMode: 'sampled' } },
+  ],
+  liveSettings: [...commonLiveSettings, 'sigma'],
+  validate(values) {
+    const problems: string[] = [];
+    const size = Number(values.imageSize);
+    const levels = Number(values.levels);
+    const factor = 2 ** (levels - 1);
+    if (size % factor !== 0 || size / factor < 2) {
+      problems.push(`${levels} levels halve the image ${levels - 1} times: image size ${size} must be a multiple of ${factor} and at least ${2 * factor}.`);
+    }
+    if (values.sigmaMode === 'sampled' && Number(values.sigmaMin) > Number(values.sigmaMax)) {
+      problems.push('Sampled σ min must not exceed its max.');
+    }
+    if (values.variant === 'DDeP' && Number(values.supervisedSteps) >= Number(values.totalSteps)) {
+      problems.push(`The supervised stage (${values.supervisedSteps} steps) must be shorter than the run (${values.totalSteps} steps), or nothing is left for denoising.`);
+    }
+    return problems;
+  },
+  largestTensorBytes(values) {
+    const size = Number(values.imageSize);
+    const batch = Number(values.batchSize);
+    const channels = depChannels(Number(values.width), Number(values.levels));
+    const candidates = [
+      { bytes: Number(values.datasetSize) * size * size * 3 * 4, what: 'the training images' },
+      // The finest decoder level concatenates the upsampled and the skip maps: 2·w channels at full size.
+      { bytes: batch * size * size * 2 * channels[0] * 4, what: 'the U-Net’s finest decoder activations' },
+    ];
+    return candidates.reduce((a, b) => (b.bytes > a.bytes ? b : a));
+  },
+  charts(values) {
+    const ddep = values.variant === 'DDeP';
+    return [
+      {
+        id: 'loss', title: 'Loss', section: 'training',
+        help: 'Denoising loss: mean squared error between the predicted and the true noise (1 = predicting no noise at all)' +
+          (ddep ? '; before it, the supervised stage’s classification cross-entropy.' : '.'),
+        lines: [
+          { name: 'denoiseLoss', label: 'denoising MSE', color: '#2563eb' },
+          ...(ddep ? [{ name: 'supervisedLoss', label: 'supervised stage CE', color: '#ea580c' }] : []),
+        ],
+        references: [{ value: 1, label: 'ε̂ = 0 (no denoising)' }],
+      },
+      {
+        id: 'psnr', title: 'Denoising PSNR', section: 'training',
+        help: 'PSNR in dB against the clean batch: of the noisy input, and of the denoised estimate x̂. Denoising helps where the estimate’s line is above the input’s.',
+        lines: [
+          { name: 'denoisedPsnr', label: 'denoised x̂', color: '#16a34a' },
+          { name: 'noisyPsnr', label: 'noisy input x̃', color: '#64748b' },
+        ],
+      },
+      ...(ddep ? [{
+        id: 'supervised-accuracy', title: 'Supervised stage accuracy', section: 'training' as const,
+        help: 'DDeP’s first stage: the encoder with a linear classifier, trained on the labelled images’ shape classes (batch accuracy).',
+        lines: [{ name: 'supervisedAccuracy', label: 'top-1', color: '#ea580c' }],
+        references: [{ value: 0.1, label: 'chance (10 classes)' }],
+      }] : []),
+      {
+        id: 'schedules', title: 'Schedules', section: 'collapse', summary: false,
+        help: 'Learning rate as the run applies it' + (ddep ? ' (each stage warms up and decays on its own)' : '') + ', and the mean σ of the batch.',
+        lines: [
+          { name: 'learningRate', label: 'lr', color: '#9333ea' },
+          { name: 'sigma', label: 'mean σ', color: '#64748b' },
+        ],
+      },
+    ];
+  },
+  collapseModes: [],
+  lessons: depLessons,
+  probeKinds: () => ['denoising', 'embedding'],
+  load: () => import('./method').then((module) => module.implementation),
+};
