@@ -116,3 +116,18 @@ export function formatTable(results: readonly RunResult[]): string {
   const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
+
+/** One evaluation as a plain-text table: each score, trained and untrained, and the difference. */
+export function formatEvaluation(record: EvaluationRecord): string {
+  const rows = scoreColumns().flatMap((column) => {
+    const value = column.get(record.scores);
+    if (value === undefined) return [];
+    const baseline = column.get(record.baseline);
+    const delta = baseline === undefined ? '–' : `${value >= baseline ? '+' : ''}${(value - baseline).toFixed(3)}`;
+    return [[column.label, value.toFixed(3), baseline === undefined ? '–' : baseline.toFixed(3), delta]];
+  });
+  const header = ['score', `step ${record.step}`, 'untrained', 'Δ'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd();
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}

@@ -6,7 +6,7 @@
 import { getMethod } from '../methods/registry';
 import { encodeExperiment, type Experiment } from '../state/url';
 import { parseTrainArgs, TRAIN_USAGE, UsageError } from './args';
-import { collapseVerdict, formatTable, trainExperiment, type RunResult } from './experiment';
+import { collapseVerdict, formatEvaluation, formatTable, trainExperiment, type RunResult } from './experiment';
 import { quietTfjs, setupBackend } from './setup';
 
 const withLogEvery = (experiment: Experiment, logEvery: number | null) =>
@@ -48,7 +48,11 @@ async function main(): Promise<number> {
     process.stdout.write(`${JSON.stringify({ step: record.step, ...record.values })}\n`);
   }, {
     evaluate: args.evaluate,
-    onEvaluation: (record) => process.stdout.write(`${JSON.stringify({ evaluation: true, ...record })}\n`),
+    onEvaluation: (record) => {
+      process.stdout.write(`${JSON.stringify({ evaluation: true, ...record })}\n`);
+      // The same scores for a reader, on stderr so stdout stays one JSON object per line.
+      process.stderr.write(`${formatEvaluation(record)}\n`);
+    },
   });
   process.stdout.write(`${JSON.stringify({
     summary: true, method: method.id, backend: backend.name, adapter: backend.adapter, steps: result.steps,

@@ -215,17 +215,17 @@ export class Trainer {
    * labelled masks, attention Jaccard) on held-out images, next to the same architecture at its
    * random initialisation (built once from the same settings and seed, then released).
    */
-  async evaluate(fractions: readonly number[]): Promise<EvaluationRecord> {
+  async evaluate(fractions: readonly number[], onProgress: (stage: string) => void = () => {}): Promise<EvaluationRecord> {
     if (this.disposed) throw new Error('Trainer is disposed');
     const started = performance.now();
     const step = this.step;
     const data = this.data.evaluationData();
     try {
-      const scores = await evaluateInstance(this.instance, data, fractions);
+      const scores = await evaluateInstance(this.instance, data, fractions, (stage) => onProgress(`step ${step}: ${stage}`));
       if (!this.baseline) {
         const untrained = this.implementation.create(Trainer.context(this.values, this.common.seed, this.data));
         try {
-          this.baseline = await evaluateInstance(untrained, data, fractions);
+          this.baseline = await evaluateInstance(untrained, data, fractions, (stage) => onProgress(`untrained network: ${stage}`));
         } finally {
           untrained.dispose();
         }

@@ -46,7 +46,7 @@ function handleEvent(event: WorkerEvent): void {
     case 'checkpoint':
       return;
     case 'evaluating':
-      actions.setEvaluating(event.runId, event.busy);
+      actions.setEvaluating(event.runId, event.busy, event.progress);
       return;
     case 'evaluation':
       actions.recordEvaluation(event.runId, event.record);

@@ -63,6 +63,8 @@ export interface RunView {
   evaluations: EvaluationRecord[];
   /** The worker is evaluating this run. */
   evaluating: boolean;
+  /** What that evaluation is doing now, in words (empty when idle). */
+  evaluationProgress: string;
 }
 
 export interface StoreState {
@@ -172,7 +174,7 @@ export const actions = {
     const run: RunView = {
       key, id, name, color, methodId: experiment.methodId, presetId: experiment.presetId,
       values: experiment.values, draft: experiment, status: null, history: emptyHistory(),
-      detector: initialDetector(), vectors: {}, visible: true, evaluations: [], evaluating: false,
+      detector: initialDetector(), vectors: {}, visible: true, evaluations: [], evaluating: false, evaluationProgress: '',
     };
     store.setState({ runs: [...state.runs, run], ...(state.focusedKey < 0 ? { focusedKey: key, experiment } : {}) });
     return key;
@@ -182,7 +184,7 @@ export const actions = {
     updateRun(key, (run) => ({
       ...run, id, methodId: experiment.methodId, presetId: experiment.presetId, values: experiment.values,
       draft: experiment, status: null, history: emptyHistory(), detector: initialDetector(), vectors: {},
-      evaluations: [], evaluating: false,
+      evaluations: [], evaluating: false, evaluationProgress: '',
     }));
     if (store.getState().focusedKey === key) store.setState({ ...NO_PROBES });
   },
@@ -257,9 +259,9 @@ export const actions = {
     const run = runById(store.getState(), runId);
     if (run) updateRun(run.key, (r) => ({ ...r, evaluations: [...r.evaluations, record] }));
   },
-  setEvaluating(runId: number, busy: boolean): void {
+  setEvaluating(runId: number, busy: boolean, progress = ''): void {
     const run = runById(store.getState(), runId);
-    if (run) updateRun(run.key, (r) => ({ ...r, evaluating: busy }));
+    if (run) updateRun(run.key, (r) => ({ ...r, evaluating: busy, evaluationProgress: busy ? progress : '' }));
   },
 
   // probes

@@ -54,7 +54,8 @@ export type WorkerEvent =
   | { type: 'probes'; runId: number; payloads: ProbePayload[] }
   | { type: 'checkpoint'; runId: number; step: number }
   /** An evaluation began (busy) or ended without a record (failed). */
-  | { type: 'evaluating'; runId: number; busy: boolean }
+  /** `progress`: what the evaluation is doing now, in words ("step 40: fine-tuning on 10% of the masks, step 20/40"). */
+  | { type: 'evaluating'; runId: number; busy: boolean; progress?: string }
   | { type: 'evaluation'; runId: number; record: EvaluationRecord }
   /** runId −1: about the device or the worker, not one run. */
   | { type: 'error'; runId: number; message: string; recoverable: boolean };

@@ -294,7 +294,9 @@ export class TrainingSession {
     if (!trainer) return;
     this.post({ type: 'evaluating', runId: run.id, busy: true });
     try {
-      const record = await trainer.evaluate(SEGMENTATION_FRACTIONS);
+      const record = await trainer.evaluate(SEGMENTATION_FRACTIONS, (progress) => {
+        if (this.live(run)) this.post({ type: 'evaluating', runId: run.id, busy: true, progress });
+      });
       run.lastEvaluatedStep = record.step;
       if (this.live(run)) this.post({ type: 'evaluation', runId: run.id, record });
     } finally {

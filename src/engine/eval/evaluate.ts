@@ -63,7 +63,9 @@ function subset(n: number, count: number, seed: number): Int32Array {
  */
 export async function evaluateInstance(
   instance: MethodInstance, data: EvaluationData, fractions: readonly number[],
+  onProgress: (stage: string) => void = () => {},
 ): Promise<EvaluationScores> {
+  onProgress('kNN and linear probe');
   const { classes, seed } = data;
   const trainFeatures = inChunks(data.trainImages, (x) => instance.embed(x));
   const testFeatures = inChunks(data.testImages, (x) => instance.embed(x));
@@ -77,6 +79,7 @@ export async function evaluateInstance(
   }
 
   if (instance.embedDense) {
+    onProgress('segmentation probe');
     const dense = instance.embedDense.bind(instance);
     const trainDense = inChunks(data.trainImages, dense);
     const testDense = inChunks(data.testImages, dense);
@@ -118,9 +121,12 @@ export async function evaluateInstance(
       const pixels = new Int32Array(picked.length * area);
       picked.forEach((image, i) => pixels.set(trainPixels.subarray(image * area, (image + 1) * area), i * area));
       const spec = instance.fineTuneNetwork();
+      const stage = `fine-tuning on ${fraction * 100}% of the masks`;
+      onProgress(stage);
       try {
         const result = await fineTuneSegmentation(spec.network, { images, pixels }, { images: data.testImages, pixels: testPixels }, {
           classes: 2, steps: spec.steps, batchSize: spec.batchSize, learningRate: spec.learningRate, seed,
+          onProgress: (done, total) => onProgress(done < total ? `${stage}, step ${done}/${total}` : `${stage}: scoring the ${data.testImages.shape[0]} held-out images`),
         });
         scores.fineTune.push(result.mIoU);
       } finally {
@@ -130,6 +136,7 @@ export async function evaluateInstance(
   }
 
   if (instance.clsAttention) {
+    onProgress('attention Jaccard');
     const attention = inChunks(data.testImages, instance.clsAttention.bind(instance)); // [N, H, g²]
     const [n, heads, patches] = attention.shape;
     let values: Float32Array;

@@ -83,8 +83,8 @@ describe('fineTuneSegmentation', () => {
     // The fine-tuner disposed the network's variables and everything it made.
     expect(tf.memory().numTensors).toBe(before);
     expect(network.params.conv.weight.isDisposed).toBe(true);
-    // One read for the two losses, one per prediction chunk; none per step.
-    expect(data).toHaveBeenCalledTimes(1 + 2);
+    // One read for the two losses, one for all the predictions; none per step.
+    expect(data).toHaveBeenCalledTimes(1 + 1);
     expect(dataSync).not.toHaveBeenCalled();
 
     expect(result.mIoU).toBeGreaterThan(0.8);

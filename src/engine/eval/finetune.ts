@@ -42,6 +42,8 @@ export interface FineTuneOptions {
   seed: number;
   /** AdamW decoupled weight decay (rank ≥ 2 weights only); default 0. */
   weightDecay?: number;
+  /** Called with the steps done at each yield to the event loop and when training ends (done = total: scoring follows). */
+  onProgress?: (done: number, total: number) => void;
 }
 
 export interface FineTuneResult {
@@ -52,7 +54,12 @@ export interface FineTuneResult {
   lastLoss: number;
 }
 
-/** Test images per forward pass while predicting (bounds the activations' memory). */
+/**
+ * Test images per forward pass while predicting, at most: the training batch size is used when
+ * smaller, so prediction runs the shapes training already compiled. On WebGPU tfjs keys many
+ * shader programs by their input shapes, and a new batch size recompiles every one of them — on
+ * SwiftShader that made scoring 160 images in chunks of 64 slower than the 40 training steps.
+ */
 const PREDICT_CHUNK = 64;
 /** Steps between yields to the event loop, so a worker still answers messages while it trains. */
 const YIELD_EVERY = 10;
@@ -157,23 +164,29 @@ export async function fineTuneSegmentation(
           else lastTensor = kept;
           owned.push(kept);
         }
-        if ((step + 1) % YIELD_EVERY === 0) await new Promise((resolve) => setTimeout(resolve, 0));
+        if ((step + 1) % YIELD_EVERY === 0) {
+          options.onProgress?.(step + 1, steps);
+          await new Promise((resolve) => setTimeout(resolve, 0));
+        }
       }
+      if (steps % YIELD_EVERY !== 0) options.onProgress?.(steps, steps);
       const losses = tf.stack([firstTensor!, lastTensor ?? firstTensor!]);
       owned.push(losses);
       [firstLoss, lastLoss] = await losses.data();
     }
 
-    const predicted = new Int32Array(testCount * area);
-    for (let start = 0; start < testCount; start += PREDICT_CHUNK) {
-      const size = Math.min(PREDICT_CHUNK, testCount - start);
-      const chunk = tf.tidy(() => tf.argMax(logits(tf.slice(test.images, start, size) as tf.Tensor4D), 1));
-      try {
-        predicted.set((await chunk.data()) as Int32Array, start * area);
-      } finally {
-        chunk.dispose();
-      }
+    // Class ids of every test pixel, chunk by chunk on the device, then one read.
+    const chunkSize = Math.max(1, Math.min(PREDICT_CHUNK, steps > 0 ? Math.min(options.batchSize, trainCount) : PREDICT_CHUNK));
+    const chunks: tf.Tensor[] = [];
+    for (let start = 0; start < testCount; start += chunkSize) {
+      const size = Math.min(chunkSize, testCount - start);
+      // One tidy per chunk, so a chunk's activations are freed before the next.
+      chunks.push(tf.tidy(() => tf.argMax(logits(tf.slice(test.images, start, size) as tf.Tensor4D), 1)));
+      owned.push(chunks[chunks.length - 1]);
     }
+    const all = tf.concat(chunks);
+    owned.push(all);
+    const predicted = (await all.data()) as Int32Array;
     return { ...meanIoU(confusionMatrix(predicted, test.pixels, classes), classes), firstLoss, lastLoss };
   } finally {
     optimizer?.dispose();

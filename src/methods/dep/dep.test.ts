@@ -161,4 +161,22 @@ describe('DeP / DDeP mechanisms (cpu)', () => {
     expect(tf.memory().numTensors).toBe(count);
     trainer.dispose();
   }, 60_000);
+
+  it('evaluates by fine-tuning a copy of the U-Net and the same U-Net at its initialisation', async () => {
+    const trainer = await Trainer.create(depDescription, small({ fineTuneSteps: 3, datasetSize: 64 }));
+    await steps(trainer, 1);
+    const before = await weights(trainer);
+    const count = tf.memory().numTensors;
+    const record = await trainer.evaluate([0.1, 1]);
+    expect(tf.memory().numTensors).toBe(count);
+    for (const scores of [record.scores, record.baseline]) {
+      expect(scores.fineTune).toHaveLength(2);
+      for (const mIoU of scores.fineTune!) expect(mIoU).toBeGreaterThanOrEqual(0);
+      for (const mIoU of scores.fineTune!) expect(mIoU).toBeLessThanOrEqual(1);
+      expect(scores.segmentation).toHaveLength(2);
+    }
+    expect(record.scores.fineTune).not.toEqual(record.baseline.fineTune);
+    expect(await weights(trainer)).toEqual(before);
+    trainer.dispose();
+  }, 120_000);
 });

@@ -62,7 +62,7 @@ const depSettings: readonly Setting[] = [
 
 const tinyValues: SettingValues = {
   imageSize: '16', datasetSize: 256, batchSize: 8, totalSteps: 150, metricsEvery: 2, probeEvery: 10,
-  width: 8, levels: 3, groups: 2, supervisedSteps: 50, warmupSteps: 10, learningRate: 0.005, fineTuneSteps: 40,
+  width: 8, levels: 3, groups: 2, supervisedSteps: 60, warmupSteps: 10, learningRate: 0.005, fineTuneSteps: 40,
 };
 
 const depLessons: Lesson[] = [
@@ -125,7 +125,7 @@ export const depDescription: MethodDescription = {
     { id: 'default', label: 'Default (DeP)', description: 'A 3-level U-Net on 32 px shapes, VP noise at σ = 0.22, the whole network denoise-pretrained.', values: {} },
     { id: 'ddep', label: 'DDeP', description: 'A supervised encoder stage first, then only the decoder learns to denoise.', values: { variant: 'DDeP' } },
     { id: 'tiny', label: 'Tiny', description: 'A very small U-Net on 16 px images, fast enough for tests and slow GPUs.', values: tinyValues },
-    { id: 'tiny-ddep', label: 'Tiny DDeP', description: 'The tiny U-Net with a 50-step supervised encoder stage.', values: { ...tinyValues, variant: 'DDeP' } },
+    { id: 'tiny-ddep', label: 'Tiny DDeP', description: 'The tiny U-Net with a 60-step supervised encoder stage.', values: { ...tinyValues, variant: 'DDeP' } },
     { id: 'sampled-sigma', label: 'Sampled σ', description: 'σ drawn per image between 0.05 and 1, as a diffusion model would.', values: { sigmaMode: 'sampled' } },
   ],
   liveSettings: [...commonLiveSettings, 'sigma'],

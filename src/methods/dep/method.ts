@@ -1,7 +1,7 @@
 /**
  * DeP / DDeP: a U-Net that predicts the Gaussian noise added to an image (Brempong et al.
  * 2022). DeP trains the whole network; DDeP first trains the encoder with labels (a linear
- * classifier on its pooled bottleneck, on the labelled split), then freezes it and trains only
+ * classifier on its flattened bottleneck, on the labelled split), then freezes it and trains only
  * the decoder to denoise.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -40,7 +40,7 @@ class DepInstance implements MethodInstance {
   private readonly values: SettingValues;
   private readonly unetConfig: UNetConfig;
   private readonly unet: UNetParams;
-  /** DDeP's supervised stage: a linear classifier on the pooled bottleneck. */
+  /** DDeP's supervised stage: a linear classifier on the flattened bottleneck. */
   private readonly classifier: LinearParams | null;
   private readonly variables: Map<string, tf.Variable>;
   /** The variables the denoising stage trains: all of the U-Net (DeP) or all but the encoder (DDeP). */
@@ -66,7 +66,9 @@ class DepInstance implements MethodInstance {
     this.labelled = context.labelled;
     const ddep = this.c.variant === 'DDeP';
     if (ddep && !this.labelled) throw new Error('DDeP’s supervised stage needs the labelled split, and this run has none.');
-    this.classifier = ddep ? createLinear(rng, this.c.channels[this.c.channels.length - 1], this.labelled!.classes) : null;
+    const bottleneckSide = this.c.imageSize / 2 ** (this.c.channels.length - 1);
+    const bottleneckSize = bottleneckSide * bottleneckSide * this.c.channels[this.c.channels.length - 1];
+    this.classifier = ddep ? createLinear(rng, bottleneckSize, this.labelled!.classes) : null;
     this.variables = namedVariables(this.unet as unknown as ParamTree);
     this.denoised = new Map([...this.variables].filter(([name]) => !ddep || !name.startsWith('encoder.')));
     this.supervised = this.classifier
@@ -86,13 +88,14 @@ class DepInstance implements MethodInstance {
   }
 
   /**
-   * The pooled bottleneck [N, C]: the image-level features kNN and the linear probe read. Not
-   * reported as `embeddings`: after GroupNorm and SiLU every image's pooled bottleneck shares a
-   * large common part (std × √D ≈ 0.05 from the first step), which the representation-collapse
-   * detector would flag although nothing has collapsed; the denoising target cannot collapse.
+   * The bottleneck flattened, [N, h·w·C]: the image-level features of the classifier, kNN and
+   * the linear probe. Not pooled: GroupNorm standardises every image's maps, so their spatial
+   * means are nearly the same for all images (a classifier on the pooled bottleneck stayed at
+   * chance); where things are is what differs. Not reported as `embeddings` either: the
+   * denoising target cannot collapse, and features this large would only slow the step.
    */
-  private pooled(bottleneck: tf.Tensor4D): tf.Tensor2D {
-    return tf.mean(bottleneck, [1, 2]) as tf.Tensor2D;
+  private flat(bottleneck: tf.Tensor4D): tf.Tensor2D {
+    return tf.reshape(bottleneck, [bottleneck.shape[0], -1]) as tf.Tensor2D;
   }
 
   step(batch: Batch, step: number): StepOutput {
@@ -155,7 +158,7 @@ class DepInstance implements MethodInstance {
       const targets = tf.oneHot(tf.tensor1d(labels, 'int32'), labelled.classes);
       let kept: tf.Tensor[] = [];
       const { value: loss, grads } = tf.variableGrads(() => {
-        const features = this.pooled(unetEncode(this.unet, toModel(images)).bottleneck);
+        const features = this.flat(unetEncode(this.unet, toModel(images)).bottleneck);
         const logits = linear(this.classifier!, features) as tf.Tensor2D;
         kept = [tf.keep(logits)];
         return tf.losses.softmaxCrossEntropy(targets, logits) as tf.Scalar;
@@ -202,9 +205,9 @@ class DepInstance implements MethodInstance {
     };
   }
 
-  /** The pooled bottleneck of clean images: what kNN and the linear probe see. */
+  /** The flattened bottleneck of clean images: what kNN and the linear probe see. */
   embed(images: tf.Tensor4D): tf.Tensor2D {
-    return tf.tidy(() => this.pooled(unetEncode(this.unet, toModel(images)).bottleneck));
+    return tf.tidy(() => this.flat(unetEncode(this.unet, toModel(images)).bottleneck));
   }
 
   /** The finest decoder features of clean images, [N, S, S, width]: one feature vector per pixel. */

@@ -10,8 +10,9 @@ import { useMemo, useState } from 'react';
 import { evaluate, runner } from '../../state/runner';
 import { useAppStore, type StoreState } from '../../state/store';
 import { EvaluationChart } from './EvaluationChart';
+import { LabelEfficiency } from './LabelEfficiency';
 import {
-  buildRows, deltaTone, formatDelta, formatScore, hasHistory, headerGroups, nextSort, sortRows, visibleColumns,
+  buildRows, deltaTone, formatDelta, formatScore, hasHistory, headerGroups, labelEfficiencySeries, nextSort, sortRows, visibleColumns,
   type ResultRow, type ResultsRunInput, type SortColumn, type SortState,
 } from './resultsData';
 import './results.css';
@@ -23,6 +24,8 @@ export interface FocusedRunInfo {
   /** The worker has built its trainer (an evaluation can run). */
   ready: boolean;
   evaluating: boolean;
+  /** What its evaluation is doing now ("step 40: fine-tuning on 10% of the masks, step 20/40"). */
+  progress?: string;
 }
 
 export interface ResultsTableViewProps {
@@ -85,6 +88,9 @@ export function ResultsTableView({ rows, pending = [], focused, onEvaluate, onFo
           {busy ? 'Evaluating…' : 'Evaluate focused run'}
         </button>
         {focused && <span className="results__focused">{focused.name}</span>}
+        {busy && focused?.progress && (
+          <span className="results__progress" data-testid="evaluation-progress" role="status">{focused.progress}…</span>
+        )}
       </div>
       <p className="results__caption">
         How useful are the features a run has learned? An evaluation freezes the network and
@@ -94,7 +100,9 @@ export function ResultsTableView({ rows, pending = [], focused, onEvaluate, onFo
         well does a per-patch linear probe separate the object from the background when it learns
         from 1%, 10% or 100% of the labelled training masks (up to 512; mean IoU of object and background)?{' '}
         <b>Attn Jaccard</b>: how well does the CLS token's attention cover the object (ViTs whose
-        CLS is trained)? Beside each number, <i>(rand …)</i> is the same test of the same network
+        CLS is trained)? <b>Fine-tune mIoU</b> (DeP/DDeP): the whole network plus a new segmentation
+        head trained on 1%, 10% or 100% of the masks — beside it, the same fine-tuning from a random
+        initialisation, the comparison that shows what pre-training buys when labels are few. Beside each number, <i>(rand …)</i> is the same test of the same network
         at its random initialisation: the coloured gap, in percentage points, is what training added.
       </p>
       {rows.length === 0 ? (
@@ -170,6 +178,7 @@ export function ResultsTableView({ rows, pending = [], focused, onEvaluate, onFo
       {rows.length > 0 && pending.length > 0 && (
         <p className="results__pending" data-testid="results-pending">Not evaluated yet: {pending.join(', ')}.</p>
       )}
+      <LabelEfficiency series={labelEfficiencySeries(rows)} />
       {hasHistory(rows) && <EvaluationChart rows={rows} columns={columns} />}
     </section>
   );
@@ -197,6 +206,7 @@ const focusedRun = (state: StoreState) => state.runs.find((r) => r.key === state
 const selectFocusedKey = (state: StoreState) => focusedRun(state)?.key ?? -1;
 const selectFocusedName = (state: StoreState) => focusedRun(state)?.name ?? '';
 const selectFocusedEvaluating = (state: StoreState) => focusedRun(state)?.evaluating ?? false;
+const selectFocusedProgress = (state: StoreState) => focusedRun(state)?.evaluationProgress ?? '';
 /** Built and not broken: the worker has a trainer to evaluate. */
 const selectFocusedReady = (state: StoreState) => {
   const s = focusedRun(state)?.status?.state;
@@ -209,9 +219,10 @@ export function ResultsTable() {
   const key = useAppStore(selectFocusedKey);
   const name = useAppStore(selectFocusedName);
   const evaluating = useAppStore(selectFocusedEvaluating);
+  const progress = useAppStore(selectFocusedProgress);
   const ready = useAppStore(selectFocusedReady);
   const rows = useMemo(() => buildRows(runs), [runs]);
   const pending = useMemo(() => runs.filter((r) => !r.evaluations?.length).map((r) => r.name), [runs]);
-  const focused = key < 0 ? null : { key, name, ready, evaluating };
+  const focused = key < 0 ? null : { key, name, ready, evaluating, progress };
   return <ResultsTableView rows={rows} pending={pending} focused={focused} onEvaluate={evaluate} onFocusRun={runner.focus} />;
 }

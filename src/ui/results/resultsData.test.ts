@@ -3,7 +3,7 @@ import type { EvaluationRecord, EvaluationScores } from '../../methods/evaluatio
 import { getMethod } from '../../methods/registry';
 import { presetValues } from '../../state/url';
 import {
-  baselineLines, buildRows, deltaTone, headerGroups, evaluationSeries, formatDelta, formatScore, hasHistory, latestEvaluation, nextSort,
+  baselineLines, buildRows, deltaTone, headerGroups, evaluationSeries, formatDelta, formatScore, hasHistory, labelEfficiencySeries, latestEvaluation, nextSort,
   settingsSummary, SHARED_BASELINE_COLOR, sortRows, unevaluatedRuns, visibleColumns, type ResultsRunInput,
 } from './resultsData';
 
@@ -203,5 +203,27 @@ describe('header groups', () => {
     expect(groups[2].columns.map((c) => [c.column.id, c.short])).toEqual([['seg1', '1%'], ['seg10', '10%'], ['seg100', '100%']]);
     expect(groups[3].columns[0].short).toBe('Attn Jaccard');
     expect(headerGroups(visibleColumns(buildRows([cnn]))).every((g) => g.label === undefined)).toBe(true);
+  });
+});
+
+describe('label efficiency', () => {
+  it('takes each fine-tuned run’s latest fine-tuning mIoU and its random-init twin, and skips runs without', () => {
+    const dep = run(5, 'DeP', 'dep', 'tiny', [
+      record(50, { knn: 0.1, linear: 0.1, fineTune: [0.4, 0.5, 0.6] }, { knn: 0.1, linear: 0.1, fineTune: [0.3, 0.45, 0.58] }),
+      record(150, { knn: 0.1, linear: 0.1, fineTune: [0.52, 0.66, Number.NaN] }, { knn: 0.1, linear: 0.1, fineTune: [0.5, 0.61] }),
+    ]);
+    const series = labelEfficiencySeries(buildRows([dino, dep, fresh]));
+    expect(series).toHaveLength(1);
+    expect(series[0]).toMatchObject({ name: 'DeP', step: 150, trained: [0.52, 0.66, Number.NaN], baseline: [0.5, 0.61, Number.NaN] });
+    expect(labelEfficiencySeries(buildRows([dino, cnn]))).toEqual([]);
+  });
+
+  it('groups the fine-tuning columns under one heading, after the segmentation probe’s', () => {
+    const labels = headerGroups(visibleColumns(buildRows([
+      run(6, 'DeP', 'dep', 'tiny', [record(10, { knn: 0, linear: 0, segmentation: [0, 0, 0], fineTune: [0, 0, 0] }, { knn: 0, linear: 0 })]),
+    ]))).map((g) => [g.label, g.columns.map((c) => c.short)]);
+    expect(labels).toEqual([
+      [undefined, ['kNN']], [undefined, ['Linear']], ['Seg mIoU', ['1%', '10%', '100%']], ['Fine-tune mIoU', ['1%', '10%', '100%']],
+    ]);
   });
 });

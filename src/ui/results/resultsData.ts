@@ -3,7 +3,7 @@
  * evaluation), each score beside the untrained network's, sorting, formatting, and the series
  * of the score-vs-step chart. Pure, so the table's rules are tested without a browser.
  */
-import { scoreColumns, type EvaluationRecord } from '../../methods/evaluation';
+import { scoreColumns, SEGMENTATION_FRACTIONS, type EvaluationRecord } from '../../methods/evaluation';
 import { getMethod } from '../../methods/registry';
 import type { SettingValues } from '../../methods/schema';
 import { describeChanges } from '../../state/store';
@@ -294,4 +294,26 @@ export function headerGroups(columns: readonly ScoreColumn[]): HeaderGroup[] {
     }
   }
   return groups;
+}
+
+/** One run's fine-tuning mIoU per label fraction, and the same fine-tuning from random weights. */
+export interface LabelEfficiencySeries {
+  key: number;
+  name: string;
+  color: string;
+  step: number;
+  /** Per SEGMENTATION_FRACTIONS entry; NaN where missing. */
+  trained: number[];
+  baseline: number[];
+}
+
+/** The label-efficiency curves of the rows whose latest evaluation fine-tuned (DeP/DDeP). */
+export function labelEfficiencySeries(rows: readonly ResultRow[]): LabelEfficiencySeries[] {
+  return rows.flatMap((row) => {
+    const last = latestEvaluation(row.evaluations);
+    const trained = last?.scores.fineTune;
+    if (!last || !trained || trained.length === 0) return [];
+    const fill = (values: readonly number[] | undefined) => SEGMENTATION_FRACTIONS.map((_, i) => finite(values?.[i]) ?? Number.NaN);
+    return [{ key: row.key, name: row.name, color: row.color, step: last.step, trained: fill(trained), baseline: fill(last.baseline.fineTune) }];
+  });
 }
