@@ -151,5 +151,45 @@ export interface DenoisingProbe {
   mse: number;
 }
 
+/** One pyramid level of DreamTeacher's feature view. */
+export interface FeatureLevel {
+  /** "S/4", "S/2", "S": the level's resolution relative to the image. */
+  name: string;
+  size: number; // h = w of the level's maps
+  channels: number; // the teacher's channels at this level
+  /**
+   * Teacher features (after the per-position normalisation the loss uses) and the student's
+   * regressed features, both projected on the first three principal components of the
+   * teacher's features over all probe images at this level (one basis, so equal colours mean
+   * similar features), scaled into [0, 1]: [P, size, size, 3].
+   */
+  teacherRgb: Float32Array;
+  studentRgb: Float32Array;
+  /** Attention maps Σ_c |A_c|², L2-normalised per image as the AT loss sees them, then scaled so each image's max is 1: [P, size, size]. */
+  teacherAttention: Float32Array;
+  studentAttention: Float32Array;
+  /** Per-position squared error between the student's regressed and the teacher's normalised features, mean over channels: [P, size, size]. */
+  error: Float32Array;
+  /** This level's losses on the probe images. */
+  mse: number;
+  attentionLoss: number;
+}
+
+/**
+ * DreamTeacher's feature view: for fixed probe images, the generative teacher's decoder features
+ * at each level beside the student's regressed ones (PCA to RGB), their attention maps, and the
+ * per-position error. `stage` says whether the teacher is still being trained (the student's
+ * maps are then untrained).
+ */
+export interface FeatureProbe {
+  kind: 'features';
+  step: number;
+  imageSize: number;
+  count: number; // P probe images
+  images: Float32Array; // [P, S, S, 3]
+  stage: 'teacher' | 'distillation';
+  levels: FeatureLevel[]; // coarse → fine
+}
+
 export type ProbePayload =
-  AttentionProbe | CropsProbe | DistributionProbe | EmbeddingProbe | SimilarityProbe | PositionProbe | DenoisingProbe;
+  AttentionProbe | CropsProbe | DistributionProbe | EmbeddingProbe | SimilarityProbe | PositionProbe | DenoisingProbe | FeatureProbe;

@@ -12,7 +12,8 @@ import type { MetricsRecord } from '../engine/trainer';
 import { advanceDetector, collapseModesOf, initialDetector, type DetectorState } from '../methods/collapse';
 import type { EvaluationRecord } from '../methods/evaluation';
 import type {
-  AttentionProbe, CropsProbe, DenoisingProbe, DistributionProbe, EmbeddingProbe, PositionProbe, ProbePayload, SimilarityProbe,
+  AttentionProbe, CropsProbe, DenoisingProbe, DistributionProbe, EmbeddingProbe, FeatureProbe, PositionProbe, ProbePayload,
+  SimilarityProbe,
 } from '../methods/probes';
 import { getMethod } from '../methods/registry';
 import { validateSettingValue, type Setting, type SettingValue, type SettingValues } from '../methods/schema';
@@ -86,6 +87,7 @@ export interface StoreState {
   similarity: SimilarityProbe | null;
   position: PositionProbe | null;
   denoising: DenoisingProbe | null;
+  features: FeatureProbe | null;
   // notices slice
   notices: Notice[];
   // view state (not part of the experiment)
@@ -102,7 +104,7 @@ export const RUN_COLORS = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c'
 export function initialState(experiment: Experiment = defaultExperiment()): StoreState {
   return {
     experiment, backend: null, runs: [], focusedKey: -1, lesson: null, recoverable: false,
-    attention: null, crops: null, distribution: null, embedding: null, similarity: null, position: null, denoising: null, notices: [], attentionHead: -1, probeImage: 0,
+    attention: null, crops: null, distribution: null, embedding: null, similarity: null, position: null, denoising: null, features: null, notices: [], attentionHead: -1, probeImage: 0,
     compareMetric: 'loss',
   };
 }
@@ -110,7 +112,7 @@ export function initialState(experiment: Experiment = defaultExperiment()): Stor
 export const store = createStore<StoreState>(() => initialState());
 
 const NO_PROBES = {
-  attention: null, crops: null, distribution: null, embedding: null, similarity: null, position: null, denoising: null,
+  attention: null, crops: null, distribution: null, embedding: null, similarity: null, position: null, denoising: null, features: null,
 } as const;
 
 let nextNoticeId = 1;
@@ -278,6 +280,7 @@ export const actions = {
       if (payload.kind === 'similarity') update.similarity = payload;
       if (payload.kind === 'position') update.position = payload;
       if (payload.kind === 'denoising') update.denoising = payload;
+      if (payload.kind === 'features') update.features = payload;
     }
     store.setState(update);
   },

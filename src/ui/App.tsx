@@ -11,6 +11,7 @@ import { CropsView } from './probes/CropsView';
 import { EmbeddingView } from './probes/EmbeddingView';
 import { PositionView } from './probes/PositionView';
 import { DenoisingView } from './probes/DenoisingView';
+import { FeatureView } from './probes/FeatureView';
 import { SimilarityView } from './probes/SimilarityView';
 import { CompareChart } from './runs/CompareChart';
 import { ResultsTable } from './results/ResultsTable';
@@ -43,6 +44,7 @@ export function App() {
           <ResultsTable />
           <CollapsePanel />
           <PositionView />
+          <FeatureView />
           <DenoisingView />
           <EmbeddingView />
           <SimilarityView />

@@ -6,34 +6,17 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { FineTuneNetwork } from '../../engine/eval/finetune';
-import { corrupt, denoisedEstimate, denoisingLoss, sampleSigmas } from '../../engine/losses/denoise';
 import { embeddingPayload } from '../../engine/metrics/probes';
 import { createLinear, linear, type LinearParams } from '../../engine/nn/layers';
 import { assignSaved, cloneTree, disposeTree, namedVariables, type ParamTree } from '../../engine/nn/params';
-import { createUNet, unetDecode, unetEncode, unetForward, type UNetConfig, type UNetParams } from '../../engine/nn/unet';
+import { createUNet, unetEncode, unetForward, type UNetConfig, type UNetParams } from '../../engine/nn/unet';
 import { AdamW } from '../../engine/optim/adamw';
 import { Rng } from '../../engine/random';
-import type { DenoisingProbe, ProbePayload } from '../probes';
+import type { ProbePayload } from '../probes';
 import type { SettingValues } from '../schema';
 import type { Batch, FineTuneSpec, MethodContext, MethodImplementation, MethodInstance, ProbeInput, StepOutput } from '../types';
 import { readDepConfig, type DepConfig } from './config';
-
-/** Pixels in [0, 1] → the network's inputs in [−1, 1]. */
-const toModel = (images: tf.Tensor4D) => tf.sub(tf.mul(images, 2), 1) as tf.Tensor4D;
-const toPixels = (x: tf.Tensor) => tf.div(tf.add(x, 1), 2);
-
-/** PSNR in dB of pixel-unit estimates against clean pixels, over the whole batch (clipped to [0, 1]). */
-function batchPsnr(estimate: tf.Tensor4D, clean: tf.Tensor4D): tf.Scalar {
-  const mse = tf.mean(tf.square(tf.sub(tf.clipByValue(estimate, 0, 1), clean)));
-  return tf.mul(tf.log(tf.maximum(mse, 1e-10)), -10 / Math.LN10) as tf.Scalar;
-}
-
-/** Unit-Gaussian noise of `shape` from the seeded CPU stream (the same on every backend). */
-function gaussian(rng: Rng, shape: [number, number, number, number]): tf.Tensor4D {
-  const values = new Float32Array(shape[0] * shape[1] * shape[2] * shape[3]);
-  for (let i = 0; i < values.length; i++) values[i] = rng.normal();
-  return tf.tensor4d(values, shape);
-}
+import { Denoiser, toModel } from './denoiser';
 
 class DepInstance implements MethodInstance {
   private c: DepConfig;
@@ -43,23 +26,16 @@ class DepInstance implements MethodInstance {
   /** DDeP's supervised stage: a linear classifier on the flattened bottleneck. */
   private readonly classifier: LinearParams | null;
   private readonly variables: Map<string, tf.Variable>;
-  /** The variables the denoising stage trains: all of the U-Net (DeP) or all but the encoder (DDeP). */
-  private readonly denoised: Map<string, tf.Variable>;
+  /** Trains all of the U-Net (DeP) or all but the encoder (DDeP) to denoise. */
+  private readonly denoiser: Denoiser;
   private readonly supervised: Map<string, tf.Variable> | null;
-  private readonly denoiseOptimizer: AdamW;
   private readonly supervisedOptimizer: AdamW | null;
   private readonly labelled: MethodContext['labelled'];
-  private readonly noiseRng: Rng;
-  private readonly sigmaRng: Rng;
   private readonly labelRng: Rng;
-  private readonly seed: number;
-  /** The probe images' fixed noise (made at the first probe). */
-  private probeNoise: tf.Tensor4D | null = null;
 
   constructor(context: MethodContext) {
     this.values = { ...context.values };
     this.c = readDepConfig(this.values);
-    this.seed = context.seed;
     const rng = Rng.stream(context.seed, 'dep:weights');
     this.unetConfig = { imageSize: this.c.imageSize, channels: this.c.channels, outChannels: 3, groups: this.c.groups };
     this.unet = createUNet(this.unetConfig, rng);
@@ -70,14 +46,12 @@ class DepInstance implements MethodInstance {
     const bottleneckSize = bottleneckSide * bottleneckSide * this.c.channels[this.c.channels.length - 1];
     this.classifier = ddep ? createLinear(rng, bottleneckSize, this.labelled!.classes) : null;
     this.variables = namedVariables(this.unet as unknown as ParamTree);
-    this.denoised = new Map([...this.variables].filter(([name]) => !ddep || !name.startsWith('encoder.')));
+    const denoised = new Map([...this.variables].filter(([name]) => !ddep || !name.startsWith('encoder.')));
+    this.denoiser = new Denoiser(this.unet, denoised, context.seed, 'dep');
     this.supervised = this.classifier
       ? new Map([...[...this.variables].filter(([name]) => name.startsWith('encoder.')), ...namedVariables(this.classifier, 'classifier')])
       : null;
-    this.denoiseOptimizer = new AdamW(this.denoised);
     this.supervisedOptimizer = this.supervised ? new AdamW(this.supervised) : null;
-    this.noiseRng = Rng.stream(context.seed, 'dep:noise');
-    this.sigmaRng = Rng.stream(context.seed, 'dep:sigma');
     this.labelRng = Rng.stream(context.seed, 'dep:labelled');
   }
 
@@ -113,31 +87,9 @@ class DepInstance implements MethodInstance {
   }
 
   private denoisingStep(batch: Batch, learningRate: number): StepOutput {
-    const c = this.c;
-    const [B, S] = batch.images.shape;
-    const sigmas = c.sigmaMode === 'sampled' ? sampleSigmas(this.sigmaRng, B, c.sigmaMin, c.sigmaMax) : null;
     return tf.tidy(() => {
-      const noise = gaussian(this.noiseRng, [B, S, S, 3]);
-      const sigma = sigmas ? tf.tensor1d(sigmas) : c.sigma;
-      const noisy = corrupt(toModel(batch.images), noise, sigma, c.corruption);
-      let kept: tf.Tensor[] = [];
-      const { value: loss, grads } = tf.variableGrads(() => {
-        const encoding = unetEncode(this.unet, noisy);
-        const { output } = unetDecode(this.unet, encoding);
-        kept = [tf.keep(output)];
-        return denoisingLoss(output, noise);
-      }, [...this.denoised.values()]);
-      this.denoiseOptimizer.apply(this.gradsByName(this.denoised, grads), { learningRate, weightDecay: c.weightDecay, clip: 0 });
-      const predicted = tf.clone(kept[0]);
-      kept.forEach((t) => t.dispose());
-      const denoised = toPixels(denoisedEstimate(noisy, predicted as tf.Tensor4D, sigma, c.corruption)) as tf.Tensor4D;
-      const metrics: Record<string, tf.Scalar> = {
-        denoiseLoss: loss,
-        noisyPsnr: batchPsnr(toPixels(noisy) as tf.Tensor4D, batch.images),
-        denoisedPsnr: batchPsnr(denoised, batch.images),
-        learningRate: tf.scalar(learningRate),
-        sigma: sigmas ? tf.mean(sigma as tf.Tensor1D) as tf.Scalar : tf.scalar(c.sigma),
-      };
+      const { loss, metrics } = this.denoiser.step(batch.images, this.c, learningRate, this.c.weightDecay);
+      metrics.learningRate = tf.scalar(learningRate);
       if (this.classifier) {
         metrics.supervisedLoss = tf.scalar(Number.NaN);
         metrics.supervisedAccuracy = tf.scalar(Number.NaN);
@@ -180,29 +132,7 @@ class DepInstance implements MethodInstance {
   }
 
   async probes(input: ProbeInput, step: number): Promise<ProbePayload[]> {
-    return [await this.denoisingProbe(input, step), await embeddingPayload((images) => this.embed(images), input, step)];
-  }
-
-  private async denoisingProbe(input: ProbeInput, step: number): Promise<DenoisingProbe> {
-    const [P, S] = input.images.shape;
-    const c = this.c;
-    if (!this.probeNoise) this.probeNoise = gaussian(Rng.stream(this.seed, 'dep:probe-noise'), [P, S, S, 3]);
-    const noise = this.probeNoise;
-    const flat = tf.tidy(() => {
-      const noisy = corrupt(toModel(input.images), noise, c.sigma, c.corruption);
-      const predicted = unetForward(this.unet, noisy).output;
-      const denoised = denoisedEstimate(noisy, predicted, c.sigma, c.corruption);
-      const mse = tf.reshape(tf.mean(tf.square(tf.sub(predicted, noise))), [1]);
-      return tf.concat([mse, ...[noise, toPixels(noisy), predicted, toPixels(denoised)].map((t) => tf.reshape(t, [-1]))]);
-    });
-    const data = (await flat.data()) as Float32Array;
-    flat.dispose();
-    const size = P * S * S * 3;
-    const part = (i: number) => data.slice(1 + i * size, 1 + (i + 1) * size);
-    return {
-      kind: 'denoising', step, imageSize: S, count: P, corruption: c.corruption, sigma: c.sigma,
-      clean: input.pixels, noise: part(0), noisy: part(1), predicted: part(2), denoised: part(3), mse: data[0],
-    };
+    return [await this.denoiser.probe(input, this.c, step), await embeddingPayload((images) => this.embed(images), input, step)];
   }
 
   /** The flattened bottleneck of clean images: what kNN and the linear probe see. */
@@ -242,10 +172,8 @@ class DepInstance implements MethodInstance {
   dispose(): void {
     disposeTree(this.unet as unknown as ParamTree);
     if (this.classifier) disposeTree(this.classifier);
-    this.denoiseOptimizer.dispose();
+    this.denoiser.dispose();
     this.supervisedOptimizer?.dispose();
-    this.probeNoise?.dispose();
-    this.probeNoise = null;
   }
 }
 

@@ -65,7 +65,8 @@ export function LabelEfficiency({ series }: { series: readonly LabelEfficiencySe
           </g>
         ))}
         {single && SEGMENTATION_FRACTIONS.map((_, i) => Number.isFinite(single.trained[i]) && (
-          <text key={i} x={x(i)} y={y(single.trained[i]) - 8} textAnchor="middle" className="label-efficiency__value">
+          <text key={i} x={i === 0 ? x(i) + 6 : x(i)} y={y(single.trained[i]) - 8} textAnchor={i === 0 ? 'start' : 'middle'}
+            className="label-efficiency__value">
             {formatScore(single.trained[i])}
           </text>
         ))}

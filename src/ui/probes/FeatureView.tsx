@@ -1,0 +1,250 @@
+/**
+ * DreamTeacher's feature view: for one probe image (picked above), per pyramid level, the
+ * generative teacher's decoder features beside the student's regressed ones (both on the teacher's
+ * PCA basis, as RGB), their attention maps, and the per-position squared error, with the level's
+ * losses. Every level is drawn at the same size, so a coarse level's pixels look bigger.
+ */
+import { useEffect, useId, useMemo, useRef, useState, type CSSProperties, type KeyboardEvent } from 'react';
+import './probes.css';
+import './features.css';
+import { useAppStore, type StoreState } from '../../state/store';
+import type { FeatureProbe } from '../../methods/probes';
+import { blitScaled, upscale } from './canvas';
+import { ERROR_STOPS } from './denoisingDraw';
+import {
+  HEAT_STOPS, errorToRgbaScaled, featureCellSide, featureSummary, formatLoss, gradientCss, heatToRgba, rgbToRgba,
+} from './featureDraw';
+
+/** The latest feature probe of the focused run. */
+const selectFeatures = (s: StoreState): FeatureProbe | null => s.features;
+
+/** CSS side of a thumbnail in the image picker. */
+const THUMB = 40;
+
+type CellRole = 'teacher' | 'student' | 'teacher-attention' | 'student-attention' | 'error';
+type Role = CellRole | 'image';
+
+interface Column {
+  role: CellRole;
+  title: string;
+  symbol: string;
+  help: string;
+  /** Drawn from the student, so untrained while the teacher is still training. */
+  student: boolean;
+}
+
+const COLUMNS: Column[] = [
+  {
+    role: 'teacher', title: 'teacher features', symbol: 'PCA → RGB', student: false,
+    help: 'The teacher’s decoder features at this level (normalised per position as the loss uses them), the first three principal components as red, green and blue',
+  },
+  {
+    role: 'student', title: 'student features', symbol: 'PCA → RGB', student: true,
+    help: 'The student’s regressed features at this level, on the same principal components as the teacher’s: equal colours mean similar features',
+  },
+  {
+    role: 'teacher-attention', title: 'teacher attention', symbol: 'Σ_c |A_c|²', student: false,
+    help: 'Where the teacher’s features are strong: Σ over channels of the squared activation, scaled so the image’s maximum is 1',
+  },
+  {
+    role: 'student-attention', title: 'student attention', symbol: 'Σ_c |A_c|²', student: true,
+    help: 'The same for the student’s features: the attention-transfer (AT) loss matches it to the teacher’s',
+  },
+  {
+    role: 'error', title: 'error', symbol: '|s − t|²', student: true,
+    help: 'Per position squared error between the student’s and the teacher’s features, mean over channels; one scale for every level',
+  },
+];
+
+const STAGE_LABELS: Record<FeatureProbe['stage'], string> = {
+  teacher: 'stage 1 of 2: training the teacher',
+  distillation: 'stage 2 of 2: distilling into the student',
+};
+
+export function FeatureView() {
+  const probe = useAppStore(selectFeatures);
+  const [picked, setPicked] = useState(0);
+  const buttons = useRef<(HTMLButtonElement | null)[]>([]);
+  const pickerLabel = useId();
+
+  const count = probe?.count ?? 0;
+  const index = Math.min(Math.max(picked, 0), Math.max(count - 1, 0));
+  const summary = useMemo(() => (probe ? featureSummary(probe) : null), [probe]);
+  const thumbs = useMemo(
+    () => (probe ? Array.from({ length: probe.count }, (_, i) => rgbToRgba(probe.images, probe.imageSize, i)) : []),
+    [probe],
+  );
+  const rows = useMemo(() => {
+    if (!probe || !summary || index >= probe.count) return [];
+    return probe.levels.map((level): Record<CellRole, Uint8ClampedArray<ArrayBuffer>> => ({
+      teacher: rgbToRgba(level.teacherRgb, level.size, index),
+      student: rgbToRgba(level.studentRgb, level.size, index),
+      'teacher-attention': heatToRgba(level.teacherAttention, level.size, index),
+      'student-attention': heatToRgba(level.studentAttention, level.size, index),
+      error: errorToRgbaScaled(level.error, level.size, index, summary.errorMax),
+    }));
+  }, [probe, summary, index]);
+
+  if (!probe || !summary || count === 0) return null;
+
+  const side = featureCellSide(probe.levels.map((l) => l.size));
+  const untrained = probe.stage === 'teacher';
+  const imageLabel = `Probe image ${index + 1} of ${count}`;
+
+  const pick = (i: number, focus = false) => {
+    const next = (i + count) % count;
+    setPicked(next);
+    if (focus) buttons.current[next]?.focus();
+  };
+  const onPickerKey = (e: KeyboardEvent<HTMLDivElement>) => {
+    const moves: Record<string, number> = { ArrowLeft: index - 1, ArrowUp: index - 1, ArrowRight: index + 1, ArrowDown: index + 1, Home: 0, End: count - 1 };
+    if (!(e.key in moves)) return;
+    e.preventDefault();
+    pick(moves[e.key], true);
+  };
+
+  return (
+    <section
+      className={`probe-view feature-view${untrained ? ' feature-view--untrained' : ''}`} data-testid="feature-view"
+      data-step={probe.step} data-stage={probe.stage} data-image={index}
+      style={{ '--feature-cell': `${side}px` } as CSSProperties}
+    >
+      <p className="probe-view__caption">
+        DreamTeacher’s teacher is a denoising U-Net: it noises the image, takes one denoising step, and its decoder’s
+        features at each resolution are the targets. The student, an image encoder with an FPN on top, regresses them
+        level by level (MSE) and matches their attention maps (AT). Colours are the first three principal components of
+        the teacher’s features, one basis per level shared by teacher and student, so equal colours mean similar features.
+        {untrained && (
+          <>
+            {' '}
+            <b className="feature-view__stage-note">
+              The teacher is still training; the student has not started, so its maps are untrained.
+            </b>
+          </>
+        )}
+      </p>
+
+      <div className="feature-top">
+        <figure className="feature-cell feature-cell--image">
+          <PixelCanvas
+            rgba={thumbs[index]} size={probe.imageSize} side={side} role="image" testid="feature-canvas"
+            label={`${imageLabel}, the input (${probe.imageSize}×${probe.imageSize} px)`}
+          />
+          <figcaption className="feature-cell__caption">
+            image {index + 1} · {probe.imageSize}×{probe.imageSize}
+          </figcaption>
+        </figure>
+        <div className="feature-top__side">
+          <div className="feature-picker__wrap">
+            <span className="feature-picker__label" id={pickerLabel}>Probe image</span>
+            <div
+              className="feature-picker" data-testid="feature-image-picker" role="group"
+              aria-labelledby={pickerLabel} onKeyDown={onPickerKey}
+            >
+              {thumbs.map((rgba, i) => (
+                <button
+                  key={i} type="button" ref={(el) => { buttons.current[i] = el; }}
+                  className="feature-picker__button" data-index={i} aria-pressed={i === index}
+                  aria-label={`Probe image ${i + 1}`} title={`Probe image ${i + 1}`}
+                  onClick={() => pick(i)}
+                >
+                  <PixelCanvas rgba={rgba} size={probe.imageSize} side={THUMB} />
+                </button>
+              ))}
+            </div>
+          </div>
+          <div className="feature-legend" aria-hidden="true">
+            <span className="feature-legend__item">
+              attention: <span>0</span>
+              <span className="feature-legend__bar" style={{ background: gradientCss(HEAT_STOPS) }} />
+              <span>1 (image max)</span>
+            </span>
+            <span className="feature-legend__item">
+              error, all levels: <span>0</span>
+              <span className="feature-legend__bar" style={{ background: gradientCss(ERROR_STOPS) }} />
+              <span title="One scale for every level, so levels compare">≥ {formatLoss(summary.errorMax)}</span>
+            </span>
+          </div>
+        </div>
+      </div>
+
+      <div className="feature-table">
+        <div className="feature-row feature-row--head" aria-hidden="true">
+          <span className="feature-head feature-head--level">level</span>
+          {COLUMNS.map((c) => (
+            <span key={c.role} className="feature-head" title={c.help}>
+              {c.title}
+              <span className="feature-head__symbol">{c.symbol}</span>
+            </span>
+          ))}
+          <span className="feature-head feature-head--loss" title="This level’s losses on the probe images">
+            losses
+            <span className="feature-head__symbol">all images</span>
+          </span>
+        </div>
+        {probe.levels.map((level, l) => {
+          const row = rows[l];
+          const levelLabel = `${level.name}, ${level.size}×${level.size}, ${level.channels} channels`;
+          return (
+            <div
+              key={`${level.name}-${l}`} className="feature-row" data-testid="feature-level" data-level={level.name}
+              data-mse={level.mse} data-attention-loss={level.attentionLoss} role="group" aria-label={`Level ${levelLabel}`}
+            >
+              <p className="feature-row__level">
+                <b>{level.name}</b>
+                <span className="feature-row__size">{level.channels} ch · {level.size}×{level.size}</span>
+              </p>
+              {COLUMNS.map((c) => (
+                <figure
+                  key={c.role} title={c.help}
+                  className={`feature-cell feature-cell--${c.role}${c.student ? ' feature-cell--student' : ''}`}
+                >
+                  {row && (
+                    <PixelCanvas
+                      rgba={row[c.role]} size={level.size} side={side} role={c.role} testid="feature-canvas"
+                      label={`${imageLabel}, level ${levelLabel}: ${c.title}${untrained && c.student ? ' (student not trained yet)' : ''}`}
+                    />
+                  )}
+                  <figcaption className="feature-cell__label">{c.title}</figcaption>
+                </figure>
+              ))}
+              <p className="feature-row__loss" title="This level’s losses on the probe images: feature regression (MSE) and attention transfer (AT)">
+                <span>MSE <b>{formatLoss(level.mse)}</b></span>
+                <span>AT <b>{formatLoss(level.attentionLoss)}</b></span>
+              </p>
+            </div>
+          );
+        })}
+      </div>
+
+      <p className="help feature-readout" data-testid="feature-readout">
+        step {probe.step} · {STAGE_LABELS[probe.stage]} · mean over {probe.levels.length} levels: MSE{' '}
+        <b>{formatLoss(summary.meanMse)}</b> · AT <b>{formatLoss(summary.meanAttentionLoss)}</b>
+      </p>
+    </section>
+  );
+}
+
+/** One map as crisp squares: `side` CSS pixels, the backing store a whole multiple of the map size. */
+function PixelCanvas({ rgba, size, side, role, label, testid }: {
+  rgba: Uint8ClampedArray<ArrayBuffer>; size: number; side: number; role?: Role; label?: string; testid?: string;
+}) {
+  const ref = useRef<HTMLCanvasElement>(null);
+  useEffect(() => {
+    const canvas = ref.current;
+    if (!canvas || size <= 0) return;
+    const dpr = typeof window === 'undefined' ? 1 : window.devicePixelRatio || 1;
+    const backing = size * upscale(size, side * dpr);
+    canvas.width = backing;
+    canvas.height = backing;
+    const ctx = canvas.getContext('2d');
+    if (ctx) blitScaled(ctx, rgba, size, size);
+  }, [rgba, size, side]);
+  return (
+    <canvas
+      ref={ref} className="pixel-canvas feature-cell__canvas" style={{ width: side, height: side }}
+      data-testid={testid} data-role={role}
+      {...(label ? { role: 'img', 'aria-label': label } : { 'aria-hidden': true })}
+    />
+  );
+}
