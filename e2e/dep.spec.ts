@@ -1,19 +1,9 @@
 import { expect, test, type Page } from '@playwright/test';
+import { canvasSpread } from './canvas';
 
-/** Spread of the canvas's pixel values (0 for a blank, single-colour canvas). */
-async function canvasSpread(page: Page, role: string, index = 0): Promise<number> {
-  return page.getByTestId('denoising-row').nth(index).locator(`[data-testid="denoising-canvas"][data-role="${role}"]`).evaluate((node) => {
-    const canvas = node as HTMLCanvasElement;
-    const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
-    let min = 255;
-    let max = 0;
-    for (let i = 0; i < data.length; i += 4) {
-      min = Math.min(min, data[i], data[i + 1], data[i + 2]);
-      max = Math.max(max, data[i], data[i + 1], data[i + 2]);
-    }
-    return max - min;
-  });
-}
+/** The spread of probe row `index`'s canvas in column `role`. */
+const cellSpread = (page: Page, role: string, index = 0) =>
+  canvasSpread(page.getByTestId('denoising-row').nth(index).locator(`[data-testid="denoising-canvas"][data-role="${role}"]`));
 
 // DeP on WebGPU: the denoising view is drawn from the untrained network before the first step,
 // the σ slider changes the preview at once, and a few training steps chart the loss and PSNR and
@@ -30,10 +20,10 @@ test('dep: trains on WebGPU and draws the denoising view', async ({ page }) => {
   await expect(view).toHaveAttribute('data-step', '0');
   await expect(page.getByTestId('denoising-row')).toHaveCount(8);
   for (const role of ['clean', 'noisy', 'noise', 'error', 'denoised']) {
-    expect(await canvasSpread(page, role), role).toBeGreaterThan(20);
+    expect(await cellSpread(page, role), role).toBeGreaterThan(20);
   }
   // The untrained network predicts almost no noise: a nearly flat grey, but drawn.
-  expect(await canvasSpread(page, 'predicted')).toBeGreaterThan(0);
+  expect(await cellSpread(page, 'predicted')).toBeGreaterThan(0);
   await expect(page.getByTestId('attention-view')).toHaveCount(0);
 
   // The σ slider: the preview follows before any training.
@@ -55,7 +45,7 @@ test('dep: trains on WebGPU and draws the denoising view', async ({ page }) => {
   await expect(page.getByTestId('run-state')).toHaveText('paused');
   expect(Number(await page.getByTestId('chart-denoising-psnr').getAttribute('data-points'))).toBeGreaterThanOrEqual(3);
   // After a few steps the prediction has structure.
-  expect(await canvasSpread(page, 'predicted')).toBeGreaterThan(20);
+  expect(await cellSpread(page, 'predicted')).toBeGreaterThan(20);
   const mse = Number(await view.getAttribute('data-mse'));
   expect(mse).toBeGreaterThan(0);
   expect(mse).toBeLessThan(2);

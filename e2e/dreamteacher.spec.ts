@@ -1,4 +1,5 @@
 import { expect, test } from '@playwright/test';
+import { canvasSpread } from './canvas';
 
 // DreamTeacher on WebGPU: a short teacher stage, then distillation; the feature view shows the
 // teacher's and the student's maps per level, and the per-level loss charts fill.
@@ -28,17 +29,7 @@ test('dreamteacher: trains both stages on WebGPU and draws the feature view', as
   const finest = page.getByTestId('feature-level').last();
   // (The student's own PCA colours are still nearly flat after a few steps: checked for being drawn only.)
   for (const role of ['teacher', 'teacher-attention', 'student-attention', 'error', 'student']) {
-    const spread = await finest.locator(`[data-testid="feature-canvas"][data-role="${role}"]`).evaluate((node) => {
-      const canvas = node as HTMLCanvasElement;
-      const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
-      let min = 255;
-      let max = 0;
-      for (let i = 0; i < data.length; i += 4) {
-        min = Math.min(min, data[i], data[i + 1], data[i + 2]);
-        max = Math.max(max, data[i], data[i + 1], data[i + 2]);
-      }
-      return max - min;
-    });
+    const spread = await canvasSpread(finest.locator(`[data-testid="feature-canvas"][data-role="${role}"]`));
     expect(spread, role).toBeGreaterThan(role === 'student' ? 0 : 20);
   }
   // Picking another probe image redraws the rows for it.

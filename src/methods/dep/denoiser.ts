@@ -37,9 +37,6 @@ export function gaussian(rng: Rng, shape: [number, number, number, number]): tf.
   return tf.tensor4d(values, shape);
 }
 
-/** The scalar metrics of a denoising step (NaN-filled by a stage that does not denoise). */
-export const DENOISING_METRICS = ['denoiseLoss', 'noisyPsnr', 'denoisedPsnr', 'sigma'] as const;
-
 export class Denoiser {
   private readonly optimizer: AdamW;
   private readonly noiseRng: Rng;

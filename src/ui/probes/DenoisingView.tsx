@@ -5,13 +5,13 @@
  * changes. Above it, a preview computed on the page of what the σ setting's noise looks like,
  * so moving the slider shows the noise level before the next run trains on it.
  */
-import { useEffect, useMemo, useRef, type CSSProperties } from 'react';
+import { useMemo, type CSSProperties } from 'react';
 import './probes.css';
 import './denoising.css';
 import { selectValues, useAppStore, type StoreState } from '../../state/store';
 import type { DenoisingProbe } from '../../methods/probes';
 import type { Corruption } from '../../measures/noise';
-import { blitScaled, upscale } from './canvas';
+import { PixelCanvas } from './PixelCanvas';
 import {
   ERROR_MAX, cellSide, corruptionSetting, denoisingSummary, errorGradientCss, errorToRgba, formatDb, formatSigma,
   imageToRgba, noiseToRgba, previewPixels, sigmaSetting,
@@ -121,14 +121,14 @@ export function DenoisingView() {
               {preview.map((rgba, i) => (
                 <li key={i} className="denoising-preview__pair">
                   <figure className="denoising-cell">
-                    <PixelCanvas
+                    <DenoisingCanvas
                       rgba={rows[i].clean} size={size} side={side} role="clean"
                       label={`Probe image ${i + 1}, clean`}
                     />
                     <figcaption className="denoising-preview__label">clean</figcaption>
                   </figure>
                   <figure className="denoising-cell">
-                    <PixelCanvas
+                    <DenoisingCanvas
                       rgba={rgba} size={size} side={side} role="preview"
                       label={`Probe image ${i + 1} with noise at σ = ${formatSigma(sigma)} (${CORRUPTION_NAMES[corruption]}), a preview`}
                     />
@@ -164,7 +164,7 @@ export function DenoisingView() {
             >
               {cols.map((c) => (
                 <figure key={c.role} className={`denoising-cell denoising-cell--${c.role}`} title={c.help}>
-                  <PixelCanvas rgba={row[c.role]} size={size} side={side} role={c.role} label={`Probe image ${i + 1}, ${c.title} ${c.symbol}`} />
+                  <DenoisingCanvas rgba={row[c.role]} size={size} side={side} role={c.role} label={`Probe image ${i + 1}, ${c.title} ${c.symbol}`} />
                   <figcaption className="denoising-cell__label">{c.title} {c.symbol}</figcaption>
                 </figure>
               ))}
@@ -204,25 +204,7 @@ export function DenoisingView() {
   );
 }
 
-/** One image as crisp squares: `side` CSS pixels, the backing store a whole multiple of the image size. */
-function PixelCanvas({ rgba, size, side, role, label }: {
-  rgba: Uint8ClampedArray<ArrayBuffer>; size: number; side: number; role: Role; label: string;
-}) {
-  const ref = useRef<HTMLCanvasElement>(null);
-  useEffect(() => {
-    const canvas = ref.current;
-    if (!canvas || size <= 0) return;
-    const dpr = typeof window === 'undefined' ? 1 : window.devicePixelRatio || 1;
-    const backing = size * upscale(size, side * dpr);
-    canvas.width = backing;
-    canvas.height = backing;
-    const ctx = canvas.getContext('2d');
-    if (ctx) blitScaled(ctx, rgba, size, size);
-  }, [rgba, size, side]);
-  return (
-    <canvas
-      ref={ref} className="pixel-canvas denoising-cell__canvas" style={{ width: side, height: side }}
-      data-testid="denoising-canvas" data-role={role} role="img" aria-label={label}
-    />
-  );
+/** A cell of the view: the shared pixel canvas with this view's class and test id. */
+function DenoisingCanvas(props: { rgba: Uint8ClampedArray<ArrayBuffer>; size: number; side: number; role: Role; label: string }) {
+  return <PixelCanvas {...props} className="denoising-cell__canvas" testid="denoising-canvas" />;
 }

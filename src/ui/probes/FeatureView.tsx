@@ -4,12 +4,12 @@
  * PCA basis, as RGB), their attention maps, and the per-position squared error, with the level's
  * losses. Every level is drawn at the same size, so a coarse level's pixels look bigger.
  */
-import { useEffect, useId, useMemo, useRef, useState, type CSSProperties, type KeyboardEvent } from 'react';
+import { useId, useMemo, useRef, useState, type CSSProperties, type KeyboardEvent } from 'react';
 import './probes.css';
 import './features.css';
 import { useAppStore, type StoreState } from '../../state/store';
 import type { FeatureProbe } from '../../methods/probes';
-import { blitScaled, upscale } from './canvas';
+import { PixelCanvas } from './PixelCanvas';
 import { ERROR_STOPS } from './denoisingDraw';
 import {
   HEAT_STOPS, errorToRgbaScaled, featureCellSide, featureSummary, formatLoss, gradientCss, heatToRgba, rgbToRgba,
@@ -126,7 +126,7 @@ export function FeatureView() {
 
       <div className="feature-top">
         <figure className="feature-cell feature-cell--image">
-          <PixelCanvas
+          <FeatureCanvas
             rgba={thumbs[index]} size={probe.imageSize} side={side} role="image" testid="feature-canvas"
             label={`${imageLabel}, the input (${probe.imageSize}×${probe.imageSize} px)`}
           />
@@ -148,7 +148,7 @@ export function FeatureView() {
                   aria-label={`Probe image ${i + 1}`} title={`Probe image ${i + 1}`}
                   onClick={() => pick(i)}
                 >
-                  <PixelCanvas rgba={rgba} size={probe.imageSize} side={THUMB} />
+                  <FeatureCanvas rgba={rgba} size={probe.imageSize} side={THUMB} />
                 </button>
               ))}
             </div>
@@ -200,7 +200,7 @@ export function FeatureView() {
                   className={`feature-cell feature-cell--${c.role}${c.student ? ' feature-cell--student' : ''}`}
                 >
                   {row && (
-                    <PixelCanvas
+                    <FeatureCanvas
                       rgba={row[c.role]} size={level.size} side={side} role={c.role} testid="feature-canvas"
                       label={`${imageLabel}, level ${levelLabel}: ${c.title}${untrained && c.student ? ' (student not trained yet)' : ''}`}
                     />
@@ -225,26 +225,7 @@ export function FeatureView() {
   );
 }
 
-/** One map as crisp squares: `side` CSS pixels, the backing store a whole multiple of the map size. */
-function PixelCanvas({ rgba, size, side, role, label, testid }: {
-  rgba: Uint8ClampedArray<ArrayBuffer>; size: number; side: number; role?: Role; label?: string; testid?: string;
-}) {
-  const ref = useRef<HTMLCanvasElement>(null);
-  useEffect(() => {
-    const canvas = ref.current;
-    if (!canvas || size <= 0) return;
-    const dpr = typeof window === 'undefined' ? 1 : window.devicePixelRatio || 1;
-    const backing = size * upscale(size, side * dpr);
-    canvas.width = backing;
-    canvas.height = backing;
-    const ctx = canvas.getContext('2d');
-    if (ctx) blitScaled(ctx, rgba, size, size);
-  }, [rgba, size, side]);
-  return (
-    <canvas
-      ref={ref} className="pixel-canvas feature-cell__canvas" style={{ width: side, height: side }}
-      data-testid={testid} data-role={role}
-      {...(label ? { role: 'img', 'aria-label': label } : { 'aria-hidden': true })}
-    />
-  );
+/** A cell of the view: the shared pixel canvas with this view's class. */
+function FeatureCanvas(props: { rgba: Uint8ClampedArray<ArrayBuffer>; size: number; side: number; role?: Role; label?: string; testid?: string }) {
+  return <PixelCanvas {...props} className="feature-cell__canvas" />;
 }

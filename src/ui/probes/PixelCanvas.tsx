@@ -1,0 +1,38 @@
+/**
+ * One image or map as crisp squares: `side` CSS pixels wide, its backing store a whole multiple
+ * of the image size (at the device pixel ratio), so every pixel of a 16 px image is an even
+ * block. With a `label` it is an image to assistive technology; without, decoration.
+ */
+import { useEffect, useRef } from 'react';
+import { blitScaled, upscale } from './canvas';
+
+export interface PixelCanvasProps {
+  rgba: Uint8ClampedArray<ArrayBuffer>;
+  size: number;
+  side: number;
+  className?: string;
+  testid?: string;
+  role?: string;
+  label?: string;
+}
+
+export function PixelCanvas({ rgba, size, side, className, testid, role, label }: PixelCanvasProps) {
+  const ref = useRef<HTMLCanvasElement>(null);
+  useEffect(() => {
+    const canvas = ref.current;
+    if (!canvas || size <= 0) return;
+    const dpr = typeof window === 'undefined' ? 1 : window.devicePixelRatio || 1;
+    const backing = size * upscale(size, side * dpr);
+    canvas.width = backing;
+    canvas.height = backing;
+    const ctx = canvas.getContext('2d');
+    if (ctx) blitScaled(ctx, rgba, size, size);
+  }, [rgba, size, side]);
+  return (
+    <canvas
+      ref={ref} className={`pixel-canvas${className ? ` ${className}` : ''}`} style={{ width: side, height: side }}
+      data-testid={testid} data-role={role}
+      {...(label ? { role: 'img', 'aria-label': label } : { 'aria-hidden': true })}
+    />
+  );
+}
