@@ -56,6 +56,24 @@ function subset(n: number, count: number, seed: number): Int32Array {
   return order.slice(0, count).sort();
 }
 
+/** The labelled subset for one fraction (at least one image): the same images for every method and run of a seed. */
+function labelledSubset(n: number, fraction: number, seed: number): Int32Array {
+  return subset(n, Math.max(1, Math.round(fraction * n)), seed);
+}
+
+/** Pixel classes for object vs background (the labelled masks are object masks): 1 on the object, 0 elsewhere. */
+function objectPixels(data: EvaluationData): { trainPixels: Int32Array; testPixels: Int32Array } {
+  const binary = (masks: Uint8Array) => Int32Array.from(masks, (v) => (v !== 0 ? 1 : 0));
+  return { trainPixels: binary(data.trainMasks), testPixels: binary(data.testMasks) };
+}
+
+/** The pixel classes of the picked images, in their order. */
+function pixelsOf(pixels: Int32Array, picked: Int32Array, area: number): Int32Array {
+  const out = new Int32Array(picked.length * area);
+  picked.forEach((image, i) => out.set(pixels.subarray(image * area, (image + 1) * area), i * area));
+  return out;
+}
+
 /**
  * Every score the instance supports: kNN and linear probe on `embed`, the segmentation probe on
  * `embedDense` for each fraction of the labelled masks, and the attention-vs-mask Jaccard on
@@ -85,16 +103,14 @@ export async function evaluateInstance(
     const testDense = inChunks(data.testImages, dense);
     try {
       // Object vs background: the labelled masks are object masks.
-      const trainPixels = Int32Array.from(data.trainMasks);
-      const testPixels = Int32Array.from(data.testMasks);
+      const { trainPixels, testPixels } = objectPixels(data);
       const n = data.trainImages.shape[0];
       const area = data.imageSize * data.imageSize;
       scores.segmentation = [];
       for (const fraction of fractions) {
-        const picked = subset(n, Math.max(1, Math.round(fraction * n)), seed);
+        const picked = labelledSubset(n, fraction, seed);
         const features = tf.gather(trainDense, picked) as tf.Tensor4D;
-        const pixels = new Int32Array(picked.length * area);
-        picked.forEach((image, i) => pixels.set(trainPixels.subarray(image * area, (image + 1) * area), i * area));
+        const pixels = pixelsOf(trainPixels, picked, area);
         try {
           const { mIoU } = await segmentationProbe(features, pixels, testDense, testPixels, 2, data.imageSize);
           scores.segmentation.push(mIoU);
@@ -112,14 +128,12 @@ export async function evaluateInstance(
     // Fine-tuning changes weights: each fraction starts from a fresh copy of the network.
     const n = data.trainImages.shape[0];
     const area = data.imageSize * data.imageSize;
-    const trainPixels = Int32Array.from(data.trainMasks, (v) => (v !== 0 ? 1 : 0));
-    const testPixels = Int32Array.from(data.testMasks, (v) => (v !== 0 ? 1 : 0));
+    const { trainPixels, testPixels } = objectPixels(data);
     scores.fineTune = [];
     for (const fraction of fractions) {
-      const picked = subset(n, Math.max(1, Math.round(fraction * n)), seed);
+      const picked = labelledSubset(n, fraction, seed);
       const images = tf.gather(data.trainImages, picked) as tf.Tensor4D;
-      const pixels = new Int32Array(picked.length * area);
-      picked.forEach((image, i) => pixels.set(trainPixels.subarray(image * area, (image + 1) * area), i * area));
+      const pixels = pixelsOf(trainPixels, picked, area);
       const spec = instance.fineTuneNetwork();
       const stage = `fine-tuning on ${fraction * 100}% of the masks`;
       onProgress(stage);
