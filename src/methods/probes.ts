@@ -191,5 +191,61 @@ export interface FeatureProbe {
   levels: FeatureLevel[]; // coarse → fine
 }
 
+/**
+ * One pyramid level of iTPN's reconstruction view: the level's output features at the visible
+ * patches (the encoder never sees the masked ones), projected on the first three principal
+ * components of this level's features over all probe images and scaled into [0, 1].
+ */
+export interface ReconstructionLevel {
+  /** "1×1 per patch (S/8)" etc.: the level's resolution. */
+  name: string;
+  /** Sub-tokens per patch side at this level (1, 2 or 4). */
+  perPatch: number;
+  /** Side of the level's map: grid · perPatch. */
+  size: number;
+  channels: number;
+  /** [P, size, size, 3] in [0, 1]; masked patches are 0 (drawn as blank). */
+  rgb: Float32Array;
+  /**
+   * This level's masked feature modeling loss on the probe images (prediction of the
+   * moving-averaged backbone's features at masked patches); NaN when MFM is off.
+   */
+  featureLoss: number;
+}
+
+/**
+ * iTPN's (and its MAE baseline's) reconstruction on fixed probe images with a fixed patch
+ * order per image (the same masks every probe at one ratio, so what changes is the prediction).
+ * `order[p]` ranks image p's patches: the first `visible` are kept, the rest masked, so the page
+ * can re-mask at another ratio without the worker.
+ */
+export interface ReconstructionProbe {
+  kind: 'reconstruction';
+  step: number;
+  imageSize: number;
+  patchSize: number;
+  grid: number; // patches per side; N = grid²
+  count: number; // P probe images
+  maskRatio: number;
+  /** Patches kept per image: floor(N · (1 − maskRatio)). */
+  visible: number;
+  /** Whether the feature pyramid is on (off: the plain-ViT MAE baseline, one level). */
+  pyramid: boolean;
+  images: Float32Array; // [P, S, S, 3] in [0, 1]
+  order: Int32Array; // [P, N] patch indices, kept first
+  masked: Uint8Array; // [P, N] 1 = masked at this probe's ratio
+  /**
+   * The decoder's prediction for every patch, un-normalised back to pixels with each patch's
+   * own mean and std (the target normalises per patch), not clipped: [P, S, S, 3].
+   */
+  reconstruction: Float32Array;
+  /** Per pixel squared error in normalised-pixel units, mean over channels: [P, S, S]. */
+  error: Float32Array;
+  /** The MIM loss on the probe images: normalised-pixel MSE over masked patches. */
+  mse: number;
+  levels: ReconstructionLevel[]; // coarse → fine
+}
+
 export type ProbePayload =
-  AttentionProbe | CropsProbe | DistributionProbe | EmbeddingProbe | SimilarityProbe | PositionProbe | DenoisingProbe | FeatureProbe;
+  AttentionProbe | CropsProbe | DistributionProbe | EmbeddingProbe | SimilarityProbe | PositionProbe | DenoisingProbe | FeatureProbe
+  | ReconstructionProbe;

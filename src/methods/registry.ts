@@ -6,12 +6,13 @@ import { dinoDescription } from './dino/description';
 import { locaDescription } from './loca/description';
 import { depDescription } from './dep/description';
 import { dreamTeacherDescription } from './dreamteacher/description';
+import { itpnDescription } from './itpn/description';
 import { byolDescription, mocoDescription, simclrDescription, simsiamDescription } from './lineage/descriptions';
 import type { Lesson } from './collapse';
 import type { MethodDescription } from './types';
 
 export const methods: readonly MethodDescription[] = [
-  dinoDescription, locaDescription, depDescription, dreamTeacherDescription, simclrDescription, mocoDescription, byolDescription, simsiamDescription,
+  dinoDescription, locaDescription, itpnDescription, depDescription, dreamTeacherDescription, simclrDescription, mocoDescription, byolDescription, simsiamDescription,
 ];
 
 export const defaultMethodId = methods[0].id;

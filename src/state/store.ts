@@ -12,7 +12,7 @@ import type { MetricsRecord } from '../engine/trainer';
 import { advanceDetector, collapseModesOf, initialDetector, type DetectorState } from '../methods/collapse';
 import type { EvaluationRecord } from '../methods/evaluation';
 import type {
-  AttentionProbe, CropsProbe, DenoisingProbe, DistributionProbe, EmbeddingProbe, FeatureProbe, PositionProbe, ProbePayload,
+  AttentionProbe, CropsProbe, DenoisingProbe, DistributionProbe, EmbeddingProbe, FeatureProbe, PositionProbe, ProbePayload, ReconstructionProbe,
   SimilarityProbe,
 } from '../methods/probes';
 import { getMethod } from '../methods/registry';
@@ -88,6 +88,7 @@ export interface StoreState {
   position: PositionProbe | null;
   denoising: DenoisingProbe | null;
   features: FeatureProbe | null;
+  reconstruction: ReconstructionProbe | null;
   // notices slice
   notices: Notice[];
   // view state (not part of the experiment)
@@ -104,7 +105,7 @@ export const RUN_COLORS = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c'
 export function initialState(experiment: Experiment = defaultExperiment()): StoreState {
   return {
     experiment, backend: null, runs: [], focusedKey: -1, lesson: null, recoverable: false,
-    attention: null, crops: null, distribution: null, embedding: null, similarity: null, position: null, denoising: null, features: null, notices: [], attentionHead: -1, probeImage: 0,
+    attention: null, crops: null, distribution: null, embedding: null, similarity: null, position: null, denoising: null, features: null, reconstruction: null, notices: [], attentionHead: -1, probeImage: 0,
     compareMetric: 'loss',
   };
 }
@@ -112,7 +113,7 @@ export function initialState(experiment: Experiment = defaultExperiment()): Stor
 export const store = createStore<StoreState>(() => initialState());
 
 const NO_PROBES = {
-  attention: null, crops: null, distribution: null, embedding: null, similarity: null, position: null, denoising: null, features: null,
+  attention: null, crops: null, distribution: null, embedding: null, similarity: null, position: null, denoising: null, features: null, reconstruction: null,
 } as const;
 
 let nextNoticeId = 1;
@@ -281,6 +282,7 @@ export const actions = {
       if (payload.kind === 'position') update.position = payload;
       if (payload.kind === 'denoising') update.denoising = payload;
       if (payload.kind === 'features') update.features = payload;
+      if (payload.kind === 'reconstruction') update.reconstruction = payload;
     }
     store.setState(update);
   },

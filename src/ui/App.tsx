@@ -12,6 +12,7 @@ import { EmbeddingView } from './probes/EmbeddingView';
 import { PositionView } from './probes/PositionView';
 import { DenoisingView } from './probes/DenoisingView';
 import { FeatureView } from './probes/FeatureView';
+import { ReconstructionView } from './probes/ReconstructionView';
 import { SimilarityView } from './probes/SimilarityView';
 import { CompareChart } from './runs/CompareChart';
 import { ResultsTable } from './results/ResultsTable';
@@ -45,6 +46,7 @@ export function App() {
           <CollapsePanel />
           <PositionView />
           <FeatureView />
+          <ReconstructionView />
           <DenoisingView />
           <EmbeddingView />
           <SimilarityView />

@@ -63,3 +63,19 @@ export function principalComponents(data: ArrayLike<number>, n: number, d: numbe
   }
   return { points, explained };
 }
+
+/** Scales each of 3 components (rows of [·, 3]) to [0, 1] over all rows: one colour scale for all of them. */
+export function toUnitRange(points: Float32Array): Float32Array {
+  const out = new Float32Array(points.length);
+  for (let k = 0; k < 3; k++) {
+    let low = Infinity;
+    let high = -Infinity;
+    for (let i = k; i < points.length; i += 3) {
+      low = Math.min(low, points[i]);
+      high = Math.max(high, points[i]);
+    }
+    const span = high - low || 1;
+    for (let i = k; i < points.length; i += 3) out[i] = (points[i] - low) / span;
+  }
+  return out;
+}

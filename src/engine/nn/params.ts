@@ -6,11 +6,13 @@ import type { Rng } from '../random';
  * path ("blocks.0.qkv.weight"), never from index arithmetic, so the optimizer, EMA,
  * save/load and weight-decay rules all address weights by name.
  */
-export type ParamTree = tf.Variable | ParamTree[] | { [key: string]: ParamTree };
+/** `null` marks a part a configuration leaves out (e.g. HiViT's stages in the plain ViT). */
+export type ParamTree = tf.Variable | null | ParamTree[] | { [key: string]: ParamTree };
 
 export function namedVariables(tree: ParamTree, prefix = ''): Map<string, tf.Variable> {
   const out = new Map<string, tf.Variable>();
   const walk = (node: ParamTree, path: string) => {
+    if (node === null) return;
     if (node instanceof tf.Variable) {
       out.set(path, node);
     } else if (Array.isArray(node)) {
@@ -25,6 +27,7 @@ export function namedVariables(tree: ParamTree, prefix = ''): Map<string, tf.Var
 
 /** A deep copy with new variables (the teacher starts as an exact copy of the student). */
 export function cloneTree<T extends ParamTree>(tree: T, trainable: boolean): T {
+  if (tree === null) return tree;
   if (tree instanceof tf.Variable) return fromTensor(() => tf.clone(tree), trainable) as T;
   if (Array.isArray(tree)) return tree.map((child) => cloneTree(child, trainable)) as T;
   const out: Record<string, ParamTree> = {};

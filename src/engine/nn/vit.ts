@@ -43,16 +43,7 @@ export function createViT(config: ViTConfig, rng: Rng): ViTParams {
   const { patchSize, width, depth, mlpRatio } = config;
   const tokens = (config.imageSize / patchSize) ** 2;
   const blocks: BlockParams[] = [];
-  for (let i = 0; i < depth; i++) {
-    blocks.push({
-      norm1: createLayerNorm(width),
-      qkv: createLinear(rng, width, 3 * width),
-      proj: createLinear(rng, width, width),
-      norm2: createLayerNorm(width),
-      fc1: createLinear(rng, width, mlpRatio * width),
-      fc2: createLinear(rng, mlpRatio * width, width),
-    });
-  }
+  for (let i = 0; i < depth; i++) blocks.push(createBlock(rng, width, mlpRatio));
   const fanIn = patchSize * patchSize * 3;
   return {
     // PatchEmbed is an nn.Conv2d, left at PyTorch's default init by DINO's _init_weights.
@@ -142,24 +133,43 @@ export function vitForward(
   let lastAttention: tf.Tensor4D | undefined;
   params.blocks.forEach((block, index) => {
     const wantAttention = returnAttention && index === params.blocks.length - 1;
-    const attended = attention(block, config, layerNorm(block.norm1, x), wantAttention);
-    if (attended.weights) lastAttention = attended.weights;
-    x = tf.add(x, attended.output);
-    x = tf.add(x, linear(block.fc2, gelu(linear(block.fc1, layerNorm(block.norm2, x)))));
+    const out = blockForward(block, config.heads, x, wantAttention);
+    if (out.weights) lastAttention = out.weights;
+    x = out.output;
   });
   const normed = layerNorm(params.norm, x) as tf.Tensor3D;
   const clsOut = tf.reshape(tf.slice(normed, [0, 0, 0], [batch, 1, width]), [batch, width]) as tf.Tensor2D;
   return { cls: clsOut, tokens: normed, lastAttention };
 }
 
+/** A fresh pre-norm transformer block of width D (attention + MLP of mlpRatio·D). */
+export function createBlock(rng: Rng, width: number, mlpRatio: number): BlockParams {
+  return {
+    norm1: createLayerNorm(width),
+    qkv: createLinear(rng, width, 3 * width),
+    proj: createLinear(rng, width, width),
+    norm2: createLayerNorm(width),
+    fc1: createLinear(rng, width, mlpRatio * width),
+    fc2: createLinear(rng, mlpRatio * width, width),
+  };
+}
+
+/** One pre-norm block on tokens [B, T, D]: x + attn(LN(x)), then + MLP(LN(x)). */
+export function blockForward(
+  block: BlockParams, heads: number, x: tf.Tensor, returnWeights = false,
+): { output: tf.Tensor; weights?: tf.Tensor4D } {
+  const attended = attention(block, heads, layerNorm(block.norm1, x), returnWeights);
+  const y = tf.add(x, attended.output);
+  return { output: tf.add(y, linear(block.fc2, gelu(linear(block.fc1, layerNorm(block.norm2, y))))), weights: attended.weights };
+}
+
 function attention(
   block: BlockParams,
-  config: ViTConfig,
+  heads: number,
   x: tf.Tensor, // [B, T, D]
   returnWeights: boolean,
 ): { output: tf.Tensor; weights?: tf.Tensor4D } {
   const [batch, tokens, width] = x.shape;
-  const heads = config.heads;
   const headDim = width / heads;
   // q, k, v from column blocks of the fused [D, 3D] weight: slicing the small weight is
   // cheaper than splitting the large activation.

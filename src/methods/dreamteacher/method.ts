@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { FineTuneNetwork } from '../../engine/eval/finetune';
 import { attentionMap, attentionTransferLoss, channelNormalize, featureRegressionLoss } from '../../engine/losses/dreamteacher';
 import { corrupt } from '../../engine/losses/denoise';
-import { principalComponents } from '../../engine/metrics/pca';
+import { principalComponents, toUnitRange } from '../../engine/metrics/pca';
 import { embeddingPayload } from '../../engine/metrics/probes';
 import { createStudent, studentBackbone, studentForward, type StudentParams } from '../../engine/nn/fpn';
 import { assignSaved, cloneTree, disposeTree, namedVariables, type ParamTree } from '../../engine/nn/params';
@@ -19,22 +19,6 @@ import type { FeatureLevel, FeatureProbe, ProbePayload } from '../probes';
 import type { Batch, FineTuneSpec, MethodContext, MethodImplementation, MethodInstance, ProbeInput, StepOutput } from '../types';
 import { readDreamTeacherConfig, type DreamTeacherConfig } from './config';
 import { levelNames } from './description';
-
-/** Scales each of the 3 components to [0, 1] over all rows (teacher and student together). */
-function toUnitRange(points: Float32Array): Float32Array {
-  const out = new Float32Array(points.length);
-  for (let k = 0; k < 3; k++) {
-    let low = Infinity;
-    let high = -Infinity;
-    for (let i = k; i < points.length; i += 3) {
-      low = Math.min(low, points[i]);
-      high = Math.max(high, points[i]);
-    }
-    const span = high - low || 1;
-    for (let i = k; i < points.length; i += 3) out[i] = (points[i] - low) / span;
-  }
-  return out;
-}
 
 /** Each image's map divided by its max (the view's colour scale). */
 function perImageMax(map: Float32Array, count: number): Float32Array {
