@@ -1,4 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
+import { openOnWebGpu } from './app';
 import { canvasSpread } from './canvas';
 
 /** The spread of probe row `index`'s canvas in column `role`. */
@@ -9,11 +10,7 @@ const cellSpread = (page: Page, role: string, index = 0) =>
 // the σ slider changes the preview at once, and a few training steps chart the loss and PSNR and
 // update the view.
 test('dep: trains on WebGPU and draws the denoising view', async ({ page }) => {
-  const errors: string[] = [];
-  page.on('pageerror', (error) => errors.push(error.message));
-  await page.goto('/#m=dep&p=tiny&s=1&me=1&pe=2');
-  await expect(page.getByTestId('backend-status')).toContainText('webgpu', { timeout: 120_000 });
-  await expect(page.getByRole('button', { name: 'Train', exact: true })).toBeEnabled({ timeout: 120_000 });
+  const errors = await openOnWebGpu(page, '#m=dep&p=tiny&s=1&me=1&pe=2');
 
   const view = page.getByTestId('denoising-view');
   await expect(view).toBeVisible({ timeout: 120_000 });

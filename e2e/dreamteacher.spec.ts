@@ -1,15 +1,12 @@
 import { expect, test } from '@playwright/test';
+import { openOnWebGpu } from './app';
 import { canvasSpread } from './canvas';
 
 // DreamTeacher on WebGPU: a short teacher stage, then distillation; the feature view shows the
 // teacher's and the student's maps per level, and the per-level loss charts fill.
 test('dreamteacher: trains both stages on WebGPU and draws the feature view', async ({ page }) => {
-  const errors: string[] = [];
-  page.on('pageerror', (error) => errors.push(error.message));
   // Smaller than tiny (2 levels, 4-image batches): SwiftShader compiles every new shader on the CPU.
-  await page.goto('/#m=dreamteacher&p=tiny&s=1&me=1&pe=2&ts=10&lv=2&b=4&tw=4&w=4&fc=8');
-  await expect(page.getByTestId('backend-status')).toContainText('webgpu', { timeout: 120_000 });
-  await expect(page.getByRole('button', { name: 'Train', exact: true })).toBeEnabled({ timeout: 120_000 });
+  const errors = await openOnWebGpu(page, '#m=dreamteacher&p=tiny&s=1&me=1&pe=2&ts=10&lv=2&b=4&tw=4&w=4&fc=8');
 
   const view = page.getByTestId('feature-view');
   await expect(view).toBeVisible({ timeout: 120_000 });

@@ -1,14 +1,11 @@
 import { expect, test } from '@playwright/test';
+import { openOnWebGpu } from './app';
 
 // LOCA on WebGPU: train the tiny preset a few steps and find the position view drawn from the
 // run — the masked reference, the queries, a prediction per query patch and its distribution
 // on hover — and the position accuracy charted.
 test('loca: trains on WebGPU and draws the position view', async ({ page }) => {
-  const errors: string[] = [];
-  page.on('pageerror', (error) => errors.push(error.message));
-  await page.goto('/#m=loca&p=tiny&s=1&me=1&pe=2');
-  await expect(page.getByTestId('backend-status')).toContainText('webgpu', { timeout: 120_000 });
-  await expect(page.getByRole('button', { name: 'Train', exact: true })).toBeEnabled({ timeout: 120_000 });
+  const errors = await openOnWebGpu(page, '#m=loca&p=tiny&s=1&me=1&pe=2');
   // The untrained network's predictions are drawn before the first step.
   await expect(page.getByTestId('position-view')).toBeVisible({ timeout: 120_000 });
   await expect(page.getByTestId('crops-view')).toHaveCount(0); // LOCA has no DINO-style crops view

@@ -32,7 +32,9 @@ const itpnSettings: readonly Setting[] = [
   { kind: 'number', name: 'teacherMomentum', urlKey: 'tm', label: 'Teacher momentum', group: 'loss',
     help: 'Start of the moving average that makes the MFM targets (it rises to 1 on a cosine).',
     default: 0.996, min: 0.9, max: 1, step: 0.001 },
-  ...vitSettings('Attention blocks of the last stage (the plain ViT has these only).'),
+  ...vitSettings('Attention blocks of the last stage (the plain ViT has these only).').map((setting) => (setting.name === 'patchSize'
+    ? { ...setting, help: 'Pixels per side of a patch, the unit of masking; HiViT splits it into 4×4 sub-tokens (4 on 32 px images: 8×8 = 64 patches).' }
+    : setting)),
   { kind: 'number', name: 'mlpDepth', urlKey: 'md', label: 'MLP stage depth', group: 'model',
     help: 'HiViT’s MLP-only blocks in each of the two early stages (on 4×4 and 2×2 sub-tokens per patch).',
     default: 1, min: 1, max: 4, step: 1, integer: true },
@@ -186,13 +188,15 @@ export const itpnDescription: MethodDescription = {
       }] : []),
       ...commonCollapseCharts(Number(values.batchSize), Number(values.width)),
       {
-        id: 'schedules', title: 'Schedules', section: 'collapse', summary: false,
-        help: 'Learning rate as the run applies it, and the momentum of the moving-averaged backbone (MFM’s targets).',
-        lines: [
-          { name: 'learningRate', label: 'lr', color: '#9333ea' },
-          { name: 'teacherMomentum', label: 'teacher momentum', color: '#64748b' },
-        ],
+        id: 'schedules', title: 'Learning rate', section: 'collapse', summary: false,
+        help: 'Learning rate as the run applies it: linear warm-up, then cosine.',
+        lines: [{ name: 'learningRate', label: 'lr', color: '#9333ea' }],
       },
+      ...(values.mfm ? [{
+        id: 'teacher-momentum', title: 'Teacher momentum', section: 'collapse' as const, summary: false,
+        help: 'Momentum of the moving-averaged backbone whose features MFM predicts: from its start to 1 on a cosine (1 = frozen).',
+        lines: [{ name: 'teacherMomentum', label: 'momentum', color: '#64748b' }],
+      }] : []),
     ];
   },
   collapseModes: [],

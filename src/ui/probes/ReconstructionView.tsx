@@ -113,7 +113,8 @@ export function ReconstructionView() {
         {method} hides a fraction {formatRatio(probe.maskRatio)} of each image’s {patches} patches: the encoder sees only
         the visible ones (a fraction 1 − {formatRatio(probe.maskRatio)}, here {probe.visible} of {patches}). The decoder
         predicts the pixels of the masked patches; its target is normalised per patch, so the view un-normalises the
-        prediction with each patch’s own mean and std. The pyramid levels are what the encoder
+        prediction with each patch’s own mean and std — one number each over all its pixels and colours, so a patch’s
+        brightness and contrast come from the image, and its colours and shapes from the network. The pyramid levels are what the encoder
         {probe.pyramid ? ' and its feature pyramid compute' : ' computes'} from the visible patches alone (light grey:
         masked, never seen). With the pyramid off it is the plain-ViT MAE baseline, with one level. The masks are the
         same every probe, so what changes is the prediction.
