@@ -5,11 +5,22 @@
  */
 import { findLesson } from '../methods/registry';
 import type { WorkerEvent, WorkerRequest } from '../worker/protocol';
+import { decodeRunFile, encodeRunFile, RUN_FILE_FORMAT, RUN_FILE_VERSION, RunFileError, type RunFile, type SavedRun } from './runFile';
 import { actions, describeChanges, selectFocused, store, type RunView } from './store';
 import { MAX_RUNS, presetValues, type Comparison, type Experiment } from './url';
 
 let worker: Worker | null = null;
 let nextRunId = 1;
+
+type Exported = Extract<WorkerEvent, { type: 'exported' }>;
+/** Export requests waiting for the worker's weights, by run id. */
+const exportWaiters = new Map<number, { resolve: (event: Exported) => void; reject: (error: Error) => void }>();
+/**
+ * Runs of an import still being built, by run id, with their batch: if the worker refuses one
+ * (weights that do not fit), the whole import is taken back out and nothing else changes.
+ */
+interface ImportBatch { file: string; keys: number[]; pending: Set<number>; failed: boolean }
+const importing = new Map<number, ImportBatch>();
 
 function send(request: WorkerRequest): void {
   ensureWorker().postMessage(request);
@@ -36,6 +47,12 @@ function handleEvent(event: WorkerEvent): void {
     }
     case 'status':
       actions.setStatus(event.status);
+      if (event.status.state === 'paused') importing.get(event.status.runId)?.pending.delete(event.status.runId);
+      if (event.status.state !== 'initializing') importing.delete(event.status.runId);
+      return;
+    case 'exported':
+      exportWaiters.get(event.runId)?.resolve(event);
+      exportWaiters.delete(event.runId);
       return;
     case 'metrics':
       actions.addMetrics(event.runId, event.record);
@@ -54,6 +71,16 @@ function handleEvent(event: WorkerEvent): void {
     case 'error': {
       if (event.runId === -1) {
         actions.notify(event.recoverable ? 'warning' : 'error', event.message);
+        return;
+      }
+      const waiter = exportWaiters.get(event.runId);
+      if (waiter) {
+        exportWaiters.delete(event.runId);
+        waiter.reject(new Error(event.message));
+      }
+      const batch = importing.get(event.runId);
+      if (batch) {
+        rollBackImport(batch, event.message);
         return;
       }
       const { runs } = store.getState();
@@ -187,6 +214,116 @@ export const runner = {
     }, true);
   },
 };
+
+/** Takes every run of a failed import back out: the page is as it was before. */
+function rollBackImport(batch: ImportBatch, message: string): void {
+  if (batch.failed) return;
+  batch.failed = true;
+  for (const key of batch.keys) {
+    const run = runByKey(key);
+    if (!run) continue;
+    importing.delete(run.id);
+    send({ type: 'stop', runId: run.id });
+    actions.removeRun(key);
+  }
+  const next = focused();
+  if (next) send({ type: 'focus', runId: next.id });
+  actions.notify('error', `${batch.file}: ${message} Nothing was changed.`);
+}
+
+/** The weights of one run, from the worker. */
+function weightsOf(run: RunView): Promise<Exported> {
+  return new Promise((resolve, reject) => {
+    exportWaiters.set(run.id, { resolve, reject });
+    send({ type: 'export', runId: run.id });
+  });
+}
+
+/** A file name that says what is in it: the method (or "comparison") and the step. */
+function exportName(runs: RunView[], file: RunFile): string {
+  const what = runs.length === 1 ? runs[0].methodId : 'comparison';
+  const step = Math.max(...file.runs.map((r) => r.step));
+  return `ssl-playground-${what}-step${step}.json`;
+}
+
+export const files = {
+  /** Every run of the comparison, with its weights, as one file the browser downloads. */
+  async exportRuns(): Promise<void> {
+    const { runs, focusedKey, lesson } = store.getState();
+    const built = runs.filter((r) => r.status && r.status.state !== 'initializing' && r.status.state !== 'idle');
+    if (built.length === 0) {
+      actions.notify('warning', 'There is no run to export yet: press Train or Step first.');
+      return;
+    }
+    let saved: SavedRun[];
+    try {
+      saved = await Promise.all(built.map(async (run): Promise<SavedRun> => {
+        const exported = await weightsOf(run);
+        return {
+          name: run.name, methodId: run.methodId, presetId: run.presetId, values: run.values,
+          step: exported.step, elapsedMs: exported.elapsedMs,
+          history: { steps: run.history.steps, series: run.history.series },
+          evaluations: run.evaluations, weights: exported.weights,
+        };
+      }));
+    } catch (error) {
+      actions.notify('error', `The export failed: ${(error as Error).message}`);
+      return;
+    }
+    const file: RunFile = {
+      format: RUN_FILE_FORMAT, version: RUN_FILE_VERSION, exportedAt: new Date().toISOString(), lesson,
+      focus: Math.max(0, built.findIndex((r) => r.key === focusedKey)), runs: saved,
+    };
+    download(encodeRunFile(file), exportName(built, file));
+  },
+
+  /**
+   * Opens an export next to the runs already here: each run comes back with its settings,
+   * history, evaluations and weights, paused where it was, ready to continue. A file that is not
+   * right is refused with a message and changes nothing.
+   */
+  async importRuns(file: File): Promise<void> {
+    let parsed: RunFile;
+    try {
+      parsed = decodeRunFile(await file.text());
+    } catch (error) {
+      const message = error instanceof RunFileError ? error.message : `It could not be read (${(error as Error).message}).`;
+      actions.notify('error', `${file.name}: ${message} Nothing was changed.`);
+      return;
+    }
+    const { runs } = store.getState();
+    if (runs.length + parsed.runs.length > MAX_RUNS) {
+      actions.notify('error', `${file.name} holds ${parsed.runs.length} run${parsed.runs.length > 1 ? 's' : ''} and ${runs.length} ` +
+        `${runs.length === 1 ? 'is' : 'are'} open; a comparison keeps at most ${MAX_RUNS}. Remove runs first. Nothing was changed.`);
+      return;
+    }
+    const batch: ImportBatch = { file: file.name, keys: [], pending: new Set(), failed: false };
+    for (const saved of parsed.runs) {
+      const id = nextRunId++;
+      const experiment = { methodId: saved.methodId, presetId: saved.presetId, values: saved.values };
+      const key = actions.addRun(id, saved.name, experiment);
+      actions.restoreRun(key, saved.history, saved.evaluations);
+      batch.keys.push(key);
+      batch.pending.add(id);
+      importing.set(id, batch);
+      send({
+        type: 'start', runId: id, methodId: saved.methodId, values: saved.values, train: false,
+        restore: { step: saved.step, elapsedMs: saved.elapsedMs, weights: saved.weights },
+      });
+    }
+    if (runs.length === 0 && parsed.lesson) actions.setLesson(parsed.lesson);
+    focus(batch.keys[parsed.focus] ?? batch.keys[0]);
+  },
+};
+
+function download(text: string, name: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = name;
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
 
 function withFocused(act: (run: RunView) => void): void {
   const run = focused();

@@ -257,6 +257,25 @@ export const actions = {
     }));
   },
 
+  /**
+   * An imported run's past: its metric history (the collapse detector replayed over it, so its
+   * episodes and badge come back) and its evaluations.
+   */
+  restoreRun(key: number, history: { steps: number[]; series: Record<string, number[]> }, evaluations: EvaluationRecord[]): void {
+    updateRun(key, (run) => {
+      const modes = collapseModesOf(getMethod(run.methodId));
+      const series: Record<string, number[]> = {};
+      for (const [name, column] of Object.entries(history.series)) series[name] = column.slice();
+      let detector = initialDetector();
+      history.steps.forEach((step, i) => {
+        const values: Record<string, number> = {};
+        for (const [name, column] of Object.entries(series)) if (Number.isFinite(column[i])) values[name] = column[i];
+        detector = advanceDetector(detector, step, values, modes, run.values);
+      });
+      return { ...run, history: { steps: history.steps.slice(), series, version: history.steps.length }, detector, evaluations: evaluations.slice() };
+    });
+  },
+
   // evaluations
   recordEvaluation(runId: number, record: EvaluationRecord): void {
     const run = runById(store.getState(), runId);

@@ -8,6 +8,18 @@ import type { EvaluationRecord } from '../methods/evaluation';
 import type { ProbePayload } from '../methods/probes';
 import type { SettingValues } from '../methods/schema';
 
+/** Weights by name, as the CPU holds them (checkpoints, export files). */
+export type WeightsData = Record<string, { shape: number[]; data: Float32Array }>;
+
+/** A run built from saved weights (an imported file) instead of from its seed alone. */
+export interface RestoredRun {
+  /** Steps already trained: the run continues from here. */
+  step: number;
+  elapsedMs: number;
+  /** null at step 0: the seed rebuilds the initial weights exactly. */
+  weights: WeightsData | null;
+}
+
 export type RunState = 'idle' | 'initializing' | 'running' | 'paused' | 'finished' | 'error' | 'device-lost';
 
 /**
@@ -16,7 +28,9 @@ export type RunState = 'idle' | 'initializing' | 'running' | 'paused' | 'finishe
  */
 export type WorkerRequest =
   /** Create a run next to the others and, when `train` is set, start stepping it. */
-  | { type: 'start'; runId: number; methodId: string; values: SettingValues; train: boolean }
+  | { type: 'start'; runId: number; methodId: string; values: SettingValues; train: boolean; restore?: RestoredRun }
+  /** The run's weights now (pausing it for the copy if it trains), for an export file. */
+  | { type: 'export'; runId: number }
   | { type: 'pause'; runId: number }
   | { type: 'resume'; runId: number }
   | { type: 'step-once'; runId: number }
@@ -53,6 +67,8 @@ export type WorkerEvent =
   | { type: 'metrics'; runId: number; record: MetricsRecord }
   | { type: 'probes'; runId: number; payloads: ProbePayload[] }
   | { type: 'checkpoint'; runId: number; step: number }
+  /** The answer to 'export': the run's weights after `step` (null at step 0). */
+  | { type: 'exported'; runId: number; step: number; elapsedMs: number; weights: WeightsData | null }
   /** An evaluation began (busy) or ended without a record (failed). */
   /** `progress`: what the evaluation is doing now, in words ("step 40: fine-tuning on 10% of the masks, step 20/40"). */
   | { type: 'evaluating'; runId: number; busy: boolean; progress?: string }

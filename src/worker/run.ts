@@ -2,14 +2,15 @@
  * One run as the worker session keeps it: the record, its creation, its status for the page,
  * and the checks and helpers the session's state machine uses around it.
  */
+import * as tf from '@tensorflow/tfjs';
 import type { Trainer } from '../engine/trainer';
 import { getMethod } from '../methods/registry';
 import type { SettingValues } from '../methods/schema';
-import type { RunState, RunStatus } from './protocol';
+import type { RunState, RunStatus, WeightsData } from './protocol';
 
 export interface Checkpoint {
   step: number;
-  weights: Record<string, { shape: number[]; data: Float32Array }>;
+  weights: WeightsData;
 }
 
 export interface Run {
@@ -92,3 +93,27 @@ export function statusOf(run: Run): RunStatus {
   };
 }
 
+/**
+ * Puts saved weights into a freshly built trainer, after checking that they are this model's:
+ * every tensor present with the same shape (an export of other settings, or of another version's
+ * model, is refused by name, not half loaded).
+ */
+export function loadWeights(trainer: Trainer, saved: WeightsData): void {
+  for (const [name, variable] of Object.entries(trainer.instance.save())) {
+    const entry = saved[name];
+    if (!entry) throw new Error(`The saved weights do not fit this model: they have no tensor "${name}".`);
+    if (entry.shape.length !== variable.shape.length || entry.shape.some((d, i) => d !== variable.shape[i])) {
+      throw new Error(`The saved weights do not fit this model: "${name}" is [${entry.shape.join(', ')}] there and [${variable.shape.join(', ')}] here.`);
+    }
+  }
+  const tensors = tf.tidy(() => {
+    const map: tf.NamedTensorMap = {};
+    for (const [name, { shape, data }] of Object.entries(saved)) map[name] = tf.tensor(data, shape);
+    return map;
+  });
+  try {
+    trainer.instance.load(tensors);
+  } finally {
+    tf.dispose(Object.values(tensors));
+  }
+}

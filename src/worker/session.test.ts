@@ -106,4 +106,47 @@ describe('TrainingSession with several runs (cpu)', () => {
     expect(events.filter((e) => e.type === 'error')).toEqual([]);
     expect(tf.memory().numTensors).toBe(before);
   }, 60_000);
+
+  it('exports a run’s weights and builds an identical run from them, paused where it was; refuses weights of another model', async () => {
+    const events: WorkerEvent[] = [];
+    const session = new TrainingSession((event) => events.push(event));
+    await session.ensureBackend();
+    await tf.ready();
+    const before = tf.memory().numTensors;
+    await session.handle({ type: 'start', runId: 11, methodId: 'dino', values: values(4), train: true });
+    await until(events, (e) => metricsOf(e, 11).length >= 3);
+    // Export while it trains: paused for the copy, then it goes on.
+    await session.handle({ type: 'export', runId: 11 });
+    const exported = events.find((e): e is Extract<WorkerEvent, { type: 'exported' }> => e.type === 'exported' && e.runId === 11)!;
+    expect(exported.step).toBeGreaterThanOrEqual(3);
+    expect(exported.elapsedMs).toBeGreaterThan(0);
+    const runs = (session as unknown as { runs: Map<number, { trainer: Trainer }> }).runs;
+    await session.handle({ type: 'pause', runId: 11 });
+
+    await session.handle({
+      type: 'start', runId: 12, methodId: 'dino', values: values(4), train: false,
+      restore: { step: exported.step, elapsedMs: exported.elapsedMs, weights: exported.weights },
+    });
+    expect(lastStatus(events, 12)).toMatchObject({ state: 'paused', step: exported.step, checkpointStep: exported.step });
+    const restored = runs.get(12)!.trainer.instance.save();
+    expect(Object.keys(restored).sort()).toEqual(Object.keys(exported.weights!).sort());
+    for (const [name, tensor] of Object.entries(restored)) {
+      expect(Array.from(tensor.dataSync())).toEqual(Array.from(exported.weights![name].data));
+    }
+    // It continues from there.
+    await session.handle({ type: 'step-once', runId: 12 });
+    expect(lastStatus(events, 12)?.step).toBe(exported.step + 1);
+
+    // Weights of another width: refused by name, no run left behind.
+    await session.handle({
+      type: 'start', runId: 13, methodId: 'dino', values: { ...values(4), width: Number((values(4) as Record<string, unknown>).width) * 2 }, train: false,
+      restore: { step: exported.step, elapsedMs: 0, weights: exported.weights },
+    });
+    const error = events.find((e) => e.type === 'error' && e.runId === 13);
+    expect(error && 'message' in error ? error.message : '').toMatch(/saved weights do not fit this model: .* is \[.*\] there and \[.*\] here/);
+    expect(runs.get(13)?.trainer ?? null).toBeNull();
+
+    for (const id of [11, 12, 13]) await session.handle({ type: 'stop', runId: id });
+    expect(tf.memory().numTensors).toBe(before);
+  }, 120_000);
 });

@@ -1,11 +1,10 @@
-import * as tf from '@tensorflow/tfjs';
 import { destroyDeviceForTesting, maxGpuBufferBytes, onDeviceLost, onGpuError, selectBackend, type BackendInfo } from '../engine/backend';
 import { Trainer, type MetricsRecord } from '../engine/trainer';
 import { SEGMENTATION_FRACTIONS } from '../methods/evaluation';
 import { getMethod } from '../methods/registry';
 import type { SettingValues } from '../methods/schema';
-import type { WorkerEvent, WorkerRequest } from './protocol';
-import { checkFits, createRun, setState, statusOf, yieldToEventLoop, type Checkpoint, type Run } from './run';
+import type { RestoredRun, WorkerEvent, WorkerRequest } from './protocol';
+import { checkFits, createRun, loadWeights, setState, statusOf, yieldToEventLoop, type Checkpoint, type Run } from './run';
 
 /** Weights are copied to the CPU this often (and on pause) so a lost GPU loses little. */
 export const CHECKPOINT_EVERY = 200;
@@ -62,7 +61,9 @@ export class TrainingSession {
     try {
       switch (request.type) {
         case 'start':
-          return await this.start(request.runId, request.methodId, request.values, request.train);
+          return await this.start(request.runId, request.methodId, request.values, request.train, request.restore);
+        case 'export':
+          return run ? await this.exportRun(run) : undefined;
         case 'pause':
           return run ? await this.pause(run) : undefined;
         case 'resume':
@@ -97,7 +98,7 @@ export class TrainingSession {
     return this.runs.get(run.id) === run;
   }
 
-  private async start(runId: number, methodId: string, values: SettingValues, train: boolean): Promise<void> {
+  private async start(runId: number, methodId: string, values: SettingValues, train: boolean, restore?: RestoredRun): Promise<void> {
     if (this.cancelled.delete(runId)) return;
     const previous = this.runs.get(runId);
     if (previous) await this.stop(previous);
@@ -108,6 +109,17 @@ export class TrainingSession {
     const backend = await this.ensureBackend();
     checkFits(methodId, values, backend.name === 'webgpu' ? maxGpuBufferBytes() : null);
     const trainer = await Trainer.create(getMethod(methodId), values);
+    if (restore) {
+      try {
+        if (restore.weights) loadWeights(trainer, restore.weights);
+      } catch (error) {
+        trainer.dispose();
+        throw error;
+      }
+      trainer.step = restore.step;
+      run.elapsedMs = restore.elapsedMs;
+      if (restore.weights && restore.step > 0) run.checkpoint = { step: restore.step, weights: restore.weights };
+    }
     if (!this.live(run)) {
       trainer.dispose(); // removed while we were building
       return;
@@ -343,6 +355,20 @@ export class TrainingSession {
     this.post({ type: 'checkpoint', runId: run.id, step });
   }
 
+  /** Sends the run's weights now; a training run is paused for the copy and goes on afterwards. */
+  private async exportRun(run: Run): Promise<void> {
+    const wasRunning = run.state === 'running';
+    if (wasRunning) await this.pause(run);
+    await this.exclusive(run, async () => {
+      await this.settle(run);
+      await this.checkpoint(run);
+      const step = run.trainer?.step ?? 0;
+      const weights = step > 0 && run.checkpoint?.step === step ? run.checkpoint.weights : null;
+      this.post({ type: 'exported', runId: run.id, step, elapsedMs: statusOf(run).elapsedMs, weights });
+    });
+    if (wasRunning && this.live(run)) this.resume(run);
+  }
+
   private handleDeviceLost(reason: string): void {
     this.backendReady = null;
     const affected = [...this.runs.values()].filter((run) => run.state !== 'idle' && run.state !== 'device-lost');
@@ -376,13 +402,7 @@ export class TrainingSession {
       if (!this.live(run)) continue;
       const trainer = await Trainer.create(getMethod(run.methodId), run.values);
       if (run.checkpoint) {
-        const weights = tf.tidy(() => {
-          const map: tf.NamedTensorMap = {};
-          for (const [name, { shape, data }] of Object.entries(run.checkpoint!.weights)) map[name] = tf.tensor(data, shape);
-          return map;
-        });
-        trainer.instance.load(weights);
-        tf.dispose(Object.values(weights));
+        loadWeights(trainer, run.checkpoint.weights);
         trainer.step = run.checkpoint.step;
       }
       if (!this.live(run)) {
@@ -421,3 +441,4 @@ export class TrainingSession {
     this.post({ type: 'status', status: statusOf(run) });
   }
 }
+

@@ -1,6 +1,7 @@
 import { collapseModesOf } from '../../methods/collapse';
 import { getMethod, methods } from '../../methods/registry';
-import { runner } from '../../state/runner';
+import { useRef } from 'react';
+import { files, runner } from '../../state/runner';
 import { actions, changedSinceRun, useAppStore, type RunView, type StoreState } from '../../state/store';
 import { MAX_RUNS } from '../../state/url';
 
@@ -31,6 +32,8 @@ export function RunsBar() {
   const changed = useAppStore(selectChangedCount);
   const anyRunning = runs.some((r) => r.status?.state === 'running');
   const anyPaused = runs.some((r) => r.status?.state === 'paused' && r.status.step < r.status.totalSteps);
+  const anyBuilt = runs.some((r) => r.status && r.status.state !== 'initializing' && r.status.state !== 'idle');
+  const picker = useRef<HTMLInputElement>(null);
   return (
     <section className="runs-bar" aria-label="Runs">
       <div className="runs-bar__head">
@@ -47,6 +50,22 @@ export function RunsBar() {
             <button type="button" onClick={runner.pauseAll} disabled={!anyRunning}>Pause all</button>
           </>
         )}
+        <button type="button" onClick={() => void files.exportRuns()} disabled={!anyBuilt} data-testid="export-runs"
+          title="Save every run here — settings, metric history, evaluations and weights — as one file, to open later or on another machine and continue training.">
+          Export
+        </button>
+        <button type="button" onClick={() => picker.current?.click()}
+          title="Open an exported file: its runs come back next to these, paused where they were, ready to continue.">
+          Import…
+        </button>
+        <input
+          ref={picker} type="file" accept=".json,application/json" hidden data-testid="import-runs" aria-label="Import exported runs"
+          onChange={(event) => {
+            const file = event.target.files?.[0];
+            event.target.value = '';
+            if (file) void files.importRuns(file);
+          }}
+        />
         <label className="lesson-picker">
           <span>Lesson</span>
           <select value="" onChange={(event) => event.target.value && runner.openLesson(event.target.value)}
