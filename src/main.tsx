@@ -1,6 +1,6 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { runner } from './state/runner';
+import { files, runner } from './state/runner';
 import { openFromLocation, startUrlSync } from './state/urlSync';
 import { App } from './ui/App';
 import './ui/styles.css';
@@ -10,6 +10,8 @@ import './ui/styles.css';
 // untrained network are there before the first click.
 openFromLocation();
 startUrlSync();
+// Runs kept in this browser from earlier visits, listed under the runs bar to reopen.
+void files.refreshSaved();
 
 // A hook for tests and for anyone debugging recovery: destroys the GPU device the run uses.
 (window as unknown as { sslPlayground: object }).sslPlayground = {

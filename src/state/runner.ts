@@ -4,8 +4,10 @@
  * focused run; a comparison's runs are built and trained side by side in the one worker.
  */
 import { findLesson } from '../methods/registry';
-import type { WorkerEvent, WorkerRequest } from '../worker/protocol';
+import type { WeightsData, WorkerEvent, WorkerRequest } from '../worker/protocol';
 import { decodeRunFile, encodeRunFile, RUN_FILE_FORMAT, RUN_FILE_VERSION, RunFileError, type RunFile, type SavedRun } from './runFile';
+import { loadSaved } from './persist';
+import { adoptSaved, forgetSaved, keepCheckpoint, keepSoon, refreshSaved } from './saving';
 import { actions, describeChanges, selectFocused, store, type RunView } from './store';
 import { MAX_RUNS, presetValues, type Comparison, type Experiment } from './url';
 
@@ -19,7 +21,13 @@ const exportWaiters = new Map<number, { resolve: (event: Exported) => void; reje
  * Runs of an import still being built, by run id, with their batch: if the worker refuses one
  * (weights that do not fit), the whole import is taken back out and nothing else changes.
  */
-interface ImportBatch { file: string; keys: number[]; pending: Set<number>; failed: boolean }
+interface ImportBatch {
+  file: string;
+  keys: number[];
+  /** Run ids still being built, with the weights to keep in the browser once they are (null: none to keep). */
+  pending: Map<number, { step: number; weights: WeightsData } | null>;
+  failed: boolean;
+}
 const importing = new Map<number, ImportBatch>();
 
 function send(request: WorkerRequest): void {
@@ -47,7 +55,13 @@ function handleEvent(event: WorkerEvent): void {
     }
     case 'status':
       actions.setStatus(event.status);
-      if (event.status.state === 'paused') importing.get(event.status.runId)?.pending.delete(event.status.runId);
+      if (event.status.state === 'paused') {
+        // Built: an imported run is kept in the browser from here, with the weights it came with.
+        const pending = importing.get(event.status.runId)?.pending;
+        const kept = pending?.get(event.status.runId);
+        pending?.delete(event.status.runId);
+        if (kept) keepCheckpoint(event.status.runId, kept.step, kept.weights);
+      }
       if (event.status.state !== 'initializing') importing.delete(event.status.runId);
       return;
     case 'exported':
@@ -56,17 +70,20 @@ function handleEvent(event: WorkerEvent): void {
       return;
     case 'metrics':
       actions.addMetrics(event.runId, event.record);
+      keepSoon(event.runId);
       return;
     case 'probes':
       actions.setProbes(event.runId, event.payloads);
       return;
     case 'checkpoint':
+      keepCheckpoint(event.runId, event.step, event.weights);
       return;
     case 'evaluating':
       actions.setEvaluating(event.runId, event.busy, event.progress);
       return;
     case 'evaluation':
       actions.recordEvaluation(event.runId, event.record);
+      keepSoon(event.runId);
       return;
     case 'error': {
       if (event.runId === -1) {
@@ -297,24 +314,53 @@ export const files = {
         `${runs.length === 1 ? 'is' : 'are'} open; a comparison keeps at most ${MAX_RUNS}. Remove runs first. Nothing was changed.`);
       return;
     }
-    const batch: ImportBatch = { file: file.name, keys: [], pending: new Set(), failed: false };
-    for (const saved of parsed.runs) {
-      const id = nextRunId++;
-      const experiment = { methodId: saved.methodId, presetId: saved.presetId, values: saved.values };
-      const key = actions.addRun(id, saved.name, experiment);
-      actions.restoreRun(key, saved.history, saved.evaluations);
-      batch.keys.push(key);
-      batch.pending.add(id);
-      importing.set(id, batch);
-      send({
-        type: 'start', runId: id, methodId: saved.methodId, values: saved.values, train: false,
-        restore: { step: saved.step, elapsedMs: saved.elapsedMs, weights: saved.weights },
-      });
-    }
+    openRuns(file.name, parsed.runs.map((saved) => ({ saved })), parsed.focus);
     if (runs.length === 0 && parsed.lesson) actions.setLesson(parsed.lesson);
-    focus(batch.keys[parsed.focus] ?? batch.keys[0]);
   },
+
+  /** Reopens a run kept in this browser, paused at its last checkpoint, beside the runs open. */
+  async openSaved(uid: string): Promise<void> {
+    const { runs } = store.getState();
+    if (runs.some((r) => r.uid === uid)) return;
+    if (runs.length >= MAX_RUNS) {
+      actions.notify('warning', `A comparison keeps at most ${MAX_RUNS} runs: remove one first.`);
+      return;
+    }
+    try {
+      const saved = await loadSaved(uid);
+      adoptSaved(uid, saved.weights ? saved.step : -1);
+      openRuns(saved.name, [{ saved, uid }], 0);
+    } catch (error) {
+      actions.notify('error', `The saved run could not be opened: ${(error as Error).message}`);
+      await refreshSaved();
+    }
+  },
+  forgetSaved,
+  refreshSaved,
 };
+
+/**
+ * Builds runs from saved ones (an export's, or the browser's) beside the open runs, each paused
+ * at its step with its history and weights; `source` names them if the worker refuses one.
+ */
+function openRuns(source: string, items: { saved: SavedRun; uid?: string }[], focusIndex: number): void {
+  const batch: ImportBatch = { file: source, keys: [], pending: new Map(), failed: false };
+  for (const { saved, uid } of items) {
+    const id = nextRunId++;
+    const experiment = { methodId: saved.methodId, presetId: saved.presetId, values: saved.values };
+    const key = actions.addRun(id, saved.name, experiment, uid);
+    actions.restoreRun(key, saved.history, saved.evaluations);
+    batch.keys.push(key);
+    // A reopened run's weights are in the browser already; an imported one's are kept once built.
+    batch.pending.set(id, !uid && saved.weights && saved.step > 0 ? { step: saved.step, weights: saved.weights } : null);
+    importing.set(id, batch);
+    send({
+      type: 'start', runId: id, methodId: saved.methodId, values: saved.values, train: false,
+      restore: { step: saved.step, elapsedMs: saved.elapsedMs, weights: saved.weights },
+    });
+  }
+  focus(batch.keys[focusIndex] ?? batch.keys[0]);
+}
 
 function download(text: string, name: string): void {
   const url = URL.createObjectURL(new Blob([text], { type: 'application/json' }));

@@ -18,6 +18,7 @@ import type {
 import { getMethod } from '../methods/registry';
 import { validateSettingValue, type Setting, type SettingValue, type SettingValues } from '../methods/schema';
 import type { RunStatus } from '../worker/protocol';
+import { newUid, type SavedSummary } from './persist';
 import { defaultExperiment, presetValues, type Experiment } from './url';
 
 export interface Notice {
@@ -45,6 +46,8 @@ export interface RunView {
   key: number;
   /** The worker's id of the current build of this run; a Reset gives it a new one. */
   id: number;
+  /** This build's identity in the browser's storage (a reopened run keeps its own). */
+  uid: string;
   name: string;
   color: string;
   methodId: string;
@@ -77,6 +80,8 @@ export interface StoreState {
   focusedKey: number;
   /** The lesson the comparison was opened from (its explanation is shown). */
   lesson: string | null;
+  /** Runs kept in this browser, newest first (null until listed; empty where storage is missing). */
+  saved: SavedSummary[] | null;
   /** A lost device: Resume rebuilds every run from its checkpoint. */
   recoverable: boolean;
   // probes slice (focused run)
@@ -104,7 +109,7 @@ export const RUN_COLORS = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c'
 
 export function initialState(experiment: Experiment = defaultExperiment()): StoreState {
   return {
-    experiment, backend: null, runs: [], focusedKey: -1, lesson: null, recoverable: false,
+    experiment, backend: null, runs: [], focusedKey: -1, lesson: null, recoverable: false, saved: null,
     attention: null, crops: null, distribution: null, embedding: null, similarity: null, position: null, denoising: null, features: null, reconstruction: null, notices: [], attentionHead: -1, probeImage: 0,
     compareMetric: 'loss',
   };
@@ -169,13 +174,13 @@ export const actions = {
 
   // runs
   /** Adds a run (not yet built) and returns its key. The first run is focused. */
-  addRun(id: number, name: string, experiment: Experiment): number {
+  addRun(id: number, name: string, experiment: Experiment, uid = newUid()): number {
     const state = store.getState();
     const key = nextRunKey++;
     const used = new Set(state.runs.map((r) => r.color));
     const color = RUN_COLORS.find((c) => !used.has(c)) ?? RUN_COLORS[key % RUN_COLORS.length];
     const run: RunView = {
-      key, id, name, color, methodId: experiment.methodId, presetId: experiment.presetId,
+      key, id, uid, name, color, methodId: experiment.methodId, presetId: experiment.presetId,
       values: experiment.values, draft: experiment, status: null, history: emptyHistory(),
       detector: initialDetector(), vectors: {}, visible: true, evaluations: [], evaluating: false, evaluationProgress: '',
     };
@@ -185,7 +190,7 @@ export const actions = {
   /** A new build of the run (Reset): new worker id and settings, history cleared. */
   rebuildRun(key: number, id: number, experiment: Experiment): void {
     updateRun(key, (run) => ({
-      ...run, id, methodId: experiment.methodId, presetId: experiment.presetId, values: experiment.values,
+      ...run, id, uid: newUid(), methodId: experiment.methodId, presetId: experiment.presetId, values: experiment.values,
       draft: experiment, status: null, history: emptyHistory(), detector: initialDetector(), vectors: {},
       evaluations: [], evaluating: false, evaluationProgress: '',
     }));
@@ -218,6 +223,9 @@ export const actions = {
   },
   setRunVisible(key: number, visible: boolean): void {
     updateRun(key, (run) => ({ ...run, visible }));
+  },
+  setSaved(saved: SavedSummary[]): void {
+    store.setState({ saved });
   },
   setLesson(lesson: string | null): void {
     store.setState({ lesson });

@@ -66,7 +66,8 @@ export type WorkerEvent =
   | { type: 'status'; status: RunStatus }
   | { type: 'metrics'; runId: number; record: MetricsRecord }
   | { type: 'probes'; runId: number; payloads: ProbePayload[] }
-  | { type: 'checkpoint'; runId: number; step: number }
+  /** Weights copied to the CPU after `step` (the page keeps them in the browser's storage). */
+  | { type: 'checkpoint'; runId: number; step: number; weights: WeightsData }
   /** The answer to 'export': the run's weights after `step` (null at step 0). */
   | { type: 'exported'; runId: number; step: number; elapsedMs: number; weights: WeightsData | null }
   /** An evaluation began (busy) or ended without a record (failed). */

@@ -20,6 +20,8 @@ export interface Run {
   trainer: Trainer | null;
   state: RunState;
   checkpoint: Checkpoint | null;
+  /** performance.now() of the last checkpoint (or of the run's creation). */
+  checkpointAt: number;
   elapsedMs: number;
   resumedAt: number; // performance.now() when the current running stretch began
   lastRecord: { step: number; time: number } | null;
@@ -67,7 +69,7 @@ export function yieldToEventLoop(): Promise<void> {
 
 export function createRun(id: number, methodId: string, values: SettingValues): Run {
   return {
-    id, methodId, values, trainer: null, state: 'initializing', checkpoint: null,
+    id, methodId, values, trainer: null, state: 'initializing', checkpoint: null, checkpointAt: performance.now(),
     elapsedMs: 0, resumedAt: 0, lastRecord: null, stepsPerSecond: 0, busy: null, pendingMetrics: null,
     lastStatusAt: 0, wasRunning: false, probeWanted: false,
     evalEvery: Number(values.evalEvery ?? 0), evaluateWanted: false, lastEvaluatedStep: -1,

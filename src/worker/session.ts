@@ -6,8 +6,13 @@ import type { SettingValues } from '../methods/schema';
 import type { RestoredRun, WorkerEvent, WorkerRequest } from './protocol';
 import { checkFits, createRun, loadWeights, setState, statusOf, yieldToEventLoop, type Checkpoint, type Run } from './run';
 
-/** Weights are copied to the CPU this often (and on pause) so a lost GPU loses little. */
+/**
+ * Weights are copied to the CPU this often in steps, or after this long in time, whichever
+ * comes first (and on pause and at the end), so a lost GPU or a closed tab loses little. One
+ * readback of the weights every 30 s is far below a step's cost.
+ */
 export const CHECKPOINT_EVERY = 200;
+export const CHECKPOINT_EVERY_MS = 30_000;
 /** Status messages at most this often while training (the page re-renders on each). */
 const STATUS_INTERVAL_MS = 200;
 
@@ -242,7 +247,7 @@ export class TrainingSession {
     if (behind) await behind;
     if (!this.live(run)) return;
     if ((trainer.probeDue || run.probeWanted) && run.id === this.focusedId) await this.probe(run);
-    if (trainer.step % CHECKPOINT_EVERY === 0) await this.checkpoint(run);
+    if (trainer.step % CHECKPOINT_EVERY === 0 || performance.now() - run.checkpointAt > CHECKPOINT_EVERY_MS) await this.checkpoint(run);
     if (run.evaluateWanted || (run.evalEvery > 0 && trainer.step % run.evalEvery === 0)) {
       await this.settle(run);
       await this.evaluate(run);
@@ -352,7 +357,8 @@ export class TrainingSession {
       weights[name] = { shape: tensor.shape, data: (await tensor.data()) as Float32Array };
     }
     run.checkpoint = { step, weights };
-    this.post({ type: 'checkpoint', runId: run.id, step });
+    run.checkpointAt = performance.now();
+    this.post({ type: 'checkpoint', runId: run.id, step, weights });
   }
 
   /** Sends the run's weights now; a training run is paused for the copy and goes on afterwards. */

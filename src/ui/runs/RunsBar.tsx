@@ -4,6 +4,7 @@ import { useRef } from 'react';
 import { files, runner } from '../../state/runner';
 import { actions, changedSinceRun, useAppStore, type RunView, type StoreState } from '../../state/store';
 import { MAX_RUNS } from '../../state/url';
+import { SavedRuns } from './SavedRuns';
 
 const selectRuns = (state: StoreState) => state.runs;
 const selectFocusedKey = (state: StoreState) => state.focusedKey;
@@ -101,6 +102,7 @@ export function RunsBar() {
           </li>
         ))}
       </ul>
+      <SavedRuns />
     </section>
   );
 }
