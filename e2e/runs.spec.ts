@@ -76,5 +76,13 @@ test('runs that last: kept in the browser across a reload, exported and imported
   page.once('dialog', (dialog) => void dialog.accept());
   await saved.first().getByTestId('saved-run-delete').click();
   await expect(saved).toHaveCount(1);
+
+  // A file dropped on the page goes through the same import (here one that is not an export).
+  await page.evaluate(() => {
+    const data = new DataTransfer();
+    data.items.add(new File(['not json'], 'dropped.txt', { type: 'text/plain' }));
+    window.dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
+  });
+  await expect(page.getByTestId('notices')).toContainText('dropped.txt: This file is not an SSL Playground export');
   expect(errors).toEqual([]);
 });

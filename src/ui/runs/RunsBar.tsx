@@ -1,6 +1,6 @@
 import { collapseModesOf } from '../../methods/collapse';
 import { getMethod, methods } from '../../methods/registry';
-import { useRef } from 'react';
+import { useEffect, useRef } from 'react';
 import { files, runner } from '../../state/runner';
 import { actions, changedSinceRun, useAppStore, type RunView, type StoreState } from '../../state/store';
 import { MAX_RUNS } from '../../state/url';
@@ -35,6 +35,7 @@ export function RunsBar() {
   const anyPaused = runs.some((r) => r.status?.state === 'paused' && r.status.step < r.status.totalSteps);
   const anyBuilt = runs.some((r) => r.status && r.status.state !== 'initializing' && r.status.state !== 'idle');
   const picker = useRef<HTMLInputElement>(null);
+  useDroppedExports();
   return (
     <section className="runs-bar" aria-label="Runs">
       <div className="runs-bar__head">
@@ -56,7 +57,7 @@ export function RunsBar() {
           Export
         </button>
         <button type="button" onClick={() => picker.current?.click()}
-          title="Open an exported file: its runs come back next to these, paused where they were, ready to continue.">
+          title="Open an exported file (or drop it on the page): its runs come back next to these, paused where they were, ready to continue.">
           Import…
         </button>
         <input
@@ -105,4 +106,26 @@ export function RunsBar() {
       <SavedRuns />
     </section>
   );
+}
+
+/** An export file dropped anywhere on the page is imported, as with Import…. */
+function useDroppedExports(): void {
+  useEffect(() => {
+    const carriesFiles = (event: DragEvent) => event.dataTransfer?.types.includes('Files') ?? false;
+    const over = (event: DragEvent) => {
+      if (carriesFiles(event)) event.preventDefault(); // allows the drop
+    };
+    const drop = (event: DragEvent) => {
+      if (!carriesFiles(event)) return;
+      event.preventDefault(); // not opened as a page
+      const file = event.dataTransfer?.files[0];
+      if (file) void files.importRuns(file);
+    };
+    window.addEventListener('dragover', over);
+    window.addEventListener('drop', drop);
+    return () => {
+      window.removeEventListener('dragover', over);
+      window.removeEventListener('drop', drop);
+    };
+  }, []);
 }
