@@ -42,6 +42,7 @@ test('runs that last: kept in the browser across a reload, exported and imported
   const chips = page.getByTestId('run-chip');
   await expect(chips).toHaveCount(2);
   await expect(chips.nth(1)).toContainText(`paused · ${step}/`, { timeout: 120_000 });
+  await expect(chips.nth(1)).toContainText('Run 1 (2)'); // beside the page's own Run 1
   await expect(page.getByTestId('step-counter')).toHaveText(new RegExp(`^${step} / `));
   expect(await points(page)).toBe(charted);
   await page.getByRole('button', { name: 'Resume', exact: true }).click();

@@ -339,6 +339,15 @@ export const files = {
   refreshSaved,
 };
 
+/** The name, or "name (2)", "name (3)", … when a run open here has it already. */
+function uniqueName(name: string): string {
+  const taken = new Set(store.getState().runs.map((r) => r.name));
+  if (!taken.has(name)) return name;
+  let n = 2;
+  while (taken.has(`${name} (${n})`)) n++;
+  return `${name} (${n})`;
+}
+
 /**
  * Builds runs from saved ones (an export's, or the browser's) beside the open runs, each paused
  * at its step with its history and weights; `source` names them if the worker refuses one.
@@ -348,7 +357,7 @@ function openRuns(source: string, items: { saved: SavedRun; uid?: string }[], fo
   for (const { saved, uid } of items) {
     const id = nextRunId++;
     const experiment = { methodId: saved.methodId, presetId: saved.presetId, values: saved.values };
-    const key = actions.addRun(id, saved.name, experiment, uid);
+    const key = actions.addRun(id, uniqueName(saved.name), experiment, uid);
     actions.restoreRun(key, saved.history, saved.evaluations);
     batch.keys.push(key);
     // A reopened run's weights are in the browser already; an imported one's are kept once built.
