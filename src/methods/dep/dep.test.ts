@@ -4,7 +4,7 @@ import { disposeTree } from '../../engine/nn/params';
 import { Trainer } from '../../engine/trainer';
 import { corruptPixels, denoisePixels } from '../../measures/noise';
 import { presetValues } from '../../state/url';
-import type { DenoisingProbe } from '../probes';
+import { probeOf, stepRecords as steps, weightsOf } from '../testing';
 import type { SettingValues } from '../schema';
 import { depDescription } from './description';
 
@@ -17,28 +17,7 @@ const small = (overrides: SettingValues = {}) => ({
   ...presetValues(depDescription, 'tiny'), width: 4, levels: 2, batchSize: 4, warmupSteps: 0, ...overrides,
 });
 
-async function weights(trainer: Trainer): Promise<Record<string, Float32Array>> {
-  const out: Record<string, Float32Array> = {};
-  for (const [name, tensor] of Object.entries(trainer.instance.save())) out[name] = ((await tensor.data()) as Float32Array).slice();
-  return out;
-}
-
 const changed = (a: Float32Array, b: Float32Array) => a.some((v, i) => v !== b[i]);
-
-async function denoisingProbe(trainer: Trainer): Promise<DenoisingProbe> {
-  const probe = (await trainer.probe()).find((p) => p.kind === 'denoising');
-  if (probe?.kind !== 'denoising') throw new Error('no denoising probe');
-  return probe;
-}
-
-async function steps(trainer: Trainer, count: number): Promise<Record<string, number>[]> {
-  const records: Record<string, number>[] = [];
-  for (let i = 0; i < count; i++) {
-    const pending = trainer.runStep(true);
-    if (pending) records.push((await pending).values);
-  }
-  return records;
-}
 
 describe('DeP settings', () => {
   it('accepts its presets and names what is wrong with a bad combination', () => {
@@ -54,16 +33,16 @@ describe('DeP settings', () => {
 describe('DeP / DDeP mechanisms (cpu)', () => {
   it('DeP trains the whole U-Net', async () => {
     const trainer = await Trainer.create(depDescription, small());
-    const before = await weights(trainer);
+    const before = await weightsOf(trainer);
     await steps(trainer, 1);
-    const after = await weights(trainer);
+    const after = await weightsOf(trainer);
     for (const name of Object.keys(before)) expect(changed(before[name], after[name]), name).toBe(true);
     trainer.dispose();
   }, 60_000);
 
   it('DDeP trains encoder and classifier in its supervised stage, then only the decoder: the encoder never changes again', async () => {
     const trainer = await Trainer.create(depDescription, small({ variant: 'DDeP', supervisedSteps: 10, totalSteps: 20 }));
-    const initial = await weights(trainer);
+    const initial = await weightsOf(trainer);
     const names = Object.keys(initial);
     const encoder = names.filter((n) => n.startsWith('unet.encoder.'));
     const decoder = names.filter((n) => n.startsWith('unet.decoder.') || n.startsWith('unet.out.'));
@@ -76,7 +55,7 @@ describe('DeP / DDeP mechanisms (cpu)', () => {
     expect(Number.isFinite(supervised[0].supervisedLoss)).toBe(true);
     expect(supervised[0].supervisedLoss).toBeCloseTo(supervised[0].loss, 6);
     expect(Number.isNaN(supervised[0].denoiseLoss)).toBe(true);
-    const afterSupervised = await weights(trainer);
+    const afterSupervised = await weightsOf(trainer);
     for (const name of [...encoder, ...classifier]) expect(changed(initial[name], afterSupervised[name]), name).toBe(true);
     for (const name of decoder) expect(changed(initial[name], afterSupervised[name]), name).toBe(false);
 
@@ -84,7 +63,7 @@ describe('DeP / DDeP mechanisms (cpu)', () => {
     const denoising = await steps(trainer, 5);
     expect(Number.isFinite(denoising[0].denoiseLoss)).toBe(true);
     expect(Number.isNaN(denoising[0].supervisedLoss)).toBe(true);
-    const afterDenoising = await weights(trainer);
+    const afterDenoising = await weightsOf(trainer);
     for (const name of [...encoder, ...classifier]) expect(changed(afterSupervised[name], afterDenoising[name]), name).toBe(false);
     for (const name of decoder) expect(changed(afterSupervised[name], afterDenoising[name]), name).toBe(true);
     trainer.dispose();
@@ -103,7 +82,7 @@ describe('DeP / DDeP mechanisms (cpu)', () => {
 
   it('probes the fixed probe images with fixed noise, and its images invert the corruption', async () => {
     const trainer = await Trainer.create(depDescription, small());
-    const first = await denoisingProbe(trainer);
+    const first = await probeOf(trainer, 'denoising');
     const { count, imageSize } = first;
     const size = count * imageSize * imageSize * 3;
     for (const part of [first.clean, first.noise, first.noisy, first.predicted, first.denoised]) expect(part.length).toBe(size);
@@ -127,14 +106,14 @@ describe('DeP / DDeP mechanisms (cpu)', () => {
     expect(variance).toBeLessThan(1.1);
 
     await steps(trainer, 2);
-    const second = await denoisingProbe(trainer);
+    const second = await probeOf(trainer, 'denoising');
     expect(second.noise).toEqual(first.noise);
     expect(second.clean).toEqual(first.clean);
     expect(second.predicted).not.toEqual(first.predicted);
 
     // σ is live: the next probe (and step) uses the new level.
     trainer.setLive({ sigma: 0.8 });
-    const third = await denoisingProbe(trainer);
+    const third = await probeOf(trainer, 'denoising');
     expect(third.sigma).toBe(0.8);
     expect(third.noisy[0]).toBeCloseTo(corruptPixels(third.clean, third.noise, 0.8, 'vp')[0], 4);
     const [record] = await steps(trainer, 1);
@@ -144,12 +123,12 @@ describe('DeP / DDeP mechanisms (cpu)', () => {
 
   it('hands the fine-tuner a copy: fine-tuning never changes the run’s weights', async () => {
     const trainer = await Trainer.create(depDescription, small());
-    const before = await weights(trainer);
+    const before = await weightsOf(trainer);
     const count = tf.memory().numTensors;
     const { network } = trainer.instance.fineTuneNetwork!();
     const copy = network.params as unknown as { encoder: { conv1: { kernel: tf.Variable } }[] };
     tf.tidy(() => copy.encoder[0].conv1.kernel.assign(tf.zerosLike(copy.encoder[0].conv1.kernel)));
-    const after = await weights(trainer);
+    const after = await weightsOf(trainer);
     expect(after['unet.encoder.0.conv1.kernel']).toEqual(before['unet.encoder.0.conv1.kernel']);
     const features = tf.tidy(() => network.features(network.params, tf.zeros([2, 16, 16, 3])));
     expect(features.shape).toEqual([2, 16, 16, network.featureDim]);
@@ -165,7 +144,7 @@ describe('DeP / DDeP mechanisms (cpu)', () => {
   it('evaluates by fine-tuning a copy of the U-Net and the same U-Net at its initialisation', async () => {
     const trainer = await Trainer.create(depDescription, small({ fineTuneSteps: 3, datasetSize: 64 }));
     await steps(trainer, 1);
-    const before = await weights(trainer);
+    const before = await weightsOf(trainer);
     const count = tf.memory().numTensors;
     const record = await trainer.evaluate([0.1, 1]);
     expect(tf.memory().numTensors).toBe(count);
@@ -176,7 +155,7 @@ describe('DeP / DDeP mechanisms (cpu)', () => {
       expect(scores.segmentation).toHaveLength(2);
     }
     expect(record.scores.fineTune).not.toEqual(record.baseline.fineTune);
-    expect(await weights(trainer)).toEqual(before);
+    expect(await weightsOf(trainer)).toEqual(before);
     trainer.dispose();
   }, 120_000);
 });

@@ -4,8 +4,8 @@ import { trainExperiment } from '../../cli/experiment';
 import { disposeTree } from '../../engine/nn/params';
 import { Trainer } from '../../engine/trainer';
 import { presetValues } from '../../state/url';
-import type { FeatureProbe } from '../probes';
 import type { SettingValues } from '../schema';
+import { changedNames as changed, probeOf, stepRecords as steps, weightsOf } from '../testing';
 import { dreamTeacherDescription } from './description';
 
 beforeAll(async () => {
@@ -17,32 +17,6 @@ const small = (overrides: SettingValues = {}) => ({
   ...presetValues(dreamTeacherDescription, 'tiny'), teacherWidth: 4, width: 4, fpnChannels: 8, levels: 2, batchSize: 4,
   warmupSteps: 0, teacherSteps: 10, totalSteps: 20, ...overrides,
 });
-
-async function weights(trainer: Trainer, prefix: string): Promise<Record<string, Float32Array>> {
-  const out: Record<string, Float32Array> = {};
-  for (const [name, tensor] of Object.entries(trainer.instance.save())) {
-    if (name.startsWith(prefix)) out[name] = ((await tensor.data()) as Float32Array).slice();
-  }
-  return out;
-}
-
-const changed = (a: Record<string, Float32Array>, b: Record<string, Float32Array>) =>
-  Object.keys(a).filter((name) => a[name].some((v, i) => v !== b[name][i]));
-
-async function steps(trainer: Trainer, count: number): Promise<Record<string, number>[]> {
-  const records: Record<string, number>[] = [];
-  for (let i = 0; i < count; i++) {
-    const pending = trainer.runStep(true);
-    if (pending) records.push((await pending).values);
-  }
-  return records;
-}
-
-async function featureProbe(trainer: Trainer): Promise<FeatureProbe> {
-  const probe = (await trainer.probe()).find((p) => p.kind === 'features');
-  if (probe?.kind !== 'features') throw new Error('no feature probe');
-  return probe;
-}
 
 describe('DreamTeacher settings', () => {
   it('accepts its presets and names what is wrong with a bad combination', () => {
@@ -57,12 +31,12 @@ describe('DreamTeacher settings', () => {
 describe('DreamTeacher stages (cpu)', () => {
   it('trains the teacher first, then only the student: distillation never changes the teacher', async () => {
     const trainer = await Trainer.create(dreamTeacherDescription, small());
-    const teacher0 = await weights(trainer, 'teacher.');
-    const student0 = await weights(trainer, 'student.');
+    const teacher0 = await weightsOf(trainer, (n) => n.startsWith('teacher.'));
+    const student0 = await weightsOf(trainer, (n) => n.startsWith('student.'));
     const teacherStage = await steps(trainer, 10);
     expect(teacherStage.every((r) => Number.isFinite(r.teacherLoss) && Number.isNaN(r.distillLoss) && Number.isNaN(r.mse0))).toBe(true);
-    const teacher1 = await weights(trainer, 'teacher.');
-    const student1 = await weights(trainer, 'student.');
+    const teacher1 = await weightsOf(trainer, (n) => n.startsWith('teacher.'));
+    const student1 = await weightsOf(trainer, (n) => n.startsWith('student.'));
     expect(changed(teacher0, teacher1)).toHaveLength(Object.keys(teacher0).length);
     expect(changed(student0, student1)).toEqual([]);
 
@@ -72,8 +46,8 @@ describe('DreamTeacher stages (cpu)', () => {
     expect(distillation.every((r) => Number.isNaN(r.teacherLoss) && Number.isFinite(r.distillLoss))).toBe(true);
     // MSE + AT on: the loss is the sum over levels of MSE + 10 · AT.
     for (const r of distillation) expect(r.distillLoss).toBeCloseTo(r.mse0 + r.mse1 + 10 * (r.at0 + r.at1), 3);
-    const teacher2 = await weights(trainer, 'teacher.');
-    const student2 = await weights(trainer, 'student.');
+    const teacher2 = await weightsOf(trainer, (n) => n.startsWith('teacher.'));
+    const student2 = await weightsOf(trainer, (n) => n.startsWith('student.'));
     expect(changed(teacher1, teacher2)).toEqual([]);
     expect(changed(student1, student2).length).toBeGreaterThan(0);
     trainer.dispose();
@@ -95,7 +69,7 @@ describe('DreamTeacher stages (cpu)', () => {
 
   it('probes teacher and student features per level, coarse to fine, in the view’s ranges', async () => {
     const trainer = await Trainer.create(dreamTeacherDescription, small({ levels: 3 }));
-    const before = await featureProbe(trainer);
+    const before = await probeOf(trainer, 'features');
     expect(before.stage).toBe('teacher');
     expect(before.levels.map((l) => [l.name, l.size, l.channels])).toEqual([['S/4', 4, 16], ['S/2', 8, 8], ['S', 16, 4]]);
     for (const level of before.levels) {
@@ -109,7 +83,7 @@ describe('DreamTeacher stages (cpu)', () => {
       expect(level.attentionLoss).toBeGreaterThanOrEqual(0);
     }
     await steps(trainer, 11);
-    const after = await featureProbe(trainer);
+    const after = await probeOf(trainer, 'features');
     expect(after.stage).toBe('distillation');
     expect(after.levels[0].studentRgb).not.toEqual(before.levels[0].studentRgb);
     const kinds = (await trainer.probe()).map((p) => p.kind);

@@ -3,8 +3,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { trainExperiment } from '../../cli/experiment';
 import { Trainer } from '../../engine/trainer';
 import { presetValues } from '../../state/url';
-import type { ReconstructionProbe } from '../probes';
 import type { SettingValues } from '../schema';
+import { changedNames as changed, probeOf, stepRecords as steps, weightsOf as weights } from '../testing';
 import { itpnDescription } from './description';
 
 beforeAll(async () => {
@@ -16,32 +16,6 @@ const small = (overrides: SettingValues = {}) => ({
   ...presetValues(itpnDescription, 'tiny'), width: 16, fpnWidth: 8, decoderWidth: 16, depth: 1, batchSize: 4,
   warmupSteps: 0, totalSteps: 20, ...overrides,
 });
-
-async function weights(trainer: Trainer, filter: (name: string) => boolean): Promise<Record<string, Float32Array>> {
-  const out: Record<string, Float32Array> = {};
-  for (const [name, tensor] of Object.entries(trainer.instance.save())) {
-    if (filter(name)) out[name] = ((await tensor.data()) as Float32Array).slice();
-  }
-  return out;
-}
-
-const changed = (a: Record<string, Float32Array>, b: Record<string, Float32Array>) =>
-  Object.keys(a).filter((name) => a[name].some((v, i) => v !== b[name][i]));
-
-async function steps(trainer: Trainer, count: number): Promise<Record<string, number>[]> {
-  const records: Record<string, number>[] = [];
-  for (let i = 0; i < count; i++) {
-    const pending = trainer.runStep(true);
-    if (pending) records.push((await pending).values);
-  }
-  return records;
-}
-
-async function reconstruction(trainer: Trainer): Promise<ReconstructionProbe> {
-  const probe = (await trainer.probe()).find((p) => p.kind === 'reconstruction');
-  if (probe?.kind !== 'reconstruction') throw new Error('no reconstruction probe');
-  return probe;
-}
 
 describe('iTPN settings', () => {
   it('accepts its presets and names what is wrong with a bad combination', () => {
@@ -97,7 +71,7 @@ describe('iTPN mechanics (cpu)', () => {
     expect(names.some((n) => n.includes('stage1') || n.includes('merge'))).toBe(false);
     const [record] = await steps(trainer, 2);
     expect(Number.isFinite(record.mfm0) && record.mfm1 === undefined).toBe(true);
-    const probe = await reconstruction(trainer);
+    const probe = await probeOf(trainer, 'reconstruction');
     expect(probe.pyramid).toBe(false);
     expect(probe.levels.map((l) => [l.name, l.perPatch, l.size, l.channels])).toEqual([['last layer', 1, 4, 16]]);
     trainer.dispose();
@@ -122,7 +96,7 @@ describe('iTPN mechanics (cpu)', () => {
 
   it('probes the reconstruction with fixed masks: shapes, un-normalised pixels, level maps blank where masked', async () => {
     const trainer = await Trainer.create(itpnDescription, small());
-    const probe = await reconstruction(trainer);
+    const probe = await probeOf(trainer, 'reconstruction');
     const { count: P, imageSize: S, grid } = probe;
     const N = grid * grid;
     expect([S, probe.patchSize, grid, probe.visible, probe.maskRatio]).toEqual([16, 4, 4, 4, 0.75]);
@@ -167,10 +141,10 @@ describe('iTPN mechanics (cpu)', () => {
       expect(level.rgb.some((v) => v > 0)).toBe(true);
     }
     // The same masks next time; the mask ratio moves from the next probe on.
-    const again = await reconstruction(trainer);
+    const again = await probeOf(trainer, 'reconstruction');
     expect(again.masked).toEqual(probe.masked);
     trainer.setLive({ maskRatio: 0.5 });
-    const half = await reconstruction(trainer);
+    const half = await probeOf(trainer, 'reconstruction');
     expect([half.maskRatio, half.visible]).toEqual([0.5, 8]);
     expect(half.order).toEqual(probe.order);
     const [record] = await steps(trainer, 1);

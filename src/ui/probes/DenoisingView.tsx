@@ -102,14 +102,14 @@ export function DenoisingView() {
 
       {preview && sigma !== undefined && (
         <div
-          className="denoising-preview" data-testid="denoising-preview" data-sigma={sigma} data-corruption={corruption}
+          className="setting-preview denoising-preview" data-testid="denoising-preview" data-sigma={sigma} data-corruption={corruption}
           role="group" aria-label={`Preview of the noise at σ = ${formatSigma(sigma)}`}
         >
-          <p className="denoising-preview__title">
-            <span className="denoising-preview__badge">Preview</span>
+          <p className="setting-preview__title">
+            <span className="setting-preview__badge">Preview</span>
             <span>
               At σ = <b>{formatSigma(sigma)}</b> ({CORRUPTION_NAMES[corruption]}): what the network will see.{' '}
-              <span className="denoising-preview__note">
+              <span className="setting-preview__note">
                 {sameAsProbe
                   ? 'The noisy inputs below are at this level; move the Noise σ slider to preview another one here.'
                   : `Drawn here from the clean images and their fixed noise, no prediction; the probe below was taken at σ = ${formatSigma(probe.sigma)} (${CORRUPTION_NAMES[probe.corruption]}).`}
@@ -117,7 +117,7 @@ export function DenoisingView() {
             </span>
           </p>
           {!sameAsProbe && (
-            <ul className="denoising-preview__list">
+            <ul className="setting-preview__list denoising-preview__list">
               {preview.map((rgba, i) => (
                 <li key={i} className="denoising-preview__pair">
                   <figure className="denoising-cell">
@@ -125,14 +125,14 @@ export function DenoisingView() {
                       rgba={rows[i].clean} size={size} side={side} role="clean"
                       label={`Probe image ${i + 1}, clean`}
                     />
-                    <figcaption className="denoising-preview__label">clean</figcaption>
+                    <figcaption className="setting-preview__label">clean</figcaption>
                   </figure>
                   <figure className="denoising-cell">
                     <DenoisingCanvas
                       rgba={rgba} size={size} side={side} role="preview"
                       label={`Probe image ${i + 1} with noise at σ = ${formatSigma(sigma)} (${CORRUPTION_NAMES[corruption]}), a preview`}
                     />
-                    <figcaption className="denoising-preview__label">σ = {formatSigma(sigma)}</figcaption>
+                    <figcaption className="setting-preview__label">σ = {formatSigma(sigma)}</figcaption>
                   </figure>
                 </li>
               ))}

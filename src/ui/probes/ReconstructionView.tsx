@@ -11,10 +11,11 @@ import './probes.css';
 import './reconstruction.css';
 import { selectValues, useAppStore, type StoreState } from '../../state/store';
 import type { ReconstructionProbe } from '../../methods/probes';
-import { ERROR_STOPS } from './denoisingDraw';
+import { ERROR_STOPS, imageToRgba as imageRgba } from './denoisingDraw';
+import { formatLoss, gradientCss } from './featureDraw';
 import { PixelCanvas } from './PixelCanvas';
 import {
-  RECON_ERROR_MAX, errorRgba, formatLoss, formatRatio, imageRgba, levelRgba, maskRatioSetting, maskedAtRatio,
+  RECON_ERROR_MAX, errorRgba, formatRatio, levelRgba, maskRatioSetting, maskedAtRatio,
   maskedInputRgba, pastedReconstructionRgba, reconstructionCellSide, reconstructionSummary, visibleCount,
 } from './reconstructionDraw';
 
@@ -122,21 +123,21 @@ export function ReconstructionView() {
 
       {preview && previewRatio !== undefined && (
         <div
-          className="reconstruction-preview" data-testid="reconstruction-preview" data-mask-ratio={previewRatio}
+          className="setting-preview reconstruction-preview" data-testid="reconstruction-preview" data-mask-ratio={previewRatio}
           role="group" aria-label={`Preview of the masked inputs at mask ratio ${formatRatio(previewRatio)}`}
         >
-          <p className="reconstruction-preview__title">
-            <span className="reconstruction-preview__badge">Preview</span>
+          <p className="setting-preview__title">
+            <span className="setting-preview__badge">Preview</span>
             <span>
               At mask ratio <b>{formatRatio(previewRatio)}</b>: {preview.keep} of {preview.patches} patches visible.{' '}
-              <span className="reconstruction-preview__note">
+              <span className="setting-preview__note">
                 Drawn here from each image’s fixed patch order, no prediction; the probe below was taken at ratio{' '}
                 {formatRatio(probe.maskRatio)}.
               </span>
             </span>
           </p>
           {preview.images.length ? (
-            <ul className="reconstruction-preview__list">
+            <ul className="setting-preview__list reconstruction-preview__list">
               {preview.images.map((rgba, i) => (
                 <li key={i}>
                   <figure className="reconstruction-cell">
@@ -144,7 +145,7 @@ export function ReconstructionView() {
                       rgba={rgba} size={size} side={side} role="preview"
                       label={`Probe image ${i + 1} masked at ratio ${formatRatio(previewRatio)}, a preview`}
                     />
-                    <figcaption className="reconstruction-preview__label">image {i + 1}</figcaption>
+                    <figcaption className="setting-preview__label">image {i + 1}</figcaption>
                   </figure>
                 </li>
               ))}
@@ -196,7 +197,7 @@ export function ReconstructionView() {
       <div className="reconstruction-legend" aria-hidden="true">
         <span className="reconstruction-legend__item">
           error: <span>0</span>
-          <span className="reconstruction-legend__bar" style={{ background: errorGradient() }} />
+          <span className="reconstruction-legend__bar" style={{ background: gradientCss(ERROR_STOPS) }} />
           <span>≥ {RECON_ERROR_MAX}</span>
         </span>
         <span className="reconstruction-legend__item">
@@ -232,9 +233,6 @@ function useOverflow(ref: RefObject<HTMLDivElement | null>, dependency: unknown)
   }, [ref, dependency]);
   return overflows;
 }
-
-/** The error ramp (the denoising view's white → red stops) as a CSS gradient. */
-const errorGradient = () => `linear-gradient(to right, ${ERROR_STOPS.map(([r, g, b]) => `rgb(${r}, ${g}, ${b})`).join(', ')})`;
 
 /** A cell of the view: the shared pixel canvas with this view's class and test id. */
 function ReconstructionCanvas(props: { rgba: Rgba; size: number; side: number; role: string; label: string }) {

@@ -19,3 +19,22 @@ export function blitScaled(
 export function upscale(size: number, target = 256): number {
   return Math.max(1, Math.round(target / size));
 }
+
+/** An RGB triple of bytes. */
+export type Rgb = readonly [number, number, number];
+
+/** A float in [0, 1] (clipped; NaN → 0, ±∞ → the nearer end) as a byte. */
+export const toByte = (v: number) => (Number.isFinite(v) ? Math.round(Math.min(Math.max(v, 0), 1) * 255) : v > 0 ? 255 : 0);
+
+/** Linear interpolation through evenly spaced stops at t in [0, 1] (already clamped). */
+export function ramp(stops: readonly Rgb[], t: number): [number, number, number] {
+  const x = t * (stops.length - 1);
+  const i = Math.min(Math.floor(x), stops.length - 2);
+  const f = x - i;
+  const a = stops[i];
+  const b = stops[i + 1];
+  return [0, 1, 2].map((c) => Math.round(a[c] + (b[c] - a[c]) * f)) as [number, number, number];
+}
+
+/** Greatest common divisor (cell sides that are whole multiples of several map sizes). */
+export const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));

@@ -5,6 +5,7 @@
  */
 import type { DenoisingProbe } from '../../methods/probes';
 import { corruptPixels, psnr, type Corruption } from '../../measures/noise';
+import { toByte } from './canvas';
 
 /** Floats of one [size, size, 3] image (or noise field) of a [P, size, size, 3] array. */
 export function imageSlice(values: Float32Array, size: number, index: number): Float32Array {
@@ -12,8 +13,6 @@ export function imageSlice(values: Float32Array, size: number, index: number): F
   return values.subarray(index * n, (index + 1) * n);
 }
 
-/** A float in [0, 1] (clipped; NaN → 0) as a byte. */
-const toByte = (v: number) => (Number.isFinite(v) ? Math.round(Math.min(Math.max(v, 0), 1) * 255) : v > 0 ? 255 : 0);
 
 /** Opaque RGBA bytes of image `index` of a [P, size, size, 3] array in pixel units, clipped to [0, 1]. */
 export function imageToRgba(pixels: Float32Array, size: number, index: number): Uint8ClampedArray<ArrayBuffer> {

