@@ -29,7 +29,7 @@ test('runs that last: kept in the browser across a reload, exported and imported
   const path = await download.path();
   const text = readFileSync(path, 'utf8');
   const exported = JSON.parse(text);
-  expect(exported).toMatchObject({ format: 'ssl-playground-runs', version: 1, runs: [{ methodId: 'dino', step }] });
+  expect(exported).toMatchObject({ format: 'ssl-playground-runs', version: 2, runs: [{ methodId: 'dino', step }] });
   const charted = exported.runs[0].history.steps.length;
   expect(await points(page)).toBe(charted);
 

@@ -1,5 +1,6 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
+import { refreshImageSets } from './state/imageSets';
 import { files, runner } from './state/runner';
 import { openFromLocation, startUrlSync } from './state/urlSync';
 import { App } from './ui/App';
@@ -12,6 +13,8 @@ openFromLocation();
 startUrlSync();
 // Runs kept in this browser from earlier visits, listed under the runs bar to reopen.
 void files.refreshSaved();
+// The visitor's image sets, for the dataset menu.
+void refreshImageSets();
 
 // A hook for tests and for anyone debugging recovery: destroys the GPU device the run uses.
 (window as unknown as { sslPlayground: object }).sslPlayground = {

@@ -60,4 +60,10 @@ describe('parseTrainArgs --compare', () => {
     expect(() => parseTrainArgs(['--compare', link, '--preset', 'tiny'])).toThrow(/--compare takes its runs from the link/);
     expect(() => parseTrainArgs(['--compare', '#m=dino&lr=abc'])).toThrow(/Bad --compare link: .*must be a number/);
   });
+
+  it('refuses links from a newer version, and the browser’s own image sets', () => {
+    expect(() => parseTrainArgs(['--url', '#ver=2&m=dino'])).toThrow(/Bad --url: This link was made by a newer version/);
+    expect(() => parseTrainArgs(['--compare', '#ver=9&m=dino;m=dino'])).toThrow(/Bad --compare link: .*link version 9/);
+    expect(() => parseTrainArgs(['--method', 'dino', '--set', 'dataset=my photos'])).toThrow(/"my photos" is one of your image sets: .* the CLI trains on shapes/);
+  });
 });

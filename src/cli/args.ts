@@ -1,7 +1,7 @@
 import type { BackendName } from '../engine/backend';
 import { getMethod, methods } from '../methods/registry';
 import { parseSettingValue, type SettingValues } from '../methods/schema';
-import { decodeComparison, decodeExperiment, defaultExperiment, type Experiment } from '../state/url';
+import { decodeComparison, decodeExperiment, defaultExperiment, linkVersionProblem, type Experiment } from '../state/url';
 
 export class UsageError extends Error {}
 
@@ -79,6 +79,7 @@ export function parseTrainArgs(argv: readonly string[]): TrainArgs {
       throw new UsageError('--compare takes its runs from the link: --url, --method, --preset and --seed do not apply');
     }
     const decoded = decodeComparison(compare);
+    if (decoded.refused) throw new UsageError(`Bad --compare link: ${decoded.refused}`);
     if (decoded.notices.length > 0) throw new UsageError(`Bad --compare link: ${decoded.notices.join(' ')}`);
     const comparison = decoded.comparison.runs.map((run, i) => ({
       name: run.name ?? `run ${i + 1}`,
@@ -88,6 +89,8 @@ export function parseTrainArgs(argv: readonly string[]): TrainArgs {
   }
   let experiment: Experiment;
   if (url !== null) {
+    const refused = linkVersionProblem(url.slice(url.indexOf('#') + 1));
+    if (refused) throw new UsageError(`Bad --url: ${refused}`);
     const decoded = decodeExperiment(url);
     // On the command line a bad link is an error, not a notice: a script should not train
     // something other than what it asked for.
@@ -134,5 +137,8 @@ function applyOverrides(
   if (seed !== null) assign('seed', seed);
   const problems = method.validate(values);
   if (problems.length > 0) throw new UsageError(problems.join(' '));
+  if (values.dataset !== 'shapes') {
+    throw new UsageError(`The dataset "${String(values.dataset)}" is one of your image sets: those are kept in the browser that added them, and the CLI trains on shapes.`);
+  }
   return { ...experiment, values };
 }

@@ -6,6 +6,7 @@ import type { EvaluationRecord, EvaluationScores } from '../methods/evaluation';
 import type { MethodContext, MethodDescription, MethodImplementation, MethodInstance } from '../methods/types';
 import { evaluateInstance } from './eval/evaluate';
 import { EVAL_TRAIN_COUNT, RunData } from './data/dataset';
+import { isLabelled, type ImageSetData } from '../measures/imageSets';
 import { embeddingStd, smallGram } from './metrics/collapse';
 import { rankMeFromGram } from './metrics/spectrum';
 
@@ -57,12 +58,13 @@ export class Trainer {
     this.probeEvery = this.common.probeEvery;
   }
 
-  static async create(method: MethodDescription, values: SettingValues): Promise<Trainer> {
+  /** `images`: the visitor's image set the settings name as their dataset (none for shapes). */
+  static async create(method: MethodDescription, values: SettingValues, images?: ImageSetData): Promise<Trainer> {
     const problems = method.validate(values);
     if (problems.length > 0) throw new Error(problems.join(' '));
     const implementation = await method.load();
     const common = readCommon(values);
-    const data = new RunData(common);
+    const data = new RunData(common, images);
     try {
       const instance = implementation.create(Trainer.context(values, common.seed, data));
       return new Trainer(method, values, data, instance, implementation);
@@ -72,9 +74,10 @@ export class Trainer {
     }
   }
 
-  /** What a method instance is built from: the settings, the seed and the labelled split. */
+  /** What a method instance is built from: the settings, the seed and the labelled split (when the images have labels). */
   private static context(values: SettingValues, seed: number, data: RunData): MethodContext {
     const count = Math.min(EVAL_TRAIN_COUNT, data.train.count);
+    if (!isLabelled(data.train)) return { values, seed };
     return {
       values, seed,
       labelled: { images: data.trainImages, labels: data.train.labels.slice(0, count), classes: data.train.classNames.length },

@@ -32,8 +32,8 @@ export const commonSettings: readonly Setting[] = [
   },
   {
     kind: 'choice', name: 'dataset', urlKey: 'd', label: 'Dataset', group: 'data',
-    help: 'shapes: generated images, one object per image (the label is its shape, not its colour).',
-    default: 'shapes', choices: ['shapes'],
+    help: 'shapes: generated images, one object per image (the label is its shape, not its colour). Or one of your own image sets: they stay in this browser.',
+    default: 'shapes', choices: ['shapes'], imageSets: true,
   },
   {
     kind: 'choice', name: 'imageSize', urlKey: 'is', label: 'Image size', group: 'data',
@@ -42,12 +42,12 @@ export const commonSettings: readonly Setting[] = [
   },
   {
     kind: 'number', name: 'datasetSize', urlKey: 'n', label: 'Training images', group: 'data',
-    help: 'Images generated once and kept on the GPU; batches are drawn from them.',
+    help: 'Shapes generated once and kept on the GPU; batches are drawn from them. Your own image sets use all their images but a held-out fifth.',
     default: 2048, min: 64, max: 16384, step: 64, integer: true,
   },
   {
     kind: 'boolean', name: 'distractors', urlKey: 'dx', label: 'Distractors', group: 'data',
-    help: 'Small blobs of other colours around the object: clutter the model must learn to ignore.',
+    help: 'Shapes only: small blobs of other colours around the object, clutter the model must learn to ignore.',
     default: true,
   },
   {

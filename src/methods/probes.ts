@@ -10,7 +10,7 @@ export interface AttentionProbe {
   heads: number;
   count: number; // P probe images
   images: Float32Array; // [P, H, W, 3]
-  masks: Uint8Array; // [P, H, W] ground-truth object masks
+  masks: Uint8Array | null; // [P, H, W] ground-truth object masks (null: the images have none)
   /** Last block, CLS → patch attention of the teacher: [P, heads, grid·grid], rows sum to ≤ 1. */
   attention: Float32Array;
 }

@@ -3,6 +3,8 @@
  * --set parser and validation (the tensorflow/playground pattern). Plain data: no tfjs here,
  * so the page can import it without loading the engine.
  */
+import { imageSetNameProblem } from '../measures/imageSets';
+
 export type SettingValue = number | boolean | string;
 
 interface SettingBase {
@@ -41,6 +43,20 @@ export interface ChoiceSetting extends SettingBase {
   kind: 'choice';
   default: string;
   choices: readonly string[];
+  /**
+   * Also takes the name of one of the visitor's image sets (the dataset). Only the name's form
+   * is checked here; whether this browser holds the set is checked when a run starts.
+   */
+  imageSets?: boolean;
+}
+
+/** Whether a choice setting takes `value`: one of its choices, or a well-formed image set name. */
+function choiceAccepts(setting: ChoiceSetting, value: string): boolean {
+  return setting.choices.includes(value) || (setting.imageSets === true && value === value.trim() && imageSetNameProblem(value) === null);
+}
+
+function choiceList(setting: ChoiceSetting): string {
+  return setting.choices.join(', ') + (setting.imageSets ? ' or the name of one of your image sets' : '');
 }
 
 export type Setting = NumberSetting | BooleanSetting | ChoiceSetting;
@@ -78,8 +94,8 @@ export function parseSettingValue(setting: Setting, raw: string): SettingValue {
       throw new Error(`${setting.label} (${setting.urlKey}) must be 1 or 0, got "${raw}"`);
     }
     case 'choice': {
-      if (!setting.choices.includes(raw)) {
-        throw new Error(`${setting.label} (${setting.urlKey}) must be one of ${setting.choices.join(', ')}, got "${raw}"`);
+      if (!choiceAccepts(setting, raw)) {
+        throw new Error(`${setting.label} (${setting.urlKey}) must be one of ${choiceList(setting)}, got "${raw}"`);
       }
       return raw;
     }
@@ -99,8 +115,8 @@ export function validateSettingValue(setting: Setting, value: unknown): SettingV
       if (typeof value !== 'boolean') throw new Error(`${setting.label} must be on or off`);
       return value;
     case 'choice':
-      if (typeof value !== 'string' || !setting.choices.includes(value)) {
-        throw new Error(`${setting.label} must be one of ${setting.choices.join(', ')}`);
+      if (typeof value !== 'string' || !choiceAccepts(setting, value)) {
+        throw new Error(`${setting.label} must be one of ${choiceList(setting)}`);
       }
       return value;
   }

@@ -103,7 +103,7 @@ export interface StepOutput {
 export interface ProbeInput {
   images: Tensor4D; // [P, H, W, 3] fixed held-out images
   pixels: Float32Array; // same images on the CPU, for drawing
-  masks: Uint8Array; // [P, H, W]
+  masks: Uint8Array | null; // [P, H, W]; null when the dataset has no masks (own images)
   labels: Int32Array;
   /** A training image's pixels [H, W, 3] (to draw crops on their original). */
   trainPixels(index: number): Float32Array;

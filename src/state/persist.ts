@@ -13,7 +13,8 @@ import type { WeightsData } from '../worker/protocol';
 import type { SavedRun } from './runFile';
 
 const DB_NAME = 'ssl-playground';
-const DB_VERSION = 1;
+/** 2: the visitor's image sets (imageStore.ts). */
+const DB_VERSION = 2;
 
 /** One run as kept in the browser (without its weights). */
 export interface SavedRecord {
@@ -48,6 +49,8 @@ function database(): Promise<IDBDatabase> {
         const db = request.result;
         if (!db.objectStoreNames.contains('runs')) db.createObjectStore('runs', { keyPath: 'uid' });
         if (!db.objectStoreNames.contains('weights')) db.createObjectStore('weights', { keyPath: 'uid' });
+        if (!db.objectStoreNames.contains('image-sets')) db.createObjectStore('image-sets', { keyPath: 'name' });
+        if (!db.objectStoreNames.contains('image-pixels')) db.createObjectStore('image-pixels', { keyPath: 'name' });
       };
       request.onsuccess = () => resolve(request.result);
       request.onerror = () => reject(request.error ?? new Error('IndexedDB could not be opened'));
@@ -59,7 +62,7 @@ function database(): Promise<IDBDatabase> {
 }
 
 /** Runs `work` in one transaction over `stores`; resolves when it commits. */
-async function transact<T>(stores: string[], mode: IDBTransactionMode, work: (tx: IDBTransaction) => T): Promise<T> {
+export async function transact<T>(stores: string[], mode: IDBTransactionMode, work: (tx: IDBTransaction) => T): Promise<T> {
   const db = await database();
   return new Promise((resolve, reject) => {
     const tx = db.transaction(stores, mode);
@@ -71,7 +74,7 @@ async function transact<T>(stores: string[], mode: IDBTransactionMode, work: (tx
   });
 }
 
-const requestValue = <T>(request: IDBRequest<T>): Promise<T> => new Promise((resolve, reject) => {
+export const requestValue = <T>(request: IDBRequest<T>): Promise<T> => new Promise((resolve, reject) => {
   request.onsuccess = () => resolve(request.result);
   request.onerror = () => reject(request.error);
 });

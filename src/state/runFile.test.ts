@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { STORED_SIDE, type ImageSetData } from '../measures/imageSets';
 import { dinoDescription } from '../methods/dino/description';
 import { decodeRunFile, encodeRunFile, RUN_FILE_FORMAT, RUN_FILE_VERSION, RunFileError, type RunFile } from './runFile';
 import { presetValues } from './url';
@@ -23,6 +24,7 @@ function file(overrides: Partial<RunFile> = {}): RunFile {
         step: 0, elapsedMs: 0, history: { steps: [], series: {} }, evaluations: [], weights: null,
       },
     ],
+    imageSets: [],
     ...overrides,
   };
 }
@@ -71,7 +73,7 @@ describe('the export file', () => {
     expect(refused('PNG\u0000\u0001 binary junk')).toMatch(/not an SSL Playground export: it is not JSON/);
     expect(refused(good.slice(0, good.length / 2))).toMatch(/not JSON text .*cut short/);
     expect(refused(JSON.stringify({ name: 'package', version: '1.0.0' }))).toMatch(/no "format": "ssl-playground-runs" marker/);
-    expect(refused(encodeRunFile(file({ version: RUN_FILE_VERSION + 1 })))).toMatch(/newer version of SSL Playground \(file format 2\).*Reload the page/);
+    expect(refused(encodeRunFile(file({ version: RUN_FILE_VERSION + 1 })))).toMatch(/newer version of SSL Playground \(file format 3\).*Reload the page/);
     expect(refused(encodeRunFile(file({ runs: [] })))).toMatch(/holds no runs/);
 
     const foreignMethod = file();
@@ -99,5 +101,45 @@ describe('the export file', () => {
     expect(refused(encodeRunFile(badHistory))).toMatch(/metric "loss" whose values do not match its steps/);
 
     expect(refused(good.replace(/"base64":"[^"]{4}/, '"base64":"!!!!'))).toMatch(/damaged: an array’s data is not valid base64/);
+  });
+});
+
+/** A set of 16 images whose bytes count up, in two classes. */
+function imageSet(): ImageSetData {
+  const count = 16;
+  const pixels = Uint8Array.from({ length: count * STORED_SIDE * STORED_SIDE * 3 }, (_, i) => (i * 7) % 256);
+  return { name: 'my cats', side: STORED_SIDE, count, pixels, labels: Int32Array.from({ length: count }, (_, i) => i % 2), classNames: ['cat', 'dog'] };
+}
+
+describe('image sets in the export file (format 2)', () => {
+  it('round-trip byte for byte with their labels and class names', () => {
+    const set = imageSet();
+    const back = decodeRunFile(encodeRunFile(file({ imageSets: [set] }))).imageSets;
+    expect(back).toHaveLength(1);
+    expect([back[0].name, back[0].count, back[0].classNames]).toEqual(['my cats', 16, ['cat', 'dog']]);
+    expect(Array.from(back[0].labels)).toEqual(Array.from(set.labels));
+    expect(back[0].pixels).toEqual(set.pixels);
+  });
+
+  it('reads a format 1 file (before image sets) as having none', () => {
+    const old = JSON.parse(encodeRunFile(file())) as Record<string, unknown>;
+    old.version = 1;
+    delete old.imageSets;
+    expect(decodeRunFile(JSON.stringify(old)).imageSets).toEqual([]);
+  });
+
+  it('refuses a set that is not whole', () => {
+    const cut = imageSet();
+    cut.pixels = cut.pixels.slice(1);
+    expect(refused(encodeRunFile(file({ imageSets: [cut] })))).toMatch(/Image set 1 .* pixels that do not fill its images/);
+    const labels = imageSet();
+    labels.labels[3] = 2;
+    expect(refused(encodeRunFile(file({ imageSets: [labels] })))).toMatch(/labels that do not match its images/);
+    const named = imageSet();
+    named.name = 'shapes';
+    expect(refused(encodeRunFile(file({ imageSets: [named] })))).toMatch(/name this version refuses \(shapes\)/);
+    const few = imageSet();
+    few.count = 4;
+    expect(refused(encodeRunFile(file({ imageSets: [few] })))).toMatch(/holds 4 images/);
   });
 });

@@ -8,14 +8,18 @@
  * Reading is strict: anything that is not exactly a file this version can use is refused with
  * a message saying what is wrong, before anything in the page changes.
  */
+import { imageSetNameProblem, MAX_IMAGES, MIN_IMAGES, STORED_SIDE, type ImageSetData } from '../measures/imageSets';
 import type { EvaluationRecord } from '../methods/evaluation';
 import { findMethod } from '../methods/registry';
 import { validateSettingValue, type SettingValues } from '../methods/schema';
 import { MAX_RUNS } from './url';
 
 export const RUN_FILE_FORMAT = 'ssl-playground-runs';
-/** Bump when the layout changes; older versions stay readable, newer ones are refused by name. */
-export const RUN_FILE_VERSION = 1;
+/**
+ * Bump when the layout changes; older versions stay readable, newer ones are refused by name.
+ * 2: the image sets the runs train on travel with them.
+ */
+export const RUN_FILE_VERSION = 2;
 
 export type SavedWeights = Record<string, { shape: number[]; data: Float32Array }>;
 
@@ -40,6 +44,8 @@ export interface RunFile {
   /** Index of the run that was focused. */
   focus: number;
   runs: SavedRun[];
+  /** The visitor's image sets the runs train on (format 2), so they train on elsewhere. */
+  imageSets: ImageSetData[];
 }
 
 export class RunFileError extends Error {}
@@ -128,11 +134,33 @@ export function decodeRunFile(text: string): RunFile {
   if (!Array.isArray(raw.runs) || raw.runs.length === 0) throw new RunFileError('This export holds no runs.');
   if (raw.runs.length > MAX_RUNS) throw new RunFileError(`This export holds ${raw.runs.length} runs; a comparison keeps at most ${MAX_RUNS}.`);
   const runs = raw.runs.map((run, i) => checkRun(run, i + 1));
+  const imageSets = raw.imageSets === undefined ? [] : Array.isArray(raw.imageSets)
+    ? raw.imageSets.map((set, i) => checkImageSet(set, i + 1))
+    : fail('This export is damaged: its image sets are not a list.');
   const focus = typeof raw.focus === 'number' && Number.isInteger(raw.focus) && raw.focus >= 0 && raw.focus < runs.length ? raw.focus : 0;
   return {
     format: RUN_FILE_FORMAT, version, exportedAt: typeof raw.exportedAt === 'string' ? raw.exportedAt : '',
-    lesson: typeof raw.lesson === 'string' ? raw.lesson : null, focus, runs,
+    lesson: typeof raw.lesson === 'string' ? raw.lesson : null, focus, runs, imageSets,
   };
+}
+
+function fail(message: string): never {
+  throw new RunFileError(message);
+}
+
+function checkImageSet(raw: unknown, index: number): ImageSetData {
+  const bad = (what: string): never => fail(`Image set ${index} of this export ${what}.`);
+  if (!isRecord(raw)) return bad('is not an image set');
+  const { name, side, count, pixels, labels, classNames } = raw;
+  if (typeof name !== 'string' || imageSetNameProblem(name)) return bad(`has a name this version refuses (${String(name)})`);
+  if (side !== STORED_SIDE) bad(`has images of ${String(side)} px; this version keeps ${STORED_SIDE} px`);
+  if (typeof count !== 'number' || !Number.isInteger(count) || count < MIN_IMAGES || count > MAX_IMAGES) bad(`holds ${String(count)} images`);
+  const n = count as number;
+  if (!(pixels instanceof Uint8Array) || pixels.length !== n * STORED_SIDE * STORED_SIDE * 3) bad('has pixels that do not fill its images');
+  if (!Array.isArray(classNames) || classNames.length === 0 || !classNames.every((c) => typeof c === 'string')) bad('has no class names');
+  const classes = (classNames as string[]).length;
+  if (!(labels instanceof Int32Array) || labels.length !== n || labels.some((l) => l < 0 || l >= classes)) bad('has labels that do not match its images');
+  return { name: name as string, side: STORED_SIDE, count: n, pixels: pixels as Uint8Array, labels: labels as Int32Array, classNames: classNames as string[] };
 }
 
 function checkRun(raw: unknown, index: number): SavedRun {

@@ -6,6 +6,7 @@
 import { findLesson } from '../methods/registry';
 import type { WeightsData, WorkerEvent, WorkerRequest } from '../worker/protocol';
 import { decodeRunFile, encodeRunFile, RUN_FILE_FORMAT, RUN_FILE_VERSION, RunFileError, type RunFile, type SavedRun } from './runFile';
+import { imageSets } from './imageSets';
 import { loadSaved } from './persist';
 import { adoptSaved, forgetSaved, keepCheckpoint, keepSoon, refreshSaved } from './saving';
 import { actions, describeChanges, selectFocused, store, type RunView } from './store';
@@ -32,6 +33,26 @@ const importing = new Map<number, ImportBatch>();
 
 function send(request: WorkerRequest): void {
   ensureWorker().postMessage(request);
+}
+
+type StartRequest = Extract<WorkerRequest, { type: 'start' }>;
+
+/**
+ * Starts a run in the worker, with the visitor's image set when its dataset names one (read
+ * from the browser first). A set this browser lacks fails the run with a message, as the
+ * worker fails a run it cannot build. Requests sent meanwhile are safe: the worker drops a run
+ * stopped before its start arrives.
+ */
+function sendStart(request: StartRequest): void {
+  const dataset = String(request.values.dataset ?? 'shapes');
+  imageSets.forRun(dataset).then(
+    (images) => send(images ? { ...request, images } : request),
+    (error: Error) => {
+      const status = { runId: request.runId, step: 0, totalSteps: Number(request.values.totalSteps), stepsPerSecond: 0, elapsedMs: 0, checkpointStep: -1 };
+      handleEvent({ type: 'status', status: { ...status, state: 'error' } });
+      handleEvent({ type: 'error', runId: request.runId, message: error.message, recoverable: false });
+    },
+  );
 }
 
 function ensureWorker(): Worker {
@@ -122,14 +143,14 @@ function build(run: RunView, experiment: Experiment, train: boolean): void {
   const id = nextRunId++;
   send({ type: 'stop', runId: run.id });
   actions.rebuildRun(run.key, id, experiment);
-  send({ type: 'start', runId: id, methodId: experiment.methodId, values: experiment.values, train });
+  sendStart({ type: 'start', runId: id, methodId: experiment.methodId, values: experiment.values, train });
   if (store.getState().focusedKey === run.key) send({ type: 'focus', runId: id });
 }
 
 function add(name: string, experiment: Experiment, train: boolean): number {
   const id = nextRunId++;
   const key = actions.addRun(id, name, experiment);
-  send({ type: 'start', runId: id, methodId: experiment.methodId, values: experiment.values, train });
+  sendStart({ type: 'start', runId: id, methodId: experiment.methodId, values: experiment.values, train });
   return key;
 }
 
@@ -273,7 +294,9 @@ export const files = {
       return;
     }
     let saved: SavedRun[];
+    let sets: RunFile['imageSets'];
     try {
+      sets = await imageSets.forExport(built.map((run) => String(run.values.dataset)));
       saved = await Promise.all(built.map(async (run): Promise<SavedRun> => {
         const exported = await weightsOf(run);
         return {
@@ -289,7 +312,7 @@ export const files = {
     }
     const file: RunFile = {
       format: RUN_FILE_FORMAT, version: RUN_FILE_VERSION, exportedAt: new Date().toISOString(), lesson,
-      focus: Math.max(0, built.findIndex((r) => r.key === focusedKey)), runs: saved,
+      focus: Math.max(0, built.findIndex((r) => r.key === focusedKey)), runs: saved, imageSets: sets,
     };
     download(encodeRunFile(file), exportName(built, file));
   },
@@ -314,7 +337,19 @@ export const files = {
         `${runs.length === 1 ? 'is' : 'are'} open; a comparison keeps at most ${MAX_RUNS}. Remove runs first. Nothing was changed.`);
       return;
     }
-    openRuns(file.name, parsed.runs.map((saved) => ({ saved })), parsed.focus);
+    // The runs' image sets come with them; one whose name is taken here by other images is renamed.
+    let names: Map<string, string>;
+    try {
+      names = await imageSets.adopt(parsed.imageSets);
+    } catch (error) {
+      actions.notify('error', `${file.name}: its image sets could not be kept in this browser (${(error as Error).message}). Nothing was changed.`);
+      return;
+    }
+    const renamed = parsed.runs.map((saved) => {
+      const dataset = names.get(String(saved.values.dataset));
+      return { saved: dataset ? { ...saved, values: { ...saved.values, dataset } } : saved };
+    });
+    openRuns(file.name, renamed, parsed.focus);
     if (runs.length === 0 && parsed.lesson) actions.setLesson(parsed.lesson);
   },
 
@@ -363,7 +398,7 @@ function openRuns(source: string, items: { saved: SavedRun; uid?: string }[], fo
     // A reopened run's weights are in the browser already; an imported one's are kept once built.
     batch.pending.set(id, !uid && saved.weights && saved.step > 0 ? { step: saved.step, weights: saved.weights } : null);
     importing.set(id, batch);
-    send({
+    sendStart({
       type: 'start', runId: id, methodId: saved.methodId, values: saved.values, train: false,
       restore: { step: saved.step, elapsedMs: saved.elapsedMs, weights: saved.weights },
     });

@@ -2,13 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { methods } from '../methods/registry';
 import type { Setting, SettingValue } from '../methods/schema';
 import {
-  decodeComparison, decodeExperiment, defaultExperiment, encodeComparison, encodeExperiment, MAX_RUNS, presetValues, RESERVED_KEYS,
+  decodeComparison, decodeExperiment, defaultExperiment, encodeComparison, encodeExperiment, LINK_VERSION, MAX_RUNS, presetValues, RESERVED_KEYS,
 } from './url';
 
 /** A valid value different from `current`, inside the setting's range. */
 function otherValue(setting: Setting, current: SettingValue): SettingValue {
   if (setting.kind === 'boolean') return !current;
-  if (setting.kind === 'choice') return setting.choices.find((c) => c !== current) ?? current;
+  if (setting.kind === 'choice') return setting.choices.find((c) => c !== current) ?? (setting.imageSets ? 'My images' : current);
   const candidate = setting.integer ? Number(current) + 1 : Number(current) + setting.step;
   return candidate <= setting.max ? candidate : setting.integer ? Number(current) - 1 : Number(current) - setting.step;
 }
@@ -24,7 +24,7 @@ describe('URL codec', () => {
         it(`round-trips ${setting.name} (${setting.urlKey})`, () => {
           const experiment = defaultExperiment(method.id);
           const value = otherValue(setting, experiment.values[setting.name]);
-          if (value === experiment.values[setting.name]) return; // a choice with one option (dataset, for now)
+          if (value === experiment.values[setting.name]) return; // a choice with one option
           const changed = { ...experiment, values: { ...experiment.values, [setting.name]: value } };
           const hash = encodeExperiment(changed);
           expect(hash).toContain(`${setting.urlKey}=`);
@@ -160,5 +160,33 @@ describe('comparison links', () => {
     for (const method of methods) {
       for (const setting of method.settings) expect(RESERVED_KEYS as readonly string[]).not.toContain(setting.urlKey);
     }
+  });
+});
+
+describe('link versions and image set names', () => {
+  it('refuses a link from a newer version whole, saying to reload', () => {
+    const result = decodeComparison('#ver=2&m=loca&p=tiny;m=dino&c=0');
+    expect(result.refused).toMatch(/made by a newer version of SSL Playground \(link version 2; this page reads version 1\).*Reload the page/);
+    expect(result.notices).toEqual([]);
+    expect(decodeComparison('#m=dino&ver=x').refused).toMatch(/version "x" is not a version number/);
+  });
+
+  it('reads links without a version, and of this version, as version 1', () => {
+    const plain = decodeComparison('#m=dino&p=tiny&s=4');
+    const versioned = decodeComparison(`#ver=${LINK_VERSION}&m=dino&p=tiny&s=4`);
+    expect(plain.refused).toBeUndefined();
+    expect(versioned.refused).toBeUndefined();
+    expect(versioned.notices).toEqual([]);
+    expect(versioned.comparison).toEqual(plain.comparison);
+  });
+
+  it('carries an image set’s name as the dataset, spaces and brackets included, and refuses a malformed one', () => {
+    const experiment = { ...defaultExperiment('dino'), values: { ...defaultExperiment('dino').values, dataset: 'My cats (2)' } };
+    const link = encodeExperiment(experiment);
+    expect(link).toContain('d=My%20cats%20(2)');
+    expect(decodeExperiment(link).experiment.values.dataset).toBe('My cats (2)');
+    const bad = decodeExperiment('m=dino&d=a%26b');
+    expect(bad.experiment.values.dataset).toBe('shapes');
+    expect(bad.notices[0]).toMatch(/Dataset \(d\) must be one of shapes or the name of one of your image sets, got "a&b"/);
   });
 });

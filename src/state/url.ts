@@ -26,6 +26,13 @@ export interface DecodeResult {
 
 const METHOD_KEY = 'm';
 const PRESET_KEY = 'p';
+const VERSION_KEY = 'ver';
+/**
+ * What links mean. Links of version 1 carry no `ver`; a version that changes what a link's keys
+ * mean (rather than adding keys, which older pages report as unknown) writes `ver=2` and up, and
+ * a page refuses a `ver` newer than its own whole, changing nothing.
+ */
+export const LINK_VERSION = 1;
 
 /** Values of a preset: schema defaults overridden by the preset's values. */
 export function presetValues(method: MethodDescription, presetId: string): SettingValues {
@@ -96,7 +103,7 @@ export function decodeExperiment(link: string): DecodeResult {
   const values: SettingValues = { ...base };
   const byKey = new Map(method.settings.map((setting) => [setting.urlKey, setting]));
   for (const [key, raw] of entries) {
-    if (key === METHOD_KEY || key === PRESET_KEY) continue;
+    if (key === METHOD_KEY || key === PRESET_KEY || key === VERSION_KEY) continue;
     const setting = byKey.get(key);
     if (!setting) {
       notices.push(`Unknown setting "${key}" in the link; ignored.`);
@@ -138,6 +145,8 @@ export interface Comparison {
 export interface ComparisonDecodeResult {
   comparison: Comparison;
   notices: string[];
+  /** Set when the link cannot be used at all (made by a newer version): say it and change nothing. */
+  refused?: string;
 }
 
 /** The most runs one comparison keeps (each holds its own model on the GPU). */
@@ -146,7 +155,18 @@ const NAME_KEY = 'name';
 const LESSON_KEY = 'lesson';
 const FOCUS_KEY = 'focus';
 /** Link keys that are not settings; no setting may use them as its urlKey. */
-export const RESERVED_KEYS = [METHOD_KEY, PRESET_KEY, NAME_KEY, LESSON_KEY, FOCUS_KEY] as const;
+export const RESERVED_KEYS = [METHOD_KEY, PRESET_KEY, VERSION_KEY, NAME_KEY, LESSON_KEY, FOCUS_KEY] as const;
+
+/** Why a link's version cannot be read here, or null when it can (no `ver`, or one up to ours). */
+export function linkVersionProblem(text: string): string | null {
+  const match = new RegExp(`(?:^|[&;])${VERSION_KEY}=([^&;]*)`).exec(text);
+  if (!match) return null;
+  const version = Number(match[1]);
+  if (!Number.isInteger(version) || version < 1) return `This link's version "${match[1]}" is not a version number, so it cannot be read; nothing was changed.`;
+  if (version <= LINK_VERSION) return null;
+  return `This link was made by a newer version of SSL Playground (link version ${version}; this page reads version ${LINK_VERSION}). ` +
+    'Reload the page to get the newest version, then open the link again; nothing was changed.';
+}
 
 export function encodeComparison(comparison: Comparison): string {
   return comparison.runs
@@ -165,6 +185,8 @@ export function decodeComparison(link: string): ComparisonDecodeResult {
   const hashIndex = link.indexOf('#');
   let text = hashIndex >= 0 ? link.slice(hashIndex + 1) : link;
   if (hashIndex < 0 && /^[a-z]+:\/\//i.test(text)) text = '';
+  const refused = linkVersionProblem(text);
+  if (refused) return { comparison: { runs: [{ experiment: defaultExperiment(), name: null }], focus: 0, lesson: null }, notices: [], refused };
   const notices: string[] = [];
   let segments = text.split(';').filter((segment) => segment.trim() !== '');
   if (segments.length === 0) segments = [''];

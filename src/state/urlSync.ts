@@ -21,13 +21,25 @@ export function hashOf(): string {
   return `#${encodeComparison(comparisonOf(store.getState()))}`;
 }
 
+/** A link refused on arrival stays in the address bar (to reload once the page is newer) until the visitor changes something. */
+let keepArrivalHash = false;
+
 /** Builds the runs of the current link (the default experiment without one), paused at step 0. */
 export function openFromLocation(): void {
   if (window.location.hash.length <= 1) {
     runner.openComparison({ runs: [{ experiment: defaultExperiment(), name: null }], focus: 0, lesson: null });
     return;
   }
-  const { comparison, notices } = decodeComparison(window.location.hash);
+  const { comparison, notices, refused } = decodeComparison(window.location.hash);
+  if (refused) {
+    actions.notify('error', refused);
+    // On arrival the page opens as without a link; a link pasted later leaves the runs as they are.
+    if (store.getState().runs.length === 0) {
+      keepArrivalHash = true;
+      runner.openComparison(comparison);
+    }
+    return;
+  }
   for (const text of notices) actions.notify('warning', text);
   runner.openComparison(comparison);
 }
@@ -40,7 +52,8 @@ export function startUrlSync(): () => void {
     lastWritten = hash;
     if (window.location.hash !== hash) window.history.replaceState(null, '', hash);
   };
-  write();
+  if (keepArrivalHash) lastWritten = hashOf();
+  else write();
   const unsubscribe = store.subscribe((state, previous) => {
     if (state.experiment !== previous.experiment || state.focusedKey !== previous.focusedKey || state.lesson !== previous.lesson) {
       write();
@@ -56,6 +69,7 @@ export function startUrlSync(): () => void {
   const onHashChange = () => {
     if (window.location.hash === lastWritten) return;
     openFromLocation();
+    lastWritten = ''; // a refused link is replaced by what the page shows
     write();
   };
   window.addEventListener('hashchange', onHashChange);

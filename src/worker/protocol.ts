@@ -3,6 +3,7 @@
  * direction, keyed by `type`. Everything here is structured-cloneable plain data.
  */
 import type { BackendInfo } from '../engine/backend';
+import type { ImageSetData } from '../measures/imageSets';
 import type { MetricsRecord } from '../engine/trainer';
 import type { EvaluationRecord } from '../methods/evaluation';
 import type { ProbePayload } from '../methods/probes';
@@ -27,8 +28,11 @@ export type RunState = 'idle' | 'initializing' | 'running' | 'paused' | 'finishe
  * turn; every run request names its run. Probes are computed for the focused run only.
  */
 export type WorkerRequest =
-  /** Create a run next to the others and, when `train` is set, start stepping it. */
-  | { type: 'start'; runId: number; methodId: string; values: SettingValues; train: boolean; restore?: RestoredRun }
+  /**
+   * Create a run next to the others and, when `train` is set, start stepping it. `images`: the
+   * visitor's image set when the settings' dataset names one.
+   */
+  | { type: 'start'; runId: number; methodId: string; values: SettingValues; train: boolean; restore?: RestoredRun; images?: ImageSetData }
   /** The run's weights now (pausing it for the copy if it trains), for an export file. */
   | { type: 'export'; runId: number }
   | { type: 'pause'; runId: number }

@@ -3,6 +3,7 @@
  * and the checks and helpers the session's state machine uses around it.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { ImageSetData } from '../measures/imageSets';
 import type { Trainer } from '../engine/trainer';
 import { getMethod } from '../methods/registry';
 import type { SettingValues } from '../methods/schema';
@@ -17,6 +18,8 @@ export interface Run {
   id: number;
   methodId: string;
   values: SettingValues;
+  /** The visitor's image set the run trains on (kept to rebuild the run after a device loss). */
+  images: ImageSetData | undefined;
   trainer: Trainer | null;
   state: RunState;
   checkpoint: Checkpoint | null;
@@ -67,9 +70,9 @@ export function yieldToEventLoop(): Promise<void> {
   });
 }
 
-export function createRun(id: number, methodId: string, values: SettingValues): Run {
+export function createRun(id: number, methodId: string, values: SettingValues, images?: ImageSetData): Run {
   return {
-    id, methodId, values, trainer: null, state: 'initializing', checkpoint: null, checkpointAt: performance.now(),
+    id, methodId, values, images, trainer: null, state: 'initializing', checkpoint: null, checkpointAt: performance.now(),
     elapsedMs: 0, resumedAt: 0, lastRecord: null, stepsPerSecond: 0, busy: null, pendingMetrics: null,
     lastStatusAt: 0, wasRunning: false, probeWanted: false,
     evalEvery: Number(values.evalEvery ?? 0), evaluateWanted: false, lastEvaluatedStep: -1,

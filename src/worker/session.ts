@@ -1,5 +1,6 @@
 import { destroyDeviceForTesting, maxGpuBufferBytes, onDeviceLost, onGpuError, selectBackend, type BackendInfo } from '../engine/backend';
 import { Trainer, type MetricsRecord } from '../engine/trainer';
+import type { ImageSetData } from '../measures/imageSets';
 import { SEGMENTATION_FRACTIONS } from '../methods/evaluation';
 import { getMethod } from '../methods/registry';
 import type { SettingValues } from '../methods/schema';
@@ -66,7 +67,7 @@ export class TrainingSession {
     try {
       switch (request.type) {
         case 'start':
-          return await this.start(request.runId, request.methodId, request.values, request.train, request.restore);
+          return await this.start(request.runId, request.methodId, request.values, request.train, request.restore, request.images);
         case 'export':
           return run ? await this.exportRun(run) : undefined;
         case 'pause':
@@ -103,17 +104,17 @@ export class TrainingSession {
     return this.runs.get(run.id) === run;
   }
 
-  private async start(runId: number, methodId: string, values: SettingValues, train: boolean, restore?: RestoredRun): Promise<void> {
+  private async start(runId: number, methodId: string, values: SettingValues, train: boolean, restore?: RestoredRun, images?: ImageSetData): Promise<void> {
     if (this.cancelled.delete(runId)) return;
     const previous = this.runs.get(runId);
     if (previous) await this.stop(previous);
-    const run = createRun(runId, methodId, values);
+    const run = createRun(runId, methodId, values, images);
     this.runs.set(runId, run);
     if (this.focusedId < 0) this.focusedId = runId;
     this.sendStatus(run, true);
     const backend = await this.ensureBackend();
     checkFits(methodId, values, backend.name === 'webgpu' ? maxGpuBufferBytes() : null);
-    const trainer = await Trainer.create(getMethod(methodId), values);
+    const trainer = await Trainer.create(getMethod(methodId), values, images);
     if (restore) {
       try {
         if (restore.weights) loadWeights(trainer, restore.weights);
@@ -181,10 +182,7 @@ export class TrainingSession {
     const wasState = run.state;
     run.state = 'idle';
     this.post({ type: 'status', status: { ...statusOf(run), state: 'idle', step: 0 } });
-    if (wasState === 'device-lost') {
-      this.disposeQuietly(run);
-      return;
-    }
+    if (wasState === 'device-lost') return this.disposeQuietly(run);
     try {
       if (run.busy) await run.busy;
       if (run.pendingMetrics) await run.pendingMetrics;
@@ -406,7 +404,7 @@ export class TrainingSession {
     await this.ensureBackend();
     for (const run of lost) {
       if (!this.live(run)) continue;
-      const trainer = await Trainer.create(getMethod(run.methodId), run.values);
+      const trainer = await Trainer.create(getMethod(run.methodId), run.values, run.images);
       if (run.checkpoint) {
         loadWeights(trainer, run.checkpoint.weights);
         trainer.step = run.checkpoint.step;

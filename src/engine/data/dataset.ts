@@ -2,6 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import type { CommonValues } from '../runConfig';
 import { Rng } from '../random';
 import { generateShapes, type ImageSet } from './shapes';
+import { splitImageSet } from './images';
+import type { ImageSetData } from '../../measures/imageSets';
 import type { EvaluationData } from '../eval/evaluate';
 
 /** How many fixed held-out images the probes draw on. */
@@ -12,9 +14,10 @@ export const EMBED_COUNT = 160;
 export const EVAL_TRAIN_COUNT = 512;
 
 /**
- * A run's data: the training images generated once and uploaded once ([N, S, S, 3] on the
- * GPU), a seeded batch sampler (a fresh permutation per epoch; the ragged tail is dropped so
- * every step has the same shapes), and the fixed held-out probe images.
+ * A run's data: the training images generated (shapes) or given (the visitor's own image set)
+ * once and uploaded once ([N, S, S, 3] on the GPU), a seeded batch sampler (a fresh permutation
+ * per epoch; the ragged tail is dropped so every step has the same shapes), and the fixed
+ * held-out probe images.
  */
 export class RunData {
   readonly train: ImageSet;
@@ -29,15 +32,27 @@ export class RunData {
   private order: Int32Array;
   private cursor = 0;
 
-  constructor(common: CommonValues) {
-    if (common.dataset !== 'shapes') throw new Error(`Unknown dataset "${common.dataset}"`);
-    if (common.batchSize > common.datasetSize) {
-      throw new Error(`Batch size ${common.batchSize} is larger than the ${common.datasetSize} training images`);
+  /** `images`: the run's own image set, required when the dataset is not `shapes`. */
+  constructor(common: CommonValues, images?: ImageSetData) {
+    if (common.dataset === 'shapes') {
+      if (common.batchSize > common.datasetSize) {
+        throw new Error(`Batch size ${common.batchSize} is larger than the ${common.datasetSize} training images`);
+      }
+      const base = { imageSize: common.imageSize, seed: common.seed, distractors: common.distractors };
+      this.train = generateShapes({ ...base, count: common.datasetSize, split: 'train' });
+      this.probe = generateShapes({ ...base, count: PROBE_COUNT, split: 'heldout' });
+      this.embedSet = generateShapes({ ...base, seed: base.seed + 7919, count: EMBED_COUNT, split: 'heldout' });
+    } else {
+      if (!images || images.name !== common.dataset) throw new Error(`The images of the set "${common.dataset}" did not come with the run.`);
+      const split = splitImageSet(images, common.imageSize);
+      if (common.batchSize > split.train.count) {
+        throw new Error(`Batch size ${common.batchSize} is larger than the ${split.train.count} training images of "${images.name}" ` +
+          `(${split.heldOut.count} more are held out for the probes): lower the batch size or add images.`);
+      }
+      this.train = split.train;
+      this.probe = split.probe;
+      this.embedSet = split.heldOut;
     }
-    const base = { imageSize: common.imageSize, seed: common.seed, distractors: common.distractors };
-    this.train = generateShapes({ ...base, count: common.datasetSize, split: 'train' });
-    this.probe = generateShapes({ ...base, count: PROBE_COUNT, split: 'heldout' });
-    this.embedSet = generateShapes({ ...base, seed: base.seed + 7919, count: EMBED_COUNT, split: 'heldout' });
     const s = common.imageSize;
     this.trainImages = tf.tensor4d(this.train.images, [this.train.count, s, s, 3]);
     this.probeImages = tf.tensor4d(this.probe.images, [this.probe.count, s, s, 3]);
@@ -69,7 +84,7 @@ export class RunData {
     return {
       trainImages: tf.slice(this.trainImages, 0, n) as tf.Tensor4D,
       trainLabels: this.train.labels.slice(0, n),
-      trainMasks: this.train.masks.slice(0, n * area),
+      trainMasks: this.train.masks ? this.train.masks.slice(0, n * area) : null,
       testImages: this.embedImages,
       testLabels: this.embedSet.labels,
       testMasks: this.embedSet.masks,

@@ -43,7 +43,8 @@ export interface ImageSet {
   size: number; // H = W
   count: number; // N
   images: Float32Array; // [N, H, W, 3] row-major, values in [0, 1]
-  masks: Uint8Array; // [N, H, W], 1 = pixel belongs to the main object
+  /** [N, H, W], 1 = pixel belongs to the main object; null for images without masks (own images). */
+  masks: Uint8Array | null;
   labels: Int32Array; // [N], index into classNames
   classNames: readonly string[];
 }
@@ -319,7 +320,7 @@ function validate(options: ShapesOptions): void {
  * Labels: every block of 10 consecutive images is a seeded permutation of the 10 classes, so
  * classes stay balanced for any count and all appear once count >= 10.
  */
-export function generateShapes(options: ShapesOptions): ImageSet {
+export function generateShapes(options: ShapesOptions): ImageSet & { masks: Uint8Array } {
   validate(options);
   const { imageSize: size, count, seed, split } = options;
   const distractors = options.distractors ?? true;

@@ -10,15 +10,16 @@ import { fineTuneSegmentation } from './finetune';
 /**
  * What a run is evaluated on: a labelled split of its training images (the kNN bank, the linear
  * probe's and the segmentation probe's training set) and held-out images to score on. Images
- * in [0, 1]; masks [N, S, S] with 1 on the object; labels index `classes` shape classes.
+ * in [0, 1]; masks [N, S, S] with 1 on the object (null when the images have none: the mask
+ * scores are skipped); labels index `classes` classes (at least two).
  */
 export interface EvaluationData {
   trainImages: tf.Tensor4D;
   trainLabels: Int32Array;
-  trainMasks: Uint8Array;
+  trainMasks: Uint8Array | null;
   testImages: tf.Tensor4D;
   testLabels: Int32Array;
-  testMasks: Uint8Array;
+  testMasks: Uint8Array | null;
   imageSize: number;
   classes: number;
   seed: number;
@@ -63,6 +64,7 @@ function labelledSubset(n: number, fraction: number, seed: number): Int32Array {
 
 /** Pixel classes for object vs background (the labelled masks are object masks): 1 on the object, 0 elsewhere. */
 function objectPixels(data: EvaluationData): { trainPixels: Int32Array; testPixels: Int32Array } {
+  if (!data.trainMasks || !data.testMasks) throw new Error('These images have no object masks.');
   const binary = (masks: Uint8Array) => Int32Array.from(masks, (v) => (v !== 0 ? 1 : 0));
   return { trainPixels: binary(data.trainMasks), testPixels: binary(data.testMasks) };
 }
@@ -83,8 +85,12 @@ export async function evaluateInstance(
   instance: MethodInstance, data: EvaluationData, fractions: readonly number[],
   onProgress: (stage: string) => void = () => {},
 ): Promise<EvaluationScores> {
-  onProgress('kNN and linear probe');
   const { classes, seed } = data;
+  if (classes < 2) {
+    throw new Error('Evaluating needs labelled images: kNN and the linear probe classify them. Put your images in one subfolder per class, or train on shapes.');
+  }
+  onProgress('kNN and linear probe');
+  const masked = data.trainMasks !== null && data.testMasks !== null;
   const trainFeatures = inChunks(data.trainImages, (x) => instance.embed(x));
   const testFeatures = inChunks(data.testImages, (x) => instance.embed(x));
   const scores: EvaluationScores = { knn: 0, linear: 0 };
@@ -96,7 +102,7 @@ export async function evaluateInstance(
     testFeatures.dispose();
   }
 
-  if (instance.embedDense) {
+  if (instance.embedDense && masked) {
     onProgress('segmentation probe');
     const dense = instance.embedDense.bind(instance);
     const trainDense = inChunks(data.trainImages, dense);
@@ -124,7 +130,7 @@ export async function evaluateInstance(
     }
   }
 
-  if (instance.fineTuneNetwork) {
+  if (instance.fineTuneNetwork && masked) {
     // Fine-tuning changes weights: each fraction starts from a fresh copy of the network.
     const n = data.trainImages.shape[0];
     const area = data.imageSize * data.imageSize;
@@ -149,7 +155,7 @@ export async function evaluateInstance(
     }
   }
 
-  if (instance.clsAttention) {
+  if (instance.clsAttention && data.testMasks) {
     onProgress('attention Jaccard');
     const attention = inChunks(data.testImages, instance.clsAttention.bind(instance)); // [N, H, g²]
     const [n, heads, patches] = attention.shape;
@@ -167,7 +173,7 @@ export async function evaluateInstance(
       for (let h = 0; h < heads; h++) {
         for (let p = 0; p < patches; p++) mean[p] += values[(i * heads + h) * patches + p] / heads;
       }
-      total += maskJaccard(massMask(mean, ATTENTION_MASS), grid, data.testMasks.subarray(i * area, (i + 1) * area), data.imageSize);
+      total += maskJaccard(massMask(mean, ATTENTION_MASS), grid, data.testMasks!.subarray(i * area, (i + 1) * area), data.imageSize);
     }
     scores.jaccard = total / n;
   }

@@ -41,7 +41,7 @@ class DepInstance implements MethodInstance {
     this.unet = createUNet(this.unetConfig, rng);
     this.labelled = context.labelled;
     const ddep = this.c.variant === 'DDeP';
-    if (ddep && !this.labelled) throw new Error('DDeP’s supervised stage needs the labelled split, and this run has none.');
+    if (ddep && !this.labelled) throw new Error('DDeP’s supervised stage classifies labelled images, and these have no labels: put them in one subfolder per class, or train plain DeP.');
     const bottleneckSide = this.c.imageSize / 2 ** (this.c.channels.length - 1);
     const bottleneckSize = bottleneckSide * bottleneckSide * this.c.channels[this.c.channels.length - 1];
     this.classifier = ddep ? createLinear(rng, bottleneckSize, this.labelled!.classes) : null;

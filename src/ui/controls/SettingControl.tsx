@@ -9,10 +9,12 @@ interface Props {
   onChange(value: SettingValue): string | null;
   /** Marks settings that differ from the running run's (need Reset). */
   pending: boolean;
+  /** Choices beyond the schema's (the dataset menu's image sets), with how to label them. */
+  extraChoices?: readonly { value: string; label: string }[];
 }
 
 /** One setting: label, the right input for its kind, its range and one line of help. */
-export function SettingControl({ setting, value, onChange, pending }: Props) {
+export function SettingControl({ setting, value, onChange, pending, extraChoices = [] }: Props) {
   const id = useId();
   const helpId = `${id}-help`;
   const [draft, setDraft] = useState(() => formatSettingValue(setting, value));
@@ -34,6 +36,7 @@ export function SettingControl({ setting, value, onChange, pending }: Props) {
     input = (
       <select id={id} value={String(value)} aria-describedby={helpId} onChange={(event) => commit(event.target.value)}>
         {setting.choices.map((choice) => <option key={choice} value={choice}>{choice}</option>)}
+        {extraChoices.map((choice) => <option key={`extra:${choice.value}`} value={choice.value}>{choice.label}</option>)}
       </select>
     );
   } else {

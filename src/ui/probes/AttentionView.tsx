@@ -46,10 +46,12 @@ export function AttentionView() {
     [probe, shownHead],
   );
   const kept = useMemo(() => maps.map((map) => massMask(map, mass)), [maps, mass]);
+  // Own images have no object masks: no Jaccard to show.
   const jaccards = useMemo(() => {
-    if (!probe) return [];
+    const masks = probe?.masks;
+    if (!probe || !masks) return [];
     const area = probe.imageSize * probe.imageSize;
-    return kept.map((k, i) => maskJaccard(k, probe.grid, probe.masks.subarray(i * area, (i + 1) * area), probe.imageSize));
+    return kept.map((k, i) => maskJaccard(k, probe.grid, masks.subarray(i * area, (i + 1) * area), probe.imageSize));
   }, [probe, kept]);
 
   useEffect(() => {
@@ -112,7 +114,7 @@ export function AttentionView() {
 
       <p className="probe-view__caption">
         Teacher attention at step {probe.step} ({headLabel}); outlined patches hold {Math.round(mass * 100)}% of it.
-        <span title="Mean Jaccard index of the kept patches against the object masks"> Mean J {meanJaccard.toFixed(2)}</span>
+        {jaccards.length > 0 && <span title="Mean Jaccard index of the kept patches against the object masks"> Mean J {meanJaccard.toFixed(2)}</span>}
       </p>
 
       <ul className="attention-grid">
@@ -123,11 +125,13 @@ export function AttentionView() {
               className="pixel-canvas attention-grid__canvas"
               data-testid="attention-canvas"
               role="img"
-              aria-label={`Probe image ${i + 1}, ${headLabel}, Jaccard ${jaccards[i].toFixed(2)}`}
+              aria-label={`Probe image ${i + 1}, ${headLabel}${jaccards.length > 0 ? `, Jaccard ${jaccards[i].toFixed(2)}` : ''}`}
             />
-            <span className="probe-view__metric" title="Jaccard index of the kept patches against the object mask">
-              J {jaccards[i].toFixed(2)}
-            </span>
+            {jaccards.length > 0 && (
+              <span className="probe-view__metric" title="Jaccard index of the kept patches against the object mask">
+                J {jaccards[i].toFixed(2)}
+              </span>
+            )}
           </li>
         ))}
       </ul>

@@ -37,7 +37,7 @@ export function EmbeddingView() {
         <figcaption className="probe-view__caption">
           Embedding space at step {probe.step}: {probe.count} held-out images on their first two principal components
           (PC1 {formatPercent(pc1)}, PC2 {formatPercent(pc2)} of the variance), coloured by class — clusters by class mean
-          the representation separates shapes it was never told about.
+          the representation separates classes it was never told about.
         </figcaption>
         <div className="embedding-view__body">
           <canvas

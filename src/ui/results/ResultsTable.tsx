@@ -26,6 +26,8 @@ export interface FocusedRunInfo {
   evaluating: boolean;
   /** What its evaluation is doing now ("step 40: fine-tuning on 10% of the masks, step 20/40"). */
   progress?: string;
+  /** Its dataset: own images change what can be scored. */
+  dataset?: string;
 }
 
 export interface ResultsTableViewProps {
@@ -104,6 +106,13 @@ export function ResultsTableView({ rows, pending = [], focused, onEvaluate, onFo
         head trained on 1%, 10% or 100% of the masks — beside it, the same fine-tuning from a random
         initialisation, the comparison that shows what pre-training buys when labels are few. Beside each number, <i>(rand …)</i> is the same test of the same network
         at its random initialisation: the coloured gap, in percentage points, is what training added.
+        {focused?.dataset && focused.dataset !== 'shapes' && (
+          <span className="results__own" data-testid="results-own-images">
+            {' '}<b>{focused.name} trains on your images “{focused.dataset}”</b>: they have no object masks, so only kNN and the
+            linear probe are scored, on the held-out fifth of the set (at most 160 images), and only when the images came in
+            one subfolder per class.
+          </span>
+        )}
       </p>
       {rows.length === 0 ? (
         <p className="results__empty" data-testid="results-empty">
@@ -207,6 +216,7 @@ const selectFocusedKey = (state: StoreState) => focusedRun(state)?.key ?? -1;
 const selectFocusedName = (state: StoreState) => focusedRun(state)?.name ?? '';
 const selectFocusedEvaluating = (state: StoreState) => focusedRun(state)?.evaluating ?? false;
 const selectFocusedProgress = (state: StoreState) => focusedRun(state)?.evaluationProgress ?? '';
+const selectFocusedDataset = (state: StoreState) => String(focusedRun(state)?.values.dataset ?? 'shapes');
 /** Built and not broken: the worker has a trainer to evaluate. */
 const selectFocusedReady = (state: StoreState) => {
   const s = focusedRun(state)?.status?.state;
@@ -221,8 +231,9 @@ export function ResultsTable() {
   const evaluating = useAppStore(selectFocusedEvaluating);
   const progress = useAppStore(selectFocusedProgress);
   const ready = useAppStore(selectFocusedReady);
+  const dataset = useAppStore(selectFocusedDataset);
   const rows = useMemo(() => buildRows(runs), [runs]);
   const pending = useMemo(() => runs.filter((r) => !r.evaluations?.length).map((r) => r.name), [runs]);
-  const focused = key < 0 ? null : { key, name, ready, evaluating, progress };
+  const focused = key < 0 ? null : { key, name, ready, evaluating, progress, dataset };
   return <ResultsTableView rows={rows} pending={pending} focused={focused} onEvaluate={evaluate} onFocusRun={runner.focus} />;
 }

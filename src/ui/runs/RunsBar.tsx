@@ -1,6 +1,8 @@
 import { collapseModesOf } from '../../methods/collapse';
 import { getMethod, methods } from '../../methods/registry';
 import { useEffect, useRef } from 'react';
+import { pickedFromDrop } from '../../state/decodeImages';
+import { imageSets } from '../../state/imageSets';
 import { files, runner } from '../../state/runner';
 import { actions, changedSinceRun, useAppStore, type RunView, type StoreState } from '../../state/store';
 import { MAX_RUNS } from '../../state/url';
@@ -108,7 +110,10 @@ export function RunsBar() {
   );
 }
 
-/** An export file dropped anywhere on the page is imported, as with Import…. */
+/**
+ * Files dropped anywhere on the page: an export file is imported, as with Import…; images or
+ * folders become an image set, as in the data settings.
+ */
 function useDroppedExports(): void {
   useEffect(() => {
     const carriesFiles = (event: DragEvent) => event.dataTransfer?.types.includes('Files') ?? false;
@@ -118,8 +123,15 @@ function useDroppedExports(): void {
     const drop = (event: DragEvent) => {
       if (!carriesFiles(event)) return;
       event.preventDefault(); // not opened as a page
-      const file = event.dataTransfer?.files[0];
-      if (file) void files.importRuns(file);
+      const transfer = event.dataTransfer;
+      if (!transfer) return;
+      const only = transfer.files.length === 1 ? transfer.files[0] : null;
+      const entry = transfer.items[0]?.webkitGetAsEntry?.();
+      if (only && !entry?.isDirectory && (only.type === 'application/json' || /\.json$/i.test(only.name))) {
+        void files.importRuns(only);
+        return;
+      }
+      void pickedFromDrop(transfer).then((picked) => imageSets.addPicked(picked));
     };
     window.addEventListener('dragover', over);
     window.addEventListener('drop', drop);
