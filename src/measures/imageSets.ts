@@ -111,17 +111,29 @@ export function heldOutCount(count: number): number {
   return Math.min(MAX_HELD_OUT, Math.max(PROBE_IMAGES, Math.round(count / 5)));
 }
 
-/** A short fingerprint of a set's pixels and labels: tells two sets of one name apart (imports). */
+/**
+ * A short fingerprint of a set's pixels and labels: tells two sets of one name apart (imports).
+ * Two 32-bit FNV-style lanes over the pixels taken four bytes at a time (a 4096-image set is
+ * 50 MB: per-byte hashing would hold the page for hundreds of ms).
+ */
 export function imageSetDigest(set: ImageSetData): string {
   let h1 = 0x811c9dc5;
   let h2 = 0x01000193;
   const mix = (value: number) => {
-    h1 = Math.imul(h1 ^ value, 0x01000193) >>> 0;
-    h2 = Math.imul(h2 ^ value, 0x5bd1e995) >>> 0;
+    h1 = Math.imul(h1 ^ value, 0x01000193);
+    h2 = Math.imul(h2 ^ value, 0x5bd1e995);
   };
   mix(set.count); mix(set.side);
-  for (let i = 0; i < set.pixels.length; i++) mix(set.pixels[i]);
+  const { pixels } = set;
+  const words = pixels.byteOffset % 4 === 0 ? Math.floor(pixels.length / 4) : 0;
+  const view = new Uint32Array(pixels.buffer, pixels.byteOffset, words);
+  for (let i = 0; i < words; i++) {
+    const value = view[i];
+    h1 = Math.imul(h1 ^ value, 0x01000193);
+    h2 = Math.imul(h2 ^ value, 0x5bd1e995);
+  }
+  for (let i = words * 4; i < pixels.length; i++) mix(pixels[i]);
   for (let i = 0; i < set.labels.length; i++) mix(set.labels[i]);
   for (const name of set.classNames) for (let i = 0; i < name.length; i++) mix(name.charCodeAt(i));
-  return h1.toString(16).padStart(8, '0') + h2.toString(16).padStart(8, '0');
+  return (h1 >>> 0).toString(16).padStart(8, '0') + (h2 >>> 0).toString(16).padStart(8, '0');
 }

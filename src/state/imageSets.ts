@@ -77,11 +77,12 @@ export function describeSet(set: Pick<ImageSetSummary, 'count' | 'classNames' | 
   return `${images}, ${set.classNames.length} classes (${shown}${more})`;
 }
 
-async function storeSet(set: ImageSetData): Promise<void> {
+async function storeSet(set: ImageSetData, summary = summaryOf(set)): Promise<ImageSetSummary> {
   await transact(['image-sets', 'image-pixels'], 'readwrite', (tx) => {
-    tx.objectStore('image-sets').put(summaryOf(set));
+    tx.objectStore('image-sets').put(summary);
     tx.objectStore('image-pixels').put({ name: set.name, side: set.side, count: set.count, pixels: set.pixels, labels: set.labels, classNames: set.classNames });
   });
+  return summary;
 }
 
 async function readSet(name: string): Promise<ImageSetData | null> {
@@ -147,11 +148,10 @@ export const imageSets = {
       const result = await decodeImages(picked, trimmed, (done, total) => {
         imageStore.setState({ adding: { name: trimmed, done, total } });
       }, controller.signal);
-      await storeSet(result.set);
+      const summary = await storeSet(result.set);
       loaded.set(trimmed, result.set);
       await refreshImageSets();
       actions.setValue('dataset', trimmed);
-      const summary = summaryOf(result.set);
       const notes = [describeSkipped(result.skipped), result.leftOut > 0 ? `${result.leftOut} more images were left out: a set keeps at most ${result.set.count}.` : '']
         .filter(Boolean).join(' ');
       actions.notify('info', `Added "${trimmed}": ${describeSet(summary)}. It is now the dataset: Reset or Train to use it.${notes ? ` ${notes}` : ''}`);
