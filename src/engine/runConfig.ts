@@ -16,6 +16,7 @@ export interface CommonValues {
   datasetSize: number;
   distractors: boolean;
   batchSize: number;
+  fusedKernels: boolean;
 }
 
 export function readCommon(values: RunValues): CommonValues {
@@ -29,6 +30,7 @@ export function readCommon(values: RunValues): CommonValues {
     datasetSize: Number(values.datasetSize),
     distractors: Boolean(values.distractors),
     batchSize: Number(values.batchSize),
+    fusedKernels: values.fusedKernels === undefined ? true : Boolean(values.fusedKernels),
   };
 }
 

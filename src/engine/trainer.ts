@@ -5,6 +5,7 @@ import type { SettingValues } from '../methods/schema';
 import type { EvaluationRecord, EvaluationScores } from '../methods/evaluation';
 import type { MethodContext, MethodDescription, MethodImplementation, MethodInstance } from '../methods/types';
 import { evaluateInstance } from './eval/evaluate';
+import { setFusedKernels } from './gpu/program';
 import { EVAL_TRAIN_COUNT, RunData } from './data/dataset';
 import { isLabelled, type ImageSetData } from '../measures/imageSets';
 import { embeddingStd, smallGram } from './metrics/collapse';
@@ -110,6 +111,8 @@ export class Trainer {
     const stepIndex = this.step;
     const capture = (stepIndex + 1) % this.probeEvery === 0;
     const closes = closeWindow || (stepIndex + 1) % this.metricsEvery === 0;
+    // Runs of a comparison share the worker: each step takes its own run's kernel choice.
+    setFusedKernels(this.common.fusedKernels);
     tf.tidy(() => {
       const images = tf.gather(this.data.trainImages, tf.tensor1d(indices, 'int32')) as tf.Tensor4D;
       const output = this.instance.step({ images, indices, capture, snapshot: closes }, stepIndex);

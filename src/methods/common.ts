@@ -31,6 +31,11 @@ export const commonSettings: readonly Setting[] = [
     default: 0, min: 0, max: 100000, step: 10, integer: true, unit: 'steps',
   },
   {
+    kind: 'boolean', name: 'fusedKernels', urlKey: 'fk', label: 'Fused GPU kernels', group: 'run',
+    help: 'On WebGPU, update the optimizer (AdamW) and the EMA teachers with fused kernels: one or two GPU dispatches per weight tensor instead of about 14. Off: stock tfjs ops, the same numbers within float rounding.',
+    default: true,
+  },
+  {
     kind: 'choice', name: 'dataset', urlKey: 'd', label: 'Dataset', group: 'data',
     help: 'shapes: generated images, one object per image (the label is its shape, not its colour). Or one of your own image sets: they stay in this browser.',
     default: 'shapes', choices: ['shapes'], imageSets: true,

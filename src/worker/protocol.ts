@@ -62,6 +62,8 @@ export interface RunStatus {
   elapsedMs: number;
   /** Last checkpoint step (kept on the CPU for recovery), -1 when none. */
   checkpointStep: number;
+  /** From Train to the first step finished on the GPU (shader compilation included), once measured. */
+  firstStepMs?: number;
 }
 
 /** Worker → page. */

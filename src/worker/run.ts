@@ -42,6 +42,8 @@ export interface Run {
   evalEvery: number;
   evaluateWanted: boolean;
   lastEvaluatedStep: number;
+  /** From Train to the first step finished (its one readback), for the status line. */
+  firstStepMs?: number;
 }
 
 export const megabytes = (bytes: number) => `${Math.round(bytes / 2 ** 20)} MB`;
@@ -95,6 +97,7 @@ export function statusOf(run: Run): RunStatus {
     stepsPerSecond: run.stepsPerSecond,
     elapsedMs: run.elapsedMs + running,
     checkpointStep: run.checkpoint?.step ?? -1,
+    firstStepMs: run.firstStepMs,
   };
 }
 

@@ -182,12 +182,9 @@ export class TrainingSession {
     const wasState = run.state;
     run.state = 'idle';
     this.post({ type: 'status', status: { ...statusOf(run), state: 'idle', step: 0 } });
-    if (wasState === 'device-lost') return this.disposeQuietly(run);
-    try {
-      if (run.busy) await run.busy;
-      if (run.pendingMetrics) await run.pendingMetrics;
-    } catch {
+    if (wasState !== 'device-lost') {
       // A removed run's readbacks may fail; nobody is listening any more.
+      await (async () => (await run.busy, await run.pendingMetrics))().catch(() => {}); // the latter set while the step ran
     }
     this.disposeQuietly(run);
   }
@@ -241,8 +238,10 @@ export class TrainingSession {
       if (run.evalEvery > 0 && run.lastEvaluatedStep !== trainer.step) await this.evaluate(run);
       return;
     }
-    const behind = this.dispatch(run, trainer.step + 1 === trainer.common.totalSteps);
+    const first = trainer.step === 0; // its readback times the first step (shaders compiled); a chart point at once
+    const behind = this.dispatch(run, first || trainer.step + 1 === trainer.common.totalSteps);
     if (behind) await behind;
+    if (first) await this.settle(run).then(() => (run.firstStepMs = performance.now() - run.resumedAt));
     if (!this.live(run)) return;
     if ((trainer.probeDue || run.probeWanted) && run.id === this.focusedId) await this.probe(run);
     if (trainer.step % CHECKPOINT_EVERY === 0 || performance.now() - run.checkpointAt > CHECKPOINT_EVERY_MS) await this.checkpoint(run);

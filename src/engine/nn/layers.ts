@@ -1,4 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
+import { fusedGelu, fusedLayerNorm } from '../gpu/layers';
+import { fusedActive } from '../gpu/program';
 import type { Rng } from '../random';
 import { constantVariable, truncatedNormalVariable } from './params';
 
@@ -37,6 +39,7 @@ export function linear(params: LinearParams, x: tf.Tensor): tf.Tensor {
 
 /** LayerNorm over the last axis, eps 1e-6 as in DINO's ViT. */
 export function layerNorm(params: LayerNormParams, x: tf.Tensor, eps = 1e-6): tf.Tensor {
+  if (fusedActive()) return fusedLayerNorm(x, params.gamma, params.beta, eps);
   const { mean, variance } = tf.moments(x, -1, true);
   const normalized = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps)));
   return tf.add(tf.mul(normalized, params.gamma), params.beta);
@@ -44,6 +47,7 @@ export function layerNorm(params: LayerNormParams, x: tf.Tensor, eps = 1e-6): tf
 
 /** Exact GELU, as torch.nn.GELU: 0.5·x·(1 + erf(x/√2)). */
 export function gelu(x: tf.Tensor): tf.Tensor {
+  if (fusedActive()) return fusedGelu(x);
   return tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1));
 }
 

@@ -1,4 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
+import { fusedAttention, MAX_FUSED_HEAD } from '../gpu/attention';
+import { fusedActive } from '../gpu/program';
 import type { Rng } from '../random';
 import {
   createLayerNorm, createLinear, gelu, layerNorm, linear,
@@ -171,6 +173,11 @@ function attention(
 ): { output: tf.Tensor; weights?: tf.Tensor4D } {
   const [batch, tokens, width] = x.shape;
   const headDim = width / heads;
+  if (!returnWeights && headDim <= MAX_FUSED_HEAD && fusedActive()) {
+    // One matMul for q|k|v, one kernel for the heads (gpu/attention.ts).
+    const packed = tf.add(tf.matMul(tf.reshape(x, [batch * tokens, width]), block.qkv.weight), block.qkv.bias);
+    return { output: linear(block.proj, fusedAttention(tf.reshape(packed, [batch, tokens, 3 * width]), heads)) };
+  }
   // q, k, v from column blocks of the fused [D, 3D] weight: slicing the small weight is
   // cheaper than splitting the large activation.
   const flat = tf.reshape(x, [batch * tokens, width]);

@@ -49,6 +49,7 @@ export function RunControls() {
         <div><dt>Step</dt><dd data-testid="step-counter">{step}{total ? ` / ${total}` : ''}</dd></div>
         <div><dt>Steps/s</dt><dd data-testid="steps-per-second">{status && status.stepsPerSecond > 0 ? status.stepsPerSecond.toFixed(status.stepsPerSecond < 10 ? 2 : 1) : '–'}</dd></div>
         <div><dt>Elapsed</dt><dd data-testid="elapsed">{formatElapsed(status?.elapsedMs ?? 0)}</dd></div>
+        <div><dt>First step</dt><dd data-testid="first-step" title="From Train to the first step finished on the GPU, shader compilation included">{status?.firstStepMs !== undefined ? `${(status.firstStepMs / 1000).toFixed(1)} s` : '–'}</dd></div>
         <div><dt>Checkpoint</dt><dd data-testid="checkpoint-step" title="Weights copied to the CPU: a lost GPU resumes from here">{status && status.checkpointStep >= 0 ? `step ${status.checkpointStep}` : '–'}</dd></div>
         <div><dt>State</dt><dd data-testid="run-state">{busy ? 'preparing…' : state}</dd></div>
       </dl>

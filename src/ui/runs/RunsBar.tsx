@@ -1,7 +1,7 @@
 import { collapseModesOf } from '../../methods/collapse';
 import { getMethod, methods } from '../../methods/registry';
 import { useEffect, useRef } from 'react';
-import { pickedFromDrop } from '../../state/decodeImages';
+import { looksLikeImage, pickedFromDrop } from '../../state/decodeImages';
 import { imageSets } from '../../state/imageSets';
 import { files, runner } from '../../state/runner';
 import { actions, changedSinceRun, useAppStore, type RunView, type StoreState } from '../../state/store';
@@ -111,8 +111,8 @@ export function RunsBar() {
 }
 
 /**
- * Files dropped anywhere on the page: an export file is imported, as with Import…; images or
- * folders become an image set, as in the data settings.
+ * Files dropped anywhere on the page: one file that is not an image is imported as an export,
+ * as with Import…; images or folders become an image set, as in the data settings.
  */
 function useDroppedExports(): void {
   useEffect(() => {
@@ -127,7 +127,8 @@ function useDroppedExports(): void {
       if (!transfer) return;
       const only = transfer.files.length === 1 ? transfer.files[0] : null;
       const entry = transfer.items[0]?.webkitGetAsEntry?.();
-      if (only && !entry?.isDirectory && (only.type === 'application/json' || /\.json$/i.test(only.name))) {
+      // One file that is not an image: an export (or the import says what it is not).
+      if (only && !entry?.isDirectory && !looksLikeImage(only)) {
         void files.importRuns(only);
         return;
       }
