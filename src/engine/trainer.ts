@@ -5,6 +5,7 @@ import type { SettingValues } from '../methods/schema';
 import type { EvaluationRecord, EvaluationScores } from '../methods/evaluation';
 import type { MethodContext, MethodDescription, MethodImplementation, MethodInstance } from '../methods/types';
 import { evaluateInstance } from './eval/evaluate';
+import { precompileStep } from './gpu/precompile';
 import { setFusedKernels } from './gpu/program';
 import { EVAL_TRAIN_COUNT, RunData } from './data/dataset';
 import { isLabelled, type ImageSetData } from '../measures/imageSets';
@@ -66,10 +67,14 @@ export class Trainer {
     const implementation = await method.load();
     const common = readCommon(values);
     const data = new RunData(common, images);
+    let instance: MethodInstance | null = null;
     try {
-      const instance = implementation.create(Trainer.context(values, common.seed, data));
+      instance = implementation.create(Trainer.context(values, common.seed, data));
+      setFusedKernels(common.fusedKernels);
+      await precompileStep(implementation, Trainer.context(values, common.seed, data), data.trainImages, common.batchSize);
       return new Trainer(method, values, data, instance, implementation);
     } catch (error) {
+      instance?.dispose();
       data.dispose();
       throw error;
     }

@@ -32,7 +32,7 @@ export const commonSettings: readonly Setting[] = [
   },
   {
     kind: 'boolean', name: 'fusedKernels', urlKey: 'fk', label: 'Fused GPU kernels', group: 'run',
-    help: 'On WebGPU, update the optimizer (AdamW) and the EMA teachers with fused kernels: one or two GPU dispatches per weight tensor instead of about 14. Off: stock tfjs ops, the same numbers within float rounding.',
+    help: 'On WebGPU, run attention, LayerNorm, GELU, the AdamW update and the EMA teachers as fused kernels (DINO tiny: about a third of the GPU dispatches, twice the speed). Off: stock tfjs ops, the same numbers within float rounding.',
     default: true,
   },
   {

@@ -33,7 +33,8 @@ export function linear(params: LinearParams, x: tf.Tensor): tf.Tensor {
   const inFeatures = x.shape[x.shape.length - 1]!;
   const lead = x.shape.slice(0, -1);
   const flat = tf.reshape(x, [-1, inFeatures]);
-  const out = tf.add(tf.matMul(flat, params.weight), params.bias);
+  // The fast path adds the bias inside the matMul's program (tfjs's fused matMul): one dispatch, not two.
+  const out = fusedActive() ? tf.fused.matMul({ a: flat, b: params.weight, bias: params.bias }) : tf.add(tf.matMul(flat, params.weight), params.bias);
   return tf.reshape(out, [...lead, params.weight.shape[1]!]);
 }
 

@@ -175,7 +175,7 @@ function attention(
   const headDim = width / heads;
   if (!returnWeights && headDim <= MAX_FUSED_HEAD && fusedActive()) {
     // One matMul for q|k|v, one kernel for the heads (gpu/attention.ts).
-    const packed = tf.add(tf.matMul(tf.reshape(x, [batch * tokens, width]), block.qkv.weight), block.qkv.bias);
+    const packed = tf.fused.matMul({ a: tf.reshape(x, [batch * tokens, width]), b: block.qkv.weight, bias: block.qkv.bias });
     return { output: linear(block.proj, fusedAttention(tf.reshape(packed, [batch, tokens, 3 * width]), heads)) };
   }
   // q, k, v from column blocks of the fused [D, 3D] weight: slicing the small weight is

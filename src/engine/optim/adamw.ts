@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { fusedActive } from '../gpu/program';
-import { fusedAdamW, fusedEma } from './fused';
+import { fusedAdamW, fusedEma, sumsOfSquares } from './fused';
 
 /**
  * AdamW as torch.optim.AdamW (decoupled weight decay), over variables addressed by name.
@@ -91,6 +91,10 @@ export class AdamW {
     const fused = fusedActive();
     if (fused && !this.ones) this.ones = tf.keep(tf.ones([1]));
     const ones = this.ones;
+    // Per-parameter clipping on the fast path: every gradient's Σg², 7 per dispatch.
+    const updated = [...this.variables.keys()].filter((name) => grads.has(name) && !step.frozen?.(name));
+    const norms = new Map<string, { sums: tf.Tensor; slot: number }>();
+    if (fused && clip > 0) sumsOfSquares(updated.map((name) => grads.get(name)!)).forEach((entry, i) => norms.set(updated[i], entry));
     for (const [name, variable] of this.variables) {
       const grad = grads.get(name);
       if (!grad || step.frozen?.(name)) continue;
@@ -103,7 +107,7 @@ export class AdamW {
           beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon,
           stepSize: learningRate / correction1, sqrtCorrection2: Math.sqrt(1 - this.beta2 ** count),
           decay: variable.rank >= 2 ? 1 - learningRate * weightDecay : 1,
-          clip, sumSquares: clip > 0 ? tf.sum(tf.square(grad)) : ones!, factor: globalFactor ?? ones!,
+          clip, sumSquares: norms.get(name)?.sums ?? ones!, slot: norms.get(name)?.slot ?? 0, factor: globalFactor ?? ones!,
         });
         continue;
       }

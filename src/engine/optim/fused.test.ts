@@ -39,14 +39,14 @@ function variables(seed: number, shapes = SHAPES): Map<string, tf.Variable> {
 }
 
 /** `steps` AdamW steps on fixed random gradients, on the fused or the stock path: the final values. */
-async function train(fused: boolean[], step: AdamWStep): Promise<Float32Array[]> {
-  const params = variables(1);
+async function train(fused: boolean[], step: AdamWStep, shapes = SHAPES): Promise<Float32Array[]> {
+  const params = variables(1, shapes);
   const optimizer = new AdamW(params);
   const rng = Rng.stream(2, 'fused:grads');
-  for (const on of fused) {
+  for (const [k, on] of fused.entries()) {
     setFusedKernels(on);
-    // Large gradients, so that the per-parameter and global clips engage.
-    tf.tidy(() => optimizer.apply(new Map(SHAPES.map((shape, i) => [`p${i}`, randomValues(rng, shape, 5)])), step));
+    // Large gradients, so that the per-parameter and global clips engage; each tensor its own scale.
+    tf.tidy(() => optimizer.apply(new Map(shapes.map((shape, i) => [`p${i}`, randomValues(rng, shape, 1 + ((i + k) % 4) * 3)])), step));
   }
   const values = await Promise.all([...params.values()].map(async (p) => (await p.data()) as Float32Array));
   optimizer.dispose();
@@ -82,11 +82,16 @@ describe('fused AdamW (WebGPU)', () => {
     });
   }
 
+  it('clips each of more than 7 gradients by its own norm (two Σg² dispatches)', async () => {
+    const many = Array.from({ length: 10 }, (_, i) => [3 + i, 4]);
+    expectClose(await train([true, true, true], clipped, many), await train([false, false, false], clipped, many));
+  });
+
   it('carries its moments across a switch of path mid-run', async () => {
     expectClose(await train([true, false, true, false], clipped), await train([false, false, false, false], clipped));
   });
 
-  it('takes 2 dispatches per variable (4 with clipping) where the stock ops take 14 (21)', () => {
+  it('takes 2 dispatches per variable (and one per 7 for clipping) where the stock ops take 14 (21 with clipping)', () => {
     const params = variables(3, LARGE);
     const optimizer = new AdamW(params);
     const grads = () => new Map(LARGE.map((shape, i) => [`p${i}`, tf.fill(shape, 0.5)]));
@@ -95,13 +100,12 @@ describe('fused AdamW (WebGPU)', () => {
       tf.tidy(() => optimizer.apply(grads(), step)); // the first step converts the moments' layout
       const before = counters.snapshot().dispatches;
       tf.tidy(() => optimizer.apply(grads(), step));
-      return (counters.snapshot().dispatches - before) / LARGE.length;
+      return counters.snapshot().dispatches - before - LARGE.length; // less the gradients' tf.fill
     };
-    const fill = 1; // the gradients' tf.fill
-    expect(dispatches(true, plain) - fill).toBe(2);
-    expect(dispatches(true, clipped) - fill).toBe(4);
-    expect(dispatches(false, plain) - fill).toBe(14);
-    expect(dispatches(false, clipped) - fill).toBeGreaterThanOrEqual(20);
+    expect(dispatches(true, plain)).toBe(2 * 3);
+    expect(dispatches(true, clipped)).toBe(2 * 3 + 1); // the three Σg² in one dispatch
+    expect(dispatches(false, plain)).toBe(14 * 3);
+    expect(dispatches(false, clipped)).toBeGreaterThanOrEqual(20 * 3);
     optimizer.dispose();
     tf.dispose([...params.values()]);
   });

@@ -7,17 +7,18 @@
  * `runInPlace`). Tests compare them with the stock ops on the same inputs.
  */
 import * as tf from '@tensorflow/tfjs';
-import { f32, program, runInPlace } from '../gpu/program';
+import { webgpu_util, type WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
+import { f32, gpu, i32, program, runInPlace } from '../gpu/program';
 
 /*
  * AdamW moments, in place on the packed [m; v] buffer (2n): the gradient times the clip
- * coefficient (from its sum of squares S, when clip > 0) times the global factor F.
+ * coefficient (from its sum of squares S[slot], when clip > 0) times the global factor F.
  */
 const MOMENTS_BODY = `
   let n = uniforms.threads;
   var g = G[index] * F[0];
   if (uniforms.clip > 0.0) {
-    g = g * min(uniforms.clip / (sqrt(S[0]) + 1e-6), 1.0);
+    g = g * min(uniforms.clip / (sqrt(S[uniforms.slot]) + 1e-6), 1.0);
   }
   result[index] = uniforms.beta1 * result[index] + (1.0 - uniforms.beta1) * g;
   result[index + n] = uniforms.beta2 * result[index + n] + (1.0 - uniforms.beta2) * g * g;
@@ -46,9 +47,10 @@ export interface FusedAdamWStep {
   sqrtCorrection2: number;
   /** 1 − lr·wd (1 for parameters without decay). */
   decay: number;
-  /** Per-parameter clip (0 = off): the coefficient comes from `sumSquares`. */
+  /** Per-parameter clip (0 = off): the coefficient comes from `sumSquares[slot]`. */
   clip: number;
   sumSquares: tf.Tensor;
+  slot: number;
   /** Global clip factor (a 1-element tensor; ones when off). */
   factor: tf.Tensor;
 }
@@ -56,9 +58,9 @@ export interface FusedAdamWStep {
 /** One AdamW update of `variable` from `grad`, with `moments` the packed [m; v] variable (2n). Call inside tf.tidy. */
 export function fusedAdamW(variable: tf.Variable, moments: tf.Variable, grad: tf.Tensor, step: FusedAdamWStep): void {
   const n = variable.size;
-  runInPlace(moments, program('ssl-adamw-moments', [2 * n], n, ['G', 'S', 'F'], 'beta1 : f32, beta2 : f32, clip : f32,', MOMENTS_BODY),
-    [tf.reshape(grad, [n]), tf.reshape(step.sumSquares, [1]), tf.reshape(step.factor, [1])], n,
-    [f32(step.beta1), f32(step.beta2), f32(step.clip)]);
+  runInPlace(moments, program('ssl-adamw-moments', [2 * n], n, ['G', 'S', 'F'], 'beta1 : f32, beta2 : f32, clip : f32, slot : i32,', MOMENTS_BODY),
+    [tf.reshape(grad, [n]), tf.reshape(step.sumSquares, [-1]), tf.reshape(step.factor, [1])], n,
+    [f32(step.beta1), f32(step.beta2), f32(step.clip), i32(step.slot)]);
   runInPlace(variable, program('ssl-adamw-weights', [n], n, ['M'], 'decay : f32, stepSize : f32, sqrtCorrection2 : f32, epsilon : f32,', WEIGHTS_BODY),
     [moments], n, [f32(step.decay), f32(step.stepSize), f32(step.sqrtCorrection2), f32(step.epsilon)]);
 }
@@ -67,4 +69,59 @@ export function fusedAdamW(variable: tf.Variable, moments: tf.Variable, grad: tf
 export function fusedEma(target: tf.Variable, source: tf.Tensor, momentum: number): void {
   const n = target.size;
   runInPlace(target, program('ssl-ema', [n], n, ['X'], 'momentum : f32,', EMA_BODY), [tf.reshape(source, [n])], n, [f32(momentum)]);
+}
+
+/** Gradients per sum-of-squares dispatch: 7 inputs and the output fill the 8 storage buffers every device allows. */
+const PER_DISPATCH = 7;
+const LANES = 64;
+
+/*
+ * One workgroup per gradient: 64 lanes stride over it, then lane 0 adds their partial sums.
+ * (Not through program(): a barrier must not sit under the `index < threads` test.)
+ */
+function sumsOfSquaresProgram(count: number): WebGPUProgram {
+  const names = Array.from({ length: count }, (_, i) => `G${i}`);
+  const dispatchLayout = webgpu_util.flatDispatchLayout([count * LANES]);
+  return {
+    outputShape: [count],
+    shaderKey: `ssl-sum-squares-${count}`,
+    dispatchLayout,
+    dispatch: webgpu_util.computeDispatch(dispatchLayout, [count * LANES], [LANES, 1, 1]),
+    variableNames: names,
+    uniforms: names.map((_, i) => `n${i} : i32,`).join(' '),
+    workgroupSize: [LANES, 1, 1],
+    getUserCode: () => `
+      var<workgroup> partial : array<f32, ${LANES}>;
+      fn main(index : i32) {
+        let which = i32(workgroupId.x);
+        let lane = i32(localId.x);
+        var sum = 0.0;
+        ${names.map((name, i) => `if (which == ${i}) {
+          for (var j = lane; j < uniforms.n${i}; j = j + ${LANES}) { let g = ${name}[j]; sum = sum + g * g; }
+        }`).join('\n')}
+        partial[lane] = sum;
+        workgroupBarrier();
+        if (lane == 0) {
+          var total = 0.0;
+          for (var l = 0; l < ${LANES}; l++) { total = total + partial[l]; }
+          result[which] = total;
+        }
+      }
+    `,
+  };
+}
+
+/**
+ * Σg² of each gradient, 7 gradients per dispatch (stock: a square and a sum each): for each
+ * gradient, the tensor holding its sum and its slot there. Call inside tf.tidy.
+ */
+export function sumsOfSquares(grads: readonly tf.Tensor[]): { sums: tf.Tensor; slot: number }[] {
+  const out: { sums: tf.Tensor; slot: number }[] = [];
+  for (let start = 0; start < grads.length; start += PER_DISPATCH) {
+    const group = grads.slice(start, start + PER_DISPATCH).map((g) => tf.reshape(g, [g.size]));
+    const info = gpu().runWebGPUProgram(sumsOfSquaresProgram(group.length), group, 'float32', group.map((g) => i32(g.size)));
+    const sums = tf.engine().makeTensorFromTensorInfo(info);
+    group.forEach((_, slot) => out.push({ sums, slot }));
+  }
+  return out;
 }
