@@ -5,11 +5,12 @@
  * compilation included), the median ms per ordinary step after a warm-up, GPU dispatches,
  * GPU→CPU reads, tensors and bytes held per step.
  *   npm run bench -- [--backends webgpu,cpu] [--presets tiny,default] [--methods dino,loca]
- *                    [--fused both|on|off] [--steps N] [--warmup N] [--json]
+ *                    [--fused both|on|off] [--steps N] [--warmup N] [--no-precompile] [--json]
  * Prints a table (and one line per method comparing the two paths), or JSON lines.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BackendName } from '../engine/backend';
+import { setPrecompile } from '../engine/gpu/precompile';
 import { Trainer } from '../engine/trainer';
 import { methods } from '../methods/registry';
 import { presetValues } from '../state/url';
@@ -56,6 +57,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     } else if (flag === '--steps') args.steps = positive(next());
     else if (flag === '--warmup') args.warmup = positive(next());
     else if (flag === '--json') args.json = true;
+    else if (flag === '--no-precompile') setPrecompile(false);
     else throw new Error(`Unknown argument "${flag}"`);
   }
   return args;

@@ -11,8 +11,15 @@ import * as tf from '@tensorflow/tfjs';
 import type { MethodContext, MethodImplementation } from '../../methods/types';
 import { gpu } from './program';
 
+let precompiling = true;
+
+/** Turns compiling ahead on or off (the benchmark measures both). */
+export function setPrecompile(on: boolean): void {
+  precompiling = on;
+}
+
 export async function precompileStep(implementation: MethodImplementation, context: MethodContext, trainImages: tf.Tensor4D, batchSize: number): Promise<void> {
-  if (tf.getBackend() !== 'webgpu') return;
+  if (tf.getBackend() !== 'webgpu' || !precompiling) return;
   let throwaway: ReturnType<MethodImplementation['create']> | null = null;
   try {
     throwaway = implementation.create(context);

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../random';
 import {
-  createLayerNorm, createLinear, gelu, layerNorm, linear,
+  createLayerNorm, createLinear, gelu, layerNorm, linear, repeatRows,
   type LayerNormParams, type LinearParams,
 } from './layers';
 import { fanInUniformVariable, truncatedNormalVariable } from './params';
@@ -187,7 +187,11 @@ export function hivitForward(params: HiViTParams, config: HiViTConfig, images: t
     x = tf.add(tf.matMul(tf.reshape(pixels, [m, p * p * 3]), params.patchEmbed.kernel), params.patchEmbed.bias);
   }
   // The kept patches' positions as a one-hot matMul (a gather's gradient is a slow segment sum).
-  const position = visible ? tf.matMul(tf.oneHot(visible.patch, patches, 1, 0, 'float32'), params.position) : tf.tile(params.position, [batch, 1]);
+  // Without a mask every image takes every position (repeatRows: tile's gradient works per image).
+  const [rows, dim] = params.position.shape as [number, number];
+  const position = visible
+    ? tf.matMul(tf.oneHot(visible.patch, patches, 1, 0, 'float32'), params.position)
+    : tf.reshape(repeatRows(tf.reshape(params.position, [1, rows, dim]), batch), [batch * rows, dim]);
   x = tf.reshape(tf.add(tf.reshape(x, [m, d]), position), [batch, n, d]);
   for (const block of params.blocks) x = blockForward(block, config.heads, x).output;
   return { stages, top: layerNorm(params.norm, x) as tf.Tensor3D };

@@ -46,6 +46,15 @@ export function layerNorm(params: LayerNormParams, x: tf.Tensor, eps = 1e-6): tf
   return tf.add(tf.mul(normalized, params.gamma), params.beta);
 }
 
+/**
+ * `x` [1, …] repeated `count` times along the first axis, by broadcasting: its gradient is one
+ * sum. (tf.tile and tf.broadcastTo run the Tile kernel, whose tfjs gradient slices and adds
+ * once per repeat: hundreds of GPU dispatches for a batch's CLS tokens.)
+ */
+export function repeatRows(x: tf.Tensor, count: number): tf.Tensor {
+  return tf.add(x, tf.zeros([count, ...x.shape.slice(1)]));
+}
+
 /** Exact GELU, as torch.nn.GELU: 0.5·x·(1 + erf(x/√2)). */
 export function gelu(x: tf.Tensor): tf.Tensor {
   if (fusedActive()) return fusedGelu(x);

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../random';
 import { createMlpBlock, mlpBlock, type HiViTOutput, type MlpBlockParams } from './hivit';
-import { createLayerNorm, createLinear, layerNorm, linear, type LayerNormParams, type LinearParams } from './layers';
+import { createLayerNorm, createLinear, layerNorm, linear, repeatRows, type LayerNormParams, type LinearParams } from './layers';
 import { truncatedNormalVariable } from './params';
 import { blockForward, createBlock, type BlockParams } from './vit';
 
@@ -193,7 +193,7 @@ export function fullGrid(restore: Int32Array, batch: number, patches: number, vi
 /** Visible rows [B·n, D] on the full grid with `token` at masked patches: [B, N, D]. */
 function onGrid(rows: tf.Tensor, token: tf.Variable, grid: FullGrid): tf.Tensor3D {
   const D = token.shape[1]!;
-  const tokens = tf.concat([tf.reshape(rows, [grid.batch, grid.visible, D]), tf.tile(tf.reshape(token, [1, 1, D]), [grid.batch, 1, 1])], 1);
+  const tokens = tf.concat([tf.reshape(rows, [grid.batch, grid.visible, D]), repeatRows(tf.reshape(token, [1, 1, D]), grid.batch)], 1);
   return tf.matMul(grid.scatter, tokens) as tf.Tensor3D;
 }
 

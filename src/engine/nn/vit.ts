@@ -3,7 +3,7 @@ import { fusedAttention, MAX_FUSED_HEAD } from '../gpu/attention';
 import { fusedActive } from '../gpu/program';
 import type { Rng } from '../random';
 import {
-  createLayerNorm, createLinear, gelu, layerNorm, linear,
+  createLayerNorm, createLinear, gelu, layerNorm, linear, repeatRows,
   type LayerNormParams, type LinearParams,
 } from './layers';
 import { fanInUniformVariable, truncatedNormalVariable } from './params';
@@ -120,14 +120,15 @@ export function vitForward(
     [batch * count, p * p * 3],
   );
   const kernel = tf.reshape(params.patchEmbed.kernel, [p * p * 3, width]); // conv layout [p, p, 3, D]
-  let x: tf.Tensor = tf.reshape(tf.add(tf.matMul(patchRows, kernel), params.patchEmbed.bias), [batch, count, width]); // [B, N, D]
+  const embedded = fusedActive() ? tf.fused.matMul({ a: patchRows, b: kernel, bias: params.patchEmbed.bias }) : tf.add(tf.matMul(patchRows, kernel), params.patchEmbed.bias);
+  let x: tf.Tensor = tf.reshape(embedded, [batch, count, width]); // [B, N, D]
 
   const position = params.positionEmbedding; // [1, 1 + N0, D]
   const clsPosition = tf.slice(position, [0, 0, 0], [1, 1, width]);
   let patchPosition: tf.Tensor = tf.slice(position, [0, 1, 0], [1, -1, width]); // [1, N0, D]
   if (resize) patchPosition = tf.reshape(tf.matMul(resize, tf.reshape(patchPosition, [-1, width])), [1, count, width]);
 
-  const cls = tf.tile(tf.add(params.clsToken, clsPosition), [batch, 1, 1]); // [B, 1, D]
+  const cls = repeatRows(tf.add(params.clsToken, clsPosition), batch); // [B, 1, D]
   x = tf.add(x, patchPosition);
   if (keep) x = tf.gather(x, keep, 1); // [B, n_kept, D]
   x = tf.concat([cls, x], 1); // [B, T, D], T = 1 + N (or 1 + n_kept)
