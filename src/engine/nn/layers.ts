@@ -47,11 +47,14 @@ export function layerNorm(params: LayerNormParams, x: tf.Tensor, eps = 1e-6): tf
 }
 
 /**
- * `x` [1, …] repeated `count` times along the first axis, by broadcasting: its gradient is one
- * sum. (tf.tile and tf.broadcastTo run the Tile kernel, whose tfjs gradient slices and adds
- * once per repeat: hundreds of GPU dispatches for a batch's CLS tokens.)
+ * `x` [1, …] repeated `count` times along the first axis. The fast path broadcasts an add,
+ * whose gradient is one sum: tf.tile (and tf.broadcastTo, which runs the Tile kernel) has a
+ * tfjs gradient that slices and adds once per repeat, hundreds of GPU dispatches for a batch's
+ * CLS tokens. The stock path keeps tile, so its numbers stay exactly the old ones (the sums'
+ * order differs, and a long run can drift apart from float rounding alone).
  */
 export function repeatRows(x: tf.Tensor, count: number): tf.Tensor {
+  if (!fusedActive()) return tf.tile(x, [count, ...x.shape.slice(1).map(() => 1)]);
   return tf.add(x, tf.zeros([count, ...x.shape.slice(1)]));
 }
 
