@@ -5,23 +5,14 @@
  * random inputs, within float tolerance; and the dispatches saved.
  */
 import * as tf from '@tensorflow/tfjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { installCounters } from '../../cli/counters';
-import { setupBackend } from '../../cli/setup';
+import { describe, expect, it } from 'vitest';
+import { useNodeWebGpu } from './testing';
 import { blockForward, createBlock } from '../nn/vit';
 import { Rng } from '../random';
 import { fusedAttention } from './attention';
 import { setFusedKernels } from './program';
 
-let counters: ReturnType<typeof installCounters>;
-
-beforeAll(async () => {
-  const info = await setupBackend('webgpu');
-  expect(info.name).toBe('webgpu'); // CI installs what Dawn needs (.ci/run): not skipped
-  counters = installCounters();
-}, 120_000);
-
-afterAll(() => setFusedKernels(true));
+const gpuTest = useNodeWebGpu();
 
 function random(seed: number, shape: number[], scale = 1): tf.Tensor {
   const rng = Rng.stream(seed, 'gpu-attention');
@@ -53,14 +44,14 @@ describe('fused attention (WebGPU)', () => {
       const upstream = random(2, [batch, tokens, width]);
       const run = async (fused: boolean) => {
         setFusedKernels(fused);
-        const before = counters.snapshot().dispatches;
+        const before = gpuTest.dispatches();
         const { value, grads } = tf.tidy(() => {
           const loss = () => tf.sum(tf.mul(blockForward(block, heads, x).output, upstream)) as tf.Scalar;
           const dx = tf.grad((input: tf.Tensor) => tf.sum(tf.mul(blockForward(block, heads, input).output, upstream)))(x);
           const { value: v, grads: g } = tf.variableGrads(loss, variables);
           return { value: v, grads: [dx, ...variables.map((variable) => g[variable.name])] };
         });
-        const dispatches = counters.snapshot().dispatches - before;
+        const dispatches = gpuTest.dispatches() - before;
         const out = { value: (await read(value))[0], grads: await Promise.all(grads.map(read)), dispatches };
         tf.dispose([value, ...grads]);
         return out;

@@ -4,22 +4,13 @@
  * random inputs within float tolerance, and the dispatches they save.
  */
 import * as tf from '@tensorflow/tfjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { installCounters } from '../../cli/counters';
-import { setupBackend } from '../../cli/setup';
+import { describe, expect, it } from 'vitest';
+import { useNodeWebGpu } from './testing';
 import { gelu, layerNorm } from '../nn/layers';
 import { Rng } from '../random';
 import { setFusedKernels } from './program';
 
-let counters: ReturnType<typeof installCounters>;
-
-beforeAll(async () => {
-  const info = await setupBackend('webgpu');
-  expect(info.name).toBe('webgpu'); // CI installs what Dawn needs (.ci/run): not skipped
-  counters = installCounters();
-}, 120_000);
-
-afterAll(() => setFusedKernels(true));
+const gpuTest = useNodeWebGpu();
 
 function random(seed: number, shape: number[], scale = 1, offset = 0): tf.Tensor {
   const rng = Rng.stream(seed, 'gpu-layers');
@@ -30,14 +21,14 @@ function random(seed: number, shape: number[], scale = 1, offset = 0): tf.Tensor
 /** The op's value and its gradients for a random upstream gradient, on one path; with the dispatches of the step. */
 async function evaluate(fused: boolean, f: (inputs: tf.Tensor[]) => tf.Tensor, inputs: tf.Tensor[], upstream: tf.Tensor) {
   setFusedKernels(fused);
-  const before = counters.snapshot().dispatches;
+  const before = gpuTest.dispatches();
   const { value, grads } = tf.tidy(() => {
     const y = f(inputs);
     const gs = tf.grads((...xs: tf.Tensor[]) => tf.sum(tf.mul(f(xs), upstream)))(inputs);
     return { value: y, grads: gs };
   });
   const read = async (t: tf.Tensor) => (await t.data()) as Float32Array;
-  const out = { value: await read(value), grads: await Promise.all(grads.map(read)), dispatches: counters.snapshot().dispatches - before };
+  const out = { value: await read(value), grads: await Promise.all(grads.map(read)), dispatches: gpuTest.dispatches() - before };
   tf.dispose([value, ...grads]);
   return out;
 }

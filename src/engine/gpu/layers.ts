@@ -13,8 +13,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { f32, i32, program, run } from './program';
 
-/* One thread per row of width D: statistics, then the normalised, scaled and shifted row. */
-const LN_FORWARD = `
+/* The mean and 1/√(σ² + ε) of row `index` of width D (two passes, as the stock moments). */
+const ROW_STATISTICS = `
   let D = uniforms.width;
   let base = index * D;
   var mean = 0.0;
@@ -23,20 +23,17 @@ const LN_FORWARD = `
   var variance = 0.0;
   for (var i = 0; i < D; i++) { let d = X[base + i] - mean; variance = variance + d * d; }
   let rstd = inverseSqrt(variance / f32(D) + uniforms.eps);
+`;
+
+/* One thread per row: statistics, then the normalised, scaled and shifted row. */
+const LN_FORWARD = `${ROW_STATISTICS}
   for (var i = 0; i < D; i++) { result[base + i] = (X[base + i] - mean) * rstd * G[i] + B[i]; }
 `;
 
 /* One thread per row: [μ, rstd]. */
-const LN_STATS = `
-  let D = uniforms.width;
-  let base = index * D;
-  var mean = 0.0;
-  for (var i = 0; i < D; i++) { mean = mean + X[base + i]; }
-  mean = mean / f32(D);
-  var variance = 0.0;
-  for (var i = 0; i < D; i++) { let d = X[base + i] - mean; variance = variance + d * d; }
+const LN_STATS = `${ROW_STATISTICS}
   result[2 * index] = mean;
-  result[2 * index + 1] = inverseSqrt(variance / f32(D) + uniforms.eps);
+  result[2 * index + 1] = rstd;
 `;
 
 /* One thread per row: the input's gradient. */

@@ -5,20 +5,13 @@
  * and it dispatches under half as many GPU programs.
  */
 import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { installCounters } from '../../cli/counters';
-import { setupBackend } from '../../cli/setup';
+import { describe, expect, it } from 'vitest';
+import { useNodeWebGpu } from './testing';
 import { getMethod } from '../../methods/registry';
 import { presetValues } from '../../state/url';
 import { Trainer } from '../trainer';
 
-let counters: ReturnType<typeof installCounters>;
-
-beforeAll(async () => {
-  const info = await setupBackend('webgpu');
-  expect(info.name).toBe('webgpu'); // CI installs what Dawn needs (.ci/run): not skipped
-  counters = installCounters();
-}, 120_000);
+const gpuTest = useNodeWebGpu();
 
 async function train(fusedKernels: boolean) {
   const method = getMethod('dino');
@@ -27,9 +20,9 @@ async function train(fusedKernels: boolean) {
   const tensors: number[] = [];
   let dispatches = 0;
   for (let step = 0; step < 3; step++) {
-    const before = counters.snapshot().dispatches;
+    const before = gpuTest.dispatches();
     const record = await trainer.runStep()!;
-    if (step > 0) dispatches = counters.snapshot().dispatches - before; // the last step's (first: optimizer state made)
+    if (step > 0) dispatches = gpuTest.dispatches() - before; // the last step's (first: optimizer state made)
     losses.push(record.values.loss);
     tensors.push(tf.memory().numTensors);
   }

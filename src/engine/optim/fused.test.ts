@@ -4,23 +4,13 @@
  * float tolerance, and the dispatch counts they exist for.
  */
 import * as tf from '@tensorflow/tfjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { installCounters } from '../../cli/counters';
-import { setupBackend } from '../../cli/setup';
+import { describe, expect, it } from 'vitest';
+import { useNodeWebGpu } from '../gpu/testing';
 import { Rng } from '../random';
 import { AdamW, emaUpdate, type AdamWStep } from './adamw';
 import { fusedActive, setFusedKernels } from '../gpu/program';
 
-let counters: ReturnType<typeof installCounters>;
-
-beforeAll(async () => {
-  const info = await setupBackend('webgpu');
-  // CI installs the Vulkan loader and SwiftShader (.ci/run): WebGPU must be there, not skipped.
-  expect(info.name).toBe('webgpu');
-  counters = installCounters();
-}, 120_000);
-
-afterAll(() => setFusedKernels(true));
+const gpuTest = useNodeWebGpu();
 
 const SHAPES = [[7, 5], [13], [3, 4, 2]];
 /** Large enough that tfjs's webgpu backend does not hand the stock ops to the CPU (it does below ~1000 elements held on the CPU). */
@@ -98,9 +88,9 @@ describe('fused AdamW (WebGPU)', () => {
     const dispatches = (on: boolean, step: AdamWStep) => {
       setFusedKernels(on);
       tf.tidy(() => optimizer.apply(grads(), step)); // the first step converts the moments' layout
-      const before = counters.snapshot().dispatches;
+      const before = gpuTest.dispatches();
       tf.tidy(() => optimizer.apply(grads(), step));
-      return counters.snapshot().dispatches - before - LARGE.length; // less the gradients' tf.fill
+      return gpuTest.dispatches() - before - LARGE.length; // less the gradients' tf.fill
     };
     expect(dispatches(true, plain)).toBe(2 * 3);
     expect(dispatches(true, clipped)).toBe(2 * 3 + 1); // the three Σg² in one dispatch
@@ -117,10 +107,10 @@ describe('fused EMA (WebGPU)', () => {
       setFusedKernels(on);
       const target = variables(4, LARGE);
       const source = variables(5, LARGE);
-      const before = counters.snapshot().dispatches;
+      const before = gpuTest.dispatches();
       tf.tidy(() => emaUpdate(target, source, 0.9));
       tf.tidy(() => emaUpdate(target, source, 0.99));
-      const dispatches = (counters.snapshot().dispatches - before) / (2 * LARGE.length);
+      const dispatches = (gpuTest.dispatches() - before) / (2 * LARGE.length);
       const values = await Promise.all([...target.values()].map(async (p) => (await p.data()) as Float32Array));
       tf.dispose([...target.values(), ...source.values()]);
       return { values, dispatches };

@@ -1,0 +1,23 @@
+/**
+ * For tests of our WebGPU kernels: WebGPU in Node through Dawn on SwiftShader's Vulkan driver
+ * (as `npm run bench`), required rather than skipped (CI installs what Dawn needs: .ci/run),
+ * with dispatch counters; the fused kernels are switched back on after the file.
+ */
+import { afterAll, beforeAll, expect } from 'vitest';
+import { installCounters } from '../../cli/counters';
+import { setupBackend } from '../../cli/setup';
+import { setFusedKernels } from './program';
+
+export function useNodeWebGpu(): { dispatches(): number } {
+  let counters: ReturnType<typeof installCounters> | null = null;
+  beforeAll(async () => {
+    const info = await setupBackend('webgpu');
+    expect(info.name).toBe('webgpu');
+    counters = installCounters();
+  }, 120_000);
+  afterAll(() => {
+    setFusedKernels(true);
+    counters?.uninstall();
+  });
+  return { dispatches: () => counters!.snapshot().dispatches };
+}
