@@ -28,31 +28,27 @@ const COMMON = `
   let row = 3 * D;
 `;
 
+/* The scaled score of the query at qBase against the key at kBase, over hd channels. */
+const SCORE = `
+  fn score(qBase : i32, kBase : i32, hd : i32) -> f32 {
+    var s = 0.0;
+    for (var e = 0; e < hd; e++) { s = s + QKV[qBase + e] * QKV[kBase + e]; }
+    return s * uniforms.scale;
+  }
+`;
+
 /* The scores of query i of head h in image b against every key: max and normaliser first. */
 const SOFTMAX_STATS = `
   let qBase = (b * T + i) * row + h * hd;
   var m = -3.0e38;
-  for (var j = 0; j < T; j++) {
-    let kBase = (b * T + j) * row + D + h * hd;
-    var s = 0.0;
-    for (var e = 0; e < hd; e++) { s = s + QKV[qBase + e] * QKV[kBase + e]; }
-    m = max(m, s * uniforms.scale);
-  }
+  for (var j = 0; j < T; j++) { m = max(m, score(qBase, (b * T + j) * row + D + h * hd, hd)); }
   var l = 0.0;
-  for (var j = 0; j < T; j++) {
-    let kBase = (b * T + j) * row + D + h * hd;
-    var s = 0.0;
-    for (var e = 0; e < hd; e++) { s = s + QKV[qBase + e] * QKV[kBase + e]; }
-    l = l + exp(s * uniforms.scale - m);
-  }
+  for (var j = 0; j < T; j++) { l = l + exp(score(qBase, (b * T + j) * row + D + h * hd, hd) - m); }
 `;
 
 /** p for key j, with qBase, m and l in scope. */
 const PROBABILITY = `
-    let kBase = (b * T + j) * row + D + h * hd;
-    var s = 0.0;
-    for (var e = 0; e < hd; e++) { s = s + QKV[qBase + e] * QKV[kBase + e]; }
-    let p = exp(s * uniforms.scale - m) / l;
+    let p = exp(score(qBase, (b * T + j) * row + D + h * hd, hd) - m) / l;
 `;
 
 const FORWARD = `
@@ -143,13 +139,13 @@ export function fusedAttention(qkv: tf.Tensor, heads: number): tf.Tensor {
       const rows = batch * heads * tokens;
       const uniforms = [i32(tokens), i32(heads), i32(headDim), i32(rows), f32(1 / Math.sqrt(headDim))];
       const flat = tf.reshape(packed, [packed.size]);
-      const out = run(program('ssl-attention', [batch * tokens * width], rows, ['QKV'], UNIFORMS, FORWARD), [flat], rows, uniforms);
+      const out = run(program('ssl-attention', [batch * tokens * width], rows, ['QKV'], UNIFORMS, FORWARD, SCORE), [flat], rows, uniforms);
       save([flat]);
       return {
         value: tf.reshape(out, [batch, tokens, width]),
         gradFunc: (dy: tf.Tensor, [saved]: tf.Tensor[]) => {
           const dOut = tf.reshape(dy, [dy.size]);
-          const scores = run(program('ssl-attention-scores', [2 * rows * tokens], rows, ['QKV', 'DO'], UNIFORMS, BACKWARD_SCORES),
+          const scores = run(program('ssl-attention-scores', [2 * rows * tokens], rows, ['QKV', 'DO'], UNIFORMS, BACKWARD_SCORES, SCORE),
             [saved, dOut], rows, uniforms);
           const inputs = program('ssl-attention-inputs', [packed.size], packed.size, ['QKV', 'DO', 'PS'], UNIFORMS, BACKWARD_INPUTS);
           return tf.reshape(run(inputs, [saved, dOut, scores], packed.size, uniforms), packed.shape);

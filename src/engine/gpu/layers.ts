@@ -93,12 +93,6 @@ const GELU_BACKWARD = `
   result[index] = DY[index] * (cdf + x * pdf);
 `;
 
-/** A program whose WGSL needs the erf helper ahead of main. */
-function withErf(prog: ReturnType<typeof program>): ReturnType<typeof program> {
-  const body = prog.getUserCode;
-  return { ...prog, getUserCode: () => ERF + body() };
-}
-
 const layerNormOps = new Map<number, (x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor) => tf.Tensor>();
 
 /** LayerNorm over the last axis (γ, β of its width) in one dispatch; its gradient in four. */
@@ -137,8 +131,8 @@ export const fusedGelu = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) =>
   const flat = tf.reshape(x, [n]);
   save([flat]);
   return {
-    value: tf.reshape(run(withErf(program('ssl-gelu', [n], n, ['X'], '', GELU_FORWARD)), [flat], n), x.shape),
+    value: tf.reshape(run(program('ssl-gelu', [n], n, ['X'], '', GELU_FORWARD, ERF), [flat], n), x.shape),
     gradFunc: (dy: tf.Tensor, [xs]: tf.Tensor[]) =>
-      tf.reshape(run(withErf(program('ssl-gelu-grad', [n], n, ['X', 'DY'], '', GELU_BACKWARD)), [xs, tf.reshape(dy, [n])], n), x.shape),
+      tf.reshape(run(program('ssl-gelu-grad', [n], n, ['X', 'DY'], '', GELU_BACKWARD, ERF), [xs, tf.reshape(dy, [n])], n), x.shape),
   };
 }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: tf.Tensor) => tf.Tensor;

@@ -23,9 +23,10 @@ const WORKGROUP: [number, number, number] = [64, 1, 1];
 
 /**
  * A program of `threads` invocations (one per element, row or column) writing an output of
- * `outputShape`; `body` is WGSL run with `index` < uniforms.threads.
+ * `outputShape`; `body` is WGSL run with `index` < uniforms.threads; `prelude` is WGSL (helper
+ * functions) placed before it.
  */
-export function program(key: string, outputShape: number[], threads: number, variableNames: string[], uniforms: string, body: string): WebGPUProgram {
+export function program(key: string, outputShape: number[], threads: number, variableNames: string[], uniforms: string, body: string, prelude = ''): WebGPUProgram {
   const dispatchLayout = webgpu_util.flatDispatchLayout([threads]);
   return {
     outputShape,
@@ -35,7 +36,7 @@ export function program(key: string, outputShape: number[], threads: number, var
     variableNames,
     uniforms: `threads : i32, ${uniforms}`,
     workgroupSize: WORKGROUP,
-    getUserCode: () => `
+    getUserCode: () => `${prelude}
       fn main(index : i32) {
         if (index < uniforms.threads) {
           ${body}
