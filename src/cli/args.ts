@@ -18,7 +18,7 @@ export interface TrainArgs {
 
 export const TRAIN_USAGE = `Usage: npm run train -- [--url '<link or hash>'] [--method ${methods.map((m) => m.id).join('|')}]
          [--preset <id>] [--set key=value ...] [--steps N] [--seed S]
-         [--backend cpu|webgpu] [--log-every K] [--eval]
+         [--backend cpu|wasm|webgpu] [--log-every K] [--eval]
        npm run eval -- (the same flags: trains, then evaluates)
        npm run train -- --compare '<comparison link>' [--steps N] [--set key=value ...] [--backend ...]
 Keys for --set are setting names (learningRate) or URL keys (lr). --compare trains every run of
@@ -57,7 +57,7 @@ export function parseTrainArgs(argv: readonly string[]): TrainArgs {
       case '--eval': evaluate = true; break;
       case '--backend': {
         const name = value();
-        if (name !== 'cpu' && name !== 'webgpu') throw new UsageError(`--backend must be cpu or webgpu, got "${name}"`);
+        if (name !== 'cpu' && name !== 'webgpu' && name !== 'wasm') throw new UsageError(`--backend must be cpu, wasm or webgpu, got "${name}"`);
         backend = name;
         break;
       }

@@ -1,12 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
 import { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
+import { registerCpuKernels } from './cpuKernels';
 
 /**
  * Picks the compute backend: webgpu, then webgl, then cpu, and says which one is really in
  * use (tfjs falls back silently). WebGPU is registered by us rather than by the package's own
  * factory so that we hold the GPUDevice and hear when it is lost.
  */
-export type BackendName = 'webgpu' | 'webgl' | 'cpu';
+/** `wasm` only where its package has been imported first (the CLI in Node: cli/setup.ts). */
+export type BackendName = 'webgpu' | 'webgl' | 'cpu' | 'wasm';
 
 export interface BackendInfo {
   name: BackendName;
@@ -125,6 +127,8 @@ export async function selectBackend(preferred: readonly BackendName[] = order): 
   for (const name of preferred) {
     try {
       if (name === 'webgpu') registerWebGpu();
+      if (name === 'cpu' || name === 'wasm') registerCpuKernels(name);
+      if (name === 'wasm' && !tf.findBackendFactory('wasm')) throw new Error('the wasm backend is not loaded here');
       if (name === 'webgl' && typeof OffscreenCanvas === 'undefined' && typeof document === 'undefined') {
         throw new Error('no OffscreenCanvas for WebGL here');
       }
@@ -148,5 +152,6 @@ function adapterDescription(name: BackendName): string {
     const renderer = gl?.getParameter(gl.RENDERER);
     return typeof renderer === 'string' ? renderer : 'WebGL';
   }
+  if (name === 'wasm') return `CPU (WebAssembly${tf.env().getBool('WASM_HAS_SIMD_SUPPORT') ? ', SIMD' : ''})`;
   return 'CPU (JavaScript)';
 }

@@ -15,6 +15,8 @@ export interface CommonValues {
   imageSize: number;
   datasetSize: number;
   distractors: boolean;
+  /** Shapes' backgrounds: 'hard' (textured) or 'easy' (a gentle gradient). */
+  difficulty: 'easy' | 'hard';
   batchSize: number;
   fusedKernels: boolean;
 }
@@ -29,6 +31,7 @@ export function readCommon(values: RunValues): CommonValues {
     imageSize: Number(values.imageSize),
     datasetSize: Number(values.datasetSize),
     distractors: Boolean(values.distractors),
+    difficulty: values.difficulty === 'easy' ? 'easy' : 'hard',
     batchSize: Number(values.batchSize),
     fusedKernels: values.fusedKernels === undefined ? true : Boolean(values.fusedKernels),
   };

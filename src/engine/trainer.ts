@@ -90,6 +90,11 @@ export class Trainer {
     };
   }
 
+  /** A fresh instance from the same settings and seed: the run's network at step 0 (the caller disposes it). */
+  untrained(): MethodInstance {
+    return this.implementation.create(Trainer.context(this.values, this.common.seed, this.data));
+  }
+
   /** Live settings beyond the cadences, for the method (e.g. DeP's σ): applied from the next step. */
   setLive(values: SettingValues): void {
     this.instance.setLive?.(values);
@@ -234,7 +239,7 @@ export class Trainer {
     try {
       const scores = await evaluateInstance(this.instance, data, fractions, (stage) => onProgress(`step ${step}: ${stage}`));
       if (!this.baseline) {
-        const untrained = this.implementation.create(Trainer.context(this.values, this.common.seed, this.data));
+        const untrained = this.untrained();
         try {
           this.baseline = await evaluateInstance(untrained, data, fractions, (stage) => onProgress(`untrained network: ${stage}`));
         } finally {

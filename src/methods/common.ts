@@ -56,6 +56,11 @@ export const commonSettings: readonly Setting[] = [
     default: true,
   },
   {
+    kind: 'choice', name: 'difficulty', urlKey: 'df', label: 'Backgrounds', group: 'data',
+    help: 'Shapes only. hard: textured backgrounds (gradients, noise, stripes, checks) that two crops of one image share, a shortcut a network can match instead of the object. easy: a gentle gradient, so the object is what tells images apart.',
+    default: 'hard', choices: ['hard', 'easy'],
+  },
+  {
     kind: 'number', name: 'batchSize', urlKey: 'b', label: 'Batch size', group: 'optimization',
     help: 'Images per step (each is cropped several times).',
     default: 64, min: 2, max: 512, step: 1, integer: true,

@@ -7,6 +7,7 @@ import type { Preset, Setting, SettingValues } from './schema';
 import type { ProbePayload } from './probes';
 import type { ChartSpec, CollapseMode, Lesson } from './collapse';
 import type { FineTuneNetwork } from '../engine/eval/finetune';
+import type { SupervisedNetwork } from '../engine/eval/supervised';
 
 /** What fineTuneNetwork returns: the network, and the recipe its method's settings give. */
 export interface FineTuneSpec {
@@ -129,6 +130,17 @@ export interface MethodInstance {
    * label-efficient fine-tuning, e.g. DeP): fresh variables the fine-tuner owns and disposes.
    */
   fineTuneNetwork?(): FineTuneSpec;
+  /**
+   * A copy of the network `embed` reads (fresh trainable variables, the instance's current
+   * values), for the study's supervised reference: trained with labels from the untrained
+   * instance, it is the same backbone and initialisation as the self-supervised run.
+   */
+  supervisedNetwork?(): SupervisedNetwork;
+  /**
+   * Position-prediction methods (LOCA): top-1 accuracy of each query patch's predicted reference
+   * position on these images, for fixed views; `allVisible` shows the whole reference (η = 0).
+   */
+  positionAccuracyOn?(images: Tensor4D, allVisible: boolean): Promise<number>;
   /** Applies live settings (MethodDescription.liveSettings beyond the common cadences) from the next step. */
   setLive?(values: SettingValues): void;
   save(): NamedTensorMap;

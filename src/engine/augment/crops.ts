@@ -61,6 +61,8 @@ export interface PhotometricParams {
 
 export interface PhotometricProbabilities {
   jitterStrength: number; // 1 = ColorJitter(0.4, 0.4, 0.2, 0.1)
+  /** The hue term at strength 1, in turns (ColorJitter's hue; default 0.1): up to 0.5 rotates hue anywhere. */
+  hue?: number;
   jitterProbability: number; // 0.8
   grayscaleProbability: number; // 0.2
   blurProbability: number;
@@ -74,7 +76,8 @@ export function samplePhotometric(rng: Rng, p: PhotometricProbabilities): Photom
     params.brightness = rng.uniform(Math.max(0, 1 - 0.4 * s), 1 + 0.4 * s);
     params.contrast = rng.uniform(Math.max(0, 1 - 0.4 * s), 1 + 0.4 * s);
     params.saturation = rng.uniform(Math.max(0, 1 - 0.2 * s), 1 + 0.2 * s);
-    params.hue = rng.uniform(-Math.min(0.5, 0.1 * s), Math.min(0.5, 0.1 * s));
+    const hue = Math.min(0.5, (p.hue ?? 0.1) * s);
+    params.hue = rng.uniform(-hue, hue);
   }
   if (rng.bernoulli(p.grayscaleProbability)) params.saturation = 0;
   if (rng.bernoulli(p.blurProbability)) params.blur = 1;

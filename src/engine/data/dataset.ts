@@ -12,6 +12,8 @@ export const PROBE_COUNT = 8;
 export const EMBED_COUNT = 160;
 /** Labelled training images the evaluation probes learn from (the kNN bank; 100% of the masks). */
 export const EVAL_TRAIN_COUNT = 512;
+/** The held-out images of the embedding space (and the study's test set) come from seed + this. */
+export const HELD_OUT_SEED_OFFSET = 7919;
 
 /**
  * A run's data: the training images generated (shapes) or given (the visitor's own image set)
@@ -38,10 +40,10 @@ export class RunData {
       if (common.batchSize > common.datasetSize) {
         throw new Error(`Batch size ${common.batchSize} is larger than the ${common.datasetSize} training images`);
       }
-      const base = { imageSize: common.imageSize, seed: common.seed, distractors: common.distractors };
+      const base = { imageSize: common.imageSize, seed: common.seed, distractors: common.distractors, difficulty: common.difficulty };
       this.train = generateShapes({ ...base, count: common.datasetSize, split: 'train' });
       this.probe = generateShapes({ ...base, count: PROBE_COUNT, split: 'heldout' });
-      this.embedSet = generateShapes({ ...base, seed: base.seed + 7919, count: EMBED_COUNT, split: 'heldout' });
+      this.embedSet = generateShapes({ ...base, seed: base.seed + HELD_OUT_SEED_OFFSET, count: EMBED_COUNT, split: 'heldout' });
     } else {
       if (!images || images.name !== common.dataset) throw new Error(`The images of the set "${common.dataset}" did not come with the run.`);
       const split = splitImageSet(images, common.imageSize);

@@ -37,7 +37,20 @@ export interface ShapesOptions {
   split: ShapesSplit;
   /** 0–2 small blobs under the object (not in the mask), default true. */
   distractors?: boolean;
+  /** Backgrounds: 'hard' (default) draws four kinds of textured ones; 'easy' a gentle gradient. */
+  difficulty?: ShapesDifficulty;
 }
+
+/**
+ * How much the background competes with the object. 'hard': gradients, value noise, stripes and
+ * checkerboards of random colours — two crops of one image share a texture no other image has,
+ * so instance discrimination can succeed on the background alone. 'easy': a gentle gradient
+ * between two nearby colours, and objects of 50–80 % of the side: what tells one image from
+ * another is mostly the object (its shape, colour, size, pose), while colour and pose still vary
+ * at random, so raw pixels stay far from the label.
+ */
+export type ShapesDifficulty = 'easy' | 'hard';
+export const SHAPES_DIFFICULTIES: readonly ShapesDifficulty[] = ['easy', 'hard'];
 
 export interface ImageSet {
   size: number; // H = W
@@ -143,8 +156,28 @@ function nearColour(rng: Rng, base: Rgb, amount: number): Rgb {
   return [0, 1, 2].map((c) => clamp01(base[c] + rng.uniform(-amount, amount))) as Rgb;
 }
 
-/** Fill `out` ([S, S, 3]) with one of four procedural background kinds. */
-function drawBackground(rng: Rng, out: Float32Array, size: number): void {
+/** A linear gradient from c1 to c2 along (dx, dy) across the whole image. */
+function gradient(out: Float32Array, size: number, dx: number, dy: number, c1: Rgb, c2: Rgb): void {
+  const half = (Math.abs(dx) + Math.abs(dy)) * size * 0.5;
+  for (let y = 0; y < size; y++) {
+    for (let x = 0; x < size; x++) {
+      const proj = (x + 0.5 - size / 2) * dx + (y + 0.5 - size / 2) * dy;
+      const t = 0.5 + (0.5 * proj) / half;
+      const o = (y * size + x) * 3;
+      for (let c = 0; c < 3; c++) out[o + c] = c1[c] + (c2[c] - c1[c]) * t;
+    }
+  }
+}
+
+/** Fill `out` ([S, S, 3]) with one of four procedural background kinds (easy: a gentle gradient only). */
+function drawBackground(rng: Rng, out: Float32Array, size: number, easy: boolean): void {
+  if (easy) {
+    const angle = rng.uniform(0, 2 * Math.PI);
+    const c1 = randomColour(rng);
+    const c2 = nearColour(rng, c1, 0.15);
+    gradient(out, size, Math.cos(angle), Math.sin(angle), c1, c2);
+    return;
+  }
   const kind = rng.int(4);
   const angle = rng.uniform(0, 2 * Math.PI);
   const dx = Math.cos(angle);
@@ -152,16 +185,7 @@ function drawBackground(rng: Rng, out: Float32Array, size: number): void {
   const c1 = randomColour(rng);
   if (kind === 0) {
     // Linear gradient between two random colours.
-    const c2 = randomColour(rng);
-    const half = (Math.abs(dx) + Math.abs(dy)) * size * 0.5;
-    for (let y = 0; y < size; y++) {
-      for (let x = 0; x < size; x++) {
-        const proj = (x + 0.5 - size / 2) * dx + (y + 0.5 - size / 2) * dy;
-        const t = 0.5 + (0.5 * proj) / half;
-        const o = (y * size + x) * 3;
-        for (let c = 0; c < 3; c++) out[o + c] = c1[c] + (c2[c] - c1[c]) * t;
-      }
-    }
+    gradient(out, size, dx, dy, c1, randomColour(rng));
   } else if (kind === 1) {
     // Low-frequency value noise: a coarse grid of nearby colours, smoothly interpolated.
     const g = 2 + rng.int(3);
@@ -264,8 +288,8 @@ function minDistanceUnder(img: Float32Array, cover: Float32Array, colour: Rgb): 
 }
 
 /** Render image i into the given views; returns nothing, everything is drawn from `rng`. */
-function renderOne(rng: Rng, label: number, size: number, distractors: boolean, img: Float32Array, mask: Uint8Array, cover: Float32Array): void {
-  drawBackground(rng, img, size);
+function renderOne(rng: Rng, label: number, size: number, distractors: boolean, easy: boolean, img: Float32Array, mask: Uint8Array, cover: Float32Array): void {
+  drawBackground(rng, img, size, easy);
   if (distractors) {
     // Drawn first, UNDER the object, so they never enter or cut the mask.
     const n = rng.int(3);
@@ -279,7 +303,7 @@ function renderOne(rng: Rng, label: number, size: number, distractors: boolean, 
   }
   // Extent (bounding-disc diameter) 35–75% of the side (50–80% at 16 px, where a 6 px arrow
   // or star is an unrecognisable blob), fully inside the image.
-  const r = (size <= 16 ? rng.uniform(0.5, 0.8) : rng.uniform(0.35, 0.75)) * size * 0.5;
+  const r = (size <= 16 || easy ? rng.uniform(0.5, 0.8) : rng.uniform(0.35, 0.75)) * size * 0.5;
   const cx = rng.uniform(r, size - r);
   const cy = rng.uniform(r, size - r);
   const theta = rng.uniform(0, 2 * Math.PI);
@@ -309,13 +333,16 @@ function validate(options: ShapesOptions): void {
     throw new Error(`shapes: count must be a positive integer, got ${count}`);
   }
   if (!Number.isFinite(options.seed)) throw new Error(`shapes: seed must be a finite number, got ${options.seed}`);
+  if (options.difficulty !== undefined && !SHAPES_DIFFICULTIES.includes(options.difficulty)) {
+    throw new Error(`shapes: difficulty must be one of ${SHAPES_DIFFICULTIES.join(', ')}, got ${String(options.difficulty)}`);
+  }
   if (split !== 'train' && split !== 'heldout') {
     throw new Error(`shapes: split must be 'train' or 'heldout', got ${String(split)}`);
   }
 }
 
 /**
- * Generate N images. Image i depends only on (seed, split, i, imageSize, distractors): each
+ * Generate N images. Image i depends only on (seed, split, i, imageSize, distractors, difficulty): each
  * image draws from its own stream, so splits are disjoint and a larger count keeps the prefix.
  * Labels: every block of 10 consecutive images is a seeded permutation of the 10 classes, so
  * classes stay balanced for any count and all appear once count >= 10.
@@ -324,6 +351,7 @@ export function generateShapes(options: ShapesOptions): ImageSet & { masks: Uint
   validate(options);
   const { imageSize: size, count, seed, split } = options;
   const distractors = options.distractors ?? true;
+  const easy = options.difficulty === 'easy';
   const pixels = size * size;
   const images = new Float32Array(count * pixels * 3);
   const masks = new Uint8Array(count * pixels);
@@ -336,7 +364,7 @@ export function generateShapes(options: ShapesOptions): ImageSet & { masks: Uint
     const label = order[i % classes];
     labels[i] = label;
     const rng = Rng.stream(seed, `shapes:${split}:${i}`);
-    renderOne(rng, label, size, distractors, images.subarray(i * pixels * 3, (i + 1) * pixels * 3), masks.subarray(i * pixels, (i + 1) * pixels), cover);
+    renderOne(rng, label, size, distractors, easy, images.subarray(i * pixels * 3, (i + 1) * pixels * 3), masks.subarray(i * pixels, (i + 1) * pixels), cover);
   }
   return { size, count, images, masks, labels, classNames: SHAPE_CLASSES };
 }

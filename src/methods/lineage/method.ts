@@ -22,6 +22,7 @@ import { cosineAt } from '../../engine/schedules';
 import { Rng } from '../../engine/random';
 import type { CropView, ProbePayload } from '../probes';
 import type { SettingValues } from '../schema';
+import type { SupervisedNetwork } from '../../engine/eval/supervised';
 import type { Batch, MethodContext, MethodImplementation, MethodInstance, ProbeInput, StepOutput } from '../types';
 import { MECHANISMS, type Variant } from './settings';
 
@@ -44,6 +45,7 @@ interface LineageConfig {
   stopGradient: boolean;
   cropScaleMin: number;
   colorJitter: number;
+  hueJitter: number;
   grayscaleProbability: number;
   blur: boolean;
   weightDecay: number;
@@ -84,6 +86,7 @@ function readConfig(values: SettingValues, variant: Variant): LineageConfig {
     stopGradient: has.stopGradient ? Boolean(values.stopGradient) : true,
     cropScaleMin: n('cropScaleMin'),
     colorJitter: n('colorJitter'),
+    hueJitter: Number(values.hueJitter ?? 0.1),
     grayscaleProbability: n('grayscaleProbability'),
     blur: Boolean(values.blur),
     weightDecay: n('weightDecay'),
@@ -176,7 +179,7 @@ class LineageInstance implements MethodInstance {
       for (let image = 0; image < B; image++) {
         boxes.push(sampleResizedCrop(this.cropRng, c.vit.imageSize, [c.cropScaleMin, 1]));
         photometric.push(samplePhotometric(this.cropRng, {
-          jitterStrength: c.colorJitter, jitterProbability: 0.8, grayscaleProbability: c.grayscaleProbability,
+          jitterStrength: c.colorJitter, hue: c.hueJitter, jitterProbability: 0.8, grayscaleProbability: c.grayscaleProbability,
           blurProbability: c.blur ? 0.5 : 0, solarizeProbability: 0,
         }));
       }
@@ -291,6 +294,15 @@ class LineageInstance implements MethodInstance {
   }
 
   /** The online backbone's dense features: ViT patch tokens, or the CNN's last feature map. */
+  supervisedNetwork(): SupervisedNetwork {
+    const backbone = cloneTree(this.online.backbone as unknown as ParamTree, true);
+    return {
+      params: backbone,
+      features: (params, images) => this.features({ backbone: params as unknown as ViTParams | CnnParams, projector: this.online.projector }, normalize(images) as tf.Tensor4D),
+      featureDim: this.c.vit.width,
+    };
+  }
+
   embedDense(images: tf.Tensor4D): tf.Tensor4D {
     return tf.tidy(() => {
       const x = normalize(images) as tf.Tensor4D;

@@ -312,6 +312,46 @@ class LocaInstance implements MethodInstance {
     }
   }
 
+  /**
+   * Top-1 position accuracy on `images` (held-out, the study's), for views drawn from a fixed
+   * stream: the mean over every query patch whose centre lies inside the reference. With
+   * `allVisible` the whole reference is shown (η = 0), whatever the run's η. One readback.
+   */
+  async positionAccuracyOn(images: tf.Tensor4D, allVisible: boolean): Promise<number> {
+    const c = this.config;
+    const S = c.vit.imageSize;
+    const rng = Rng.stream(this.seed, 'loca:held-out-views');
+    const chunk = 50;
+    const n = images.shape[0];
+    const sums: tf.Scalar[] = [];
+    let patches = 0;
+    for (let start = 0; start < n; start += chunk) {
+      const count = Math.min(chunk, n - start);
+      const views = this.sampleViews(rng, count);
+      const keep = allVisible ? Int32Array.from({ length: c.sizes.referencePatches }, (_, i) => i) : views.referenceKeep;
+      patches += views.targets.filter((t) => t >= 0).length;
+      sums.push(tf.tidy(() => {
+        const part = tf.slice(images, start, count) as tf.Tensor4D;
+        const reference = normalize(this.crops(part, views.references, count, S)) as tf.Tensor4D;
+        const query = normalize(this.crops(part, views.queries, count, S)) as tf.Tensor4D;
+        const focal = c.focalQueries > 0 ? normalize(this.crops(part, views.focals, count, c.focalSize)) as tf.Tensor4D : null;
+        const referenceKeep = tf.tensor1d(keep, 'int32');
+        const encoder = this.teacher?.backbone ?? this.student.backbone;
+        const context = this.teacher
+          ? tf.gather(this.patchTokens(encoder, reference, null, null), referenceKeep, 1) as tf.Tensor3D
+          : this.patchTokens(encoder, reference, null, referenceKeep);
+        const { all } = this.queryTokens(query, focal, tf.tensor1d(views.queryKeep, 'int32'), count);
+        const targets = tf.tensor1d(views.targets, 'int32');
+        const hits = tf.cast(tf.equal(tf.argMax(this.positionLogits(all, context), 1), targets), 'float32');
+        return tf.sum(tf.mul(hits, insideWeights(targets)));
+      }));
+    }
+    const total = tf.addN(sums);
+    const value = (await total.data())[0];
+    tf.dispose([...sums, total]);
+    return patches > 0 ? value / patches : 0;
+  }
+
   /** Cuts the read-back arrays into one example per probe image (full query grids, unused patches marked). */
   private positionPayload(
     input: ProbeInput, step: number, views: Views, count: number,
