@@ -46,7 +46,7 @@ describe.each(['cpu', 'wasm'] as const)('Conv2DBackpropFilter on %s', (backend) 
     const input = tf.tensor4d(x, xs as [number, number, number, number]);
     const y = tf.conv2d(input, kernel, stride, pad);
     const dy = random(rng, y.size);
-    const grad = tf.grad((k: tf.Tensor4D) => tf.sum(tf.mul(tf.conv2d(input, k, stride, pad), tf.tensor(dy, y.shape))))(kernel);
+    const grad = tf.grad((k: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(input, k as tf.Tensor4D, stride, pad), tf.tensor(dy, y.shape))))(kernel);
     const info = tf.backend_util.computeConv2DInfo(xs as [number, number, number, number], [3, 3, ci, co], stride, 1, pad);
     const expected = reference(x, xs, dy, y.shape, 3, stride, info.padInfo.top, info.padInfo.left);
     const got = await grad.data();
@@ -62,7 +62,7 @@ describe('UnsortedSegmentSum on wasm (the gradient of gather)', () => {
     const run = async (backend: string) => {
       await tf.setBackend(backend);
       const table = tf.tensor2d(values);
-      const grad = tf.grad((t: tf.Tensor2D) => tf.sum(tf.mul(tf.gather(t, tf.tensor1d([3, 0, 3, 1], 'int32')), tf.tensor2d([[1, 1], [2, 2], [3, 3], [4, 4]]))))(table);
+      const grad = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.gather(t, tf.tensor1d([3, 0, 3, 1], 'int32')), tf.tensor2d([[1, 1], [2, 2], [3, 3], [4, 4]]))))(table);
       const out = Array.from(await grad.data());
       tf.dispose([table, grad]);
       return out;
