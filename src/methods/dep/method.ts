@@ -14,6 +14,7 @@ import { AdamW } from '../../engine/optim/adamw';
 import { Rng } from '../../engine/random';
 import type { ProbePayload } from '../probes';
 import type { SettingValues } from '../schema';
+import type { SupervisedNetwork } from '../../engine/eval/supervised';
 import type { Batch, FineTuneSpec, MethodContext, MethodImplementation, MethodInstance, ProbeInput, StepOutput } from '../types';
 import { readDepConfig, type DepConfig } from './config';
 import { Denoiser, toModel } from './denoiser';
@@ -141,6 +142,18 @@ class DepInstance implements MethodInstance {
   }
 
   /** The finest decoder features of clean images, [N, S, S, width]: one feature vector per pixel. */
+  supervisedNetwork(): SupervisedNetwork {
+    const params = cloneTree(this.unet as unknown as ParamTree, true) as unknown as UNetParams;
+    params.groups = this.unet.groups;
+    const size = this.c.imageSize;
+    return {
+      params: params as unknown as ParamTree,
+      // The encoder alone reaches the loss; the decoder's copies get no gradient and stay as they are.
+      features: (p, images) => this.flat(unetEncode(p as unknown as UNetParams, toModel(images)).bottleneck),
+      featureDim: tf.tidy(() => this.embed(tf.zeros([1, size, size, 3]))).shape[1],
+    };
+  }
+
   embedDense(images: tf.Tensor4D): tf.Tensor4D {
     return tf.tidy(() => unetForward(this.unet, toModel(images)).features.at(-1)!);
   }

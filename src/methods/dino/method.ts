@@ -7,10 +7,11 @@ import { batchMeanEntropy, meanEntropy } from '../../engine/metrics/collapse';
 import { attentionPayload, embeddingPayload } from '../../engine/metrics/probes';
 import { createDinoHead, dinoHeadForward, LAST_LAYER_PREFIX } from '../../engine/nn/heads';
 import { assignSaved, cloneTree, disposeTree, namedVariables, type ParamTree } from '../../engine/nn/params';
-import { createViT, gridResizeMatrix, vitClsAttention, vitForward, vitPatchGrid } from '../../engine/nn/vit';
+import { createViT, gridResizeMatrix, vitClsAttention, vitForward, vitPatchGrid, type ViTParams } from '../../engine/nn/vit';
 import { AdamW, emaUpdate } from '../../engine/optim/adamw';
 import { Rng } from '../../engine/random';
 import type { CropView, ProbePayload } from '../probes';
+import type { SupervisedNetwork } from '../../engine/eval/supervised';
 import type { Batch, MethodContext, MethodImplementation, MethodInstance, ProbeInput, StepOutput } from '../types';
 import { readDinoConfig, type DinoConfig } from './config';
 
@@ -252,6 +253,14 @@ class DinoInstance implements MethodInstance {
   }
 
   /** The teacher's patch tokens (DINO's paper evaluates the teacher). */
+  supervisedNetwork(): SupervisedNetwork {
+    return {
+      params: cloneTree(this.teacher.backbone as unknown as ParamTree, true),
+      features: (params, images) => vitForward(params as unknown as ViTParams, this.config.vit, normalize(images) as tf.Tensor4D, null).cls,
+      featureDim: this.config.vit.width,
+    };
+  }
+
   embedDense(images: tf.Tensor4D): tf.Tensor4D {
     return tf.tidy(() => vitPatchGrid(this.teacher.backbone, this.config.vit, normalize(images) as tf.Tensor4D));
   }

@@ -16,6 +16,7 @@ import { AdamW } from '../../engine/optim/adamw';
 import { Rng } from '../../engine/random';
 import { Denoiser, gaussian, toModel } from '../dep/denoiser';
 import type { FeatureLevel, FeatureProbe, ProbePayload } from '../probes';
+import type { SupervisedNetwork } from '../../engine/eval/supervised';
 import type { Batch, FineTuneSpec, MethodContext, MethodImplementation, MethodInstance, ProbeInput, StepOutput } from '../types';
 import { readDreamTeacherConfig, type DreamTeacherConfig } from './config';
 import { levelNames } from './description';
@@ -192,6 +193,23 @@ class DreamTeacherInstance implements MethodInstance {
   }
 
   /** The student backbone's finest map [N, S, S, width]: what the frozen segmentation probe reads. */
+  supervisedNetwork(): SupervisedNetwork {
+    const params = cloneTree(this.student as unknown as ParamTree, true) as unknown as StudentParams;
+    params.groups = this.student.groups;
+    const probe = tf.tidy(() => this.embed(tf.zeros([1, this.c.imageSize, this.c.imageSize, 3])));
+    const featureDim = probe.shape[1];
+    probe.dispose();
+    return {
+      params: params as unknown as ParamTree,
+      features: (p, images) => {
+        const features = studentBackbone(p as unknown as StudentParams, toModel(images));
+        const coarsest = features[features.length - 1];
+        return tf.reshape(coarsest, [coarsest.shape[0], -1]) as tf.Tensor2D;
+      },
+      featureDim,
+    };
+  }
+
   embedDense(images: tf.Tensor4D): tf.Tensor4D {
     return tf.tidy(() => studentBackbone(this.student, toModel(images))[0]);
   }

@@ -22,6 +22,7 @@ import { AdamW, emaUpdate } from '../../engine/optim/adamw';
 import { Rng } from '../../engine/random';
 import type { ProbePayload, ReconstructionLevel, ReconstructionProbe } from '../probes';
 import type { SettingValues } from '../schema';
+import type { SupervisedNetwork } from '../../engine/eval/supervised';
 import type { Batch, MethodContext, MethodImplementation, MethodInstance, ProbeInput, StepOutput } from '../types';
 import { readItpnConfig, type ItpnConfig } from './config';
 import { itpnLevelNames } from './description';
@@ -251,6 +252,15 @@ class ItpnInstance implements MethodInstance {
    * Dense features for the segmentation probe: the pyramid's finest level on every patch,
    * [N, 4g, 4g, f] (what iTPN pre-trains the pyramid for), or the plain ViT's tokens [N, g, g, d].
    */
+  supervisedNetwork(): SupervisedNetwork {
+    return {
+      params: cloneTree(this.backbone as unknown as ParamTree, true),
+      features: (params, images) =>
+        tf.mean(hivitForward(params as unknown as HiViTParams, this.c.backbone, normalize(images) as tf.Tensor4D, null).top, 1) as tf.Tensor2D,
+      featureDim: this.c.backbone.width,
+    };
+  }
+
   embedDense(images: tf.Tensor4D): tf.Tensor4D {
     return tf.tidy(() => {
       const [n] = images.shape;

@@ -16,6 +16,7 @@ import { createViT, gridResizeMatrix, vitForward, vitPatchGrid, type ViTParams }
 import { AdamW, emaUpdate } from '../../engine/optim/adamw';
 import { Rng } from '../../engine/random';
 import type { PositionExample, PositionProbe, PositionQuery, ProbePayload } from '../probes';
+import type { SupervisedNetwork } from '../../engine/eval/supervised';
 import type { Batch, MethodContext, MethodImplementation, MethodInstance, ProbeInput, StepOutput } from '../types';
 import { readLocaConfig, type LocaConfig } from './config';
 
@@ -427,6 +428,14 @@ class LocaInstance implements MethodInstance {
   }
 
   /** Patch tokens of the teacher (the student's without a teacher), as a grid. */
+  supervisedNetwork(): SupervisedNetwork {
+    return {
+      params: cloneTree((this.teacher?.backbone ?? this.student.backbone) as unknown as ParamTree, true),
+      features: (params, images) => tf.mean(this.patchTokens(params as unknown as ViTParams, normalize(images) as tf.Tensor4D, null, null), 1) as tf.Tensor2D,
+      featureDim: this.config.vit.width,
+    };
+  }
+
   embedDense(images: tf.Tensor4D): tf.Tensor4D {
     return tf.tidy(() => vitPatchGrid(this.teacher?.backbone ?? this.student.backbone, this.config.vit, normalize(images) as tf.Tensor4D));
   }
