@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { cropAndResize } from '../../engine/augment/cropResize';
+import { rotateViews, sampleRotations } from '../../engine/augment/rotate';
 import { sampleResizedCrop, samplePhotometric, type PhotometricParams, type SampledCrop } from '../../engine/augment/crops';
 import { applyPhotometric, denormalize, normalize, packPhotometric, PHOTOMETRIC_WIDTH } from '../../engine/augment/photometric';
 import { byolRegression, KeyQueue, mocoQueueLoss, mocoV3Loss, negativeCosine, ntXentLoss } from '../../engine/losses/contrastive';
@@ -46,6 +47,7 @@ interface LineageConfig {
   cropScaleMin: number;
   colorJitter: number;
   hueJitter: number;
+  rotation: number;
   grayscaleProbability: number;
   blur: boolean;
   weightDecay: number;
@@ -87,6 +89,7 @@ function readConfig(values: SettingValues, variant: Variant): LineageConfig {
     cropScaleMin: n('cropScaleMin'),
     colorJitter: n('colorJitter'),
     hueJitter: Number(values.hueJitter ?? 0.1),
+    rotation: Number(values.rotation ?? 0),
     grayscaleProbability: n('grayscaleProbability'),
     blur: Boolean(values.blur),
     weightDecay: n('weightDecay'),
@@ -184,12 +187,13 @@ class LineageInstance implements MethodInstance {
         }));
       }
     }
+    const angles = sampleRotations(this.cropRng, 2 * B, c.rotation);
     const schedule = c.scheduleAt(step);
     return tf.tidy(() => {
-      const raw = cropAndResize(
+      const raw = rotateViews(cropAndResize(
         batch.images, tf.tensor2d(boxes.flatMap((v) => v.samplingBox), [2 * B, 4]), boxes.map((_, i) => i % B),
         [c.vit.imageSize, c.vit.imageSize],
-      );
+      ), angles);
       const views = applyPhotometric(raw, tf.tensor2d(packPhotometric(photometric), [2 * B, PHOTOMETRIC_WIDTH])) as tf.Tensor4D;
       // Momentum keys / targets, outside the tape.
       const targets = this.target ? this.project(this.target, views, B).z : null;

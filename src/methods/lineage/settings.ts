@@ -74,6 +74,8 @@ export function lineageSettings(variant: Variant): Setting[] {
       help: 'Smallest fraction of the image a view covers (random resized crop).', default: 0.2, min: 0.05, max: 1, step: 0.01 },
     { kind: 'number', name: 'colorJitter', urlKey: 'cj', label: 'Colour jitter', group: 'augmentation',
       help: 'Strength of brightness/contrast/saturation/hue jitter (p = 0.8). Without it, matching colours is enough.', default: 1, min: 0, max: 2, step: 0.05 },
+    { kind: 'number', name: 'rotation', urlKey: 'ro', label: 'Rotation', group: 'augmentation',
+      help: 'Each view is turned by a random angle up to this many degrees (0: off, as in the papers). For shapes, whose classes come at any angle, it takes away a shortcut: two views of one image otherwise share their object’s pose.', default: 0, min: 0, max: 180, step: 15, unit: '°' },
     { kind: 'number', name: 'hueJitter', urlKey: 'hj', label: 'Hue jitter', group: 'augmentation',
       help: 'Largest hue rotation of the colour jitter, in turns (0.1 as in the papers; 0.5: any hue). Where colour is random and not the label, as in shapes, a full turn stops the views matching by colour.', default: 0.1, min: 0, max: 0.5, step: 0.05 },
     { kind: 'number', name: 'grayscaleProbability', urlKey: 'gp', label: 'Grayscale p', group: 'augmentation',
