@@ -120,3 +120,30 @@ export function vitProblems(values: SettingValues): string[] {
   }
   return problems;
 }
+
+/**
+ * Augmentations that fit the shapes, whose classes come at any angle and in any colour: a
+ * random rotation of each view, and a hue jitter that can turn the colour wheel all the way.
+ * Both default to what the papers do (no rotation, hue ±0.1), so only presets that ask for them
+ * (the `learn` ones) change; off, they draw no random numbers, so older runs replay exactly.
+ */
+export function shapesAugmentationSettings(group: string): Setting[] {
+  return [
+    { kind: 'number', name: 'rotation', urlKey: 'ro', label: 'Rotation', group,
+      help: 'Each view is turned by a random angle up to this many degrees (0: off, as in the papers). For shapes, whose classes come at any angle, it takes away a shortcut: two views of one image otherwise share their object’s pose.', default: 0, min: 0, max: 180, step: 15, unit: '°' },
+    { kind: 'number', name: 'hueJitter', urlKey: 'hj', label: 'Hue jitter', group,
+      help: 'Largest hue rotation of the colour jitter, in turns (0.1 as in the papers; 0.5: any hue). Where colour is random and not the label, as in shapes, a full turn stops the views matching by colour.', default: 0.1, min: 0, max: 0.5, step: 0.05 },
+  ];
+}
+
+/**
+ * The data and cadences every `learn` preset shares: 16 px shapes on easy backgrounds without
+ * distractors (so the object, not a texture two crops share, is what tells images apart), a
+ * training set of 2,048, and an evaluation every 250 steps so the app's evaluation chart shows
+ * held-out kNN climbing away from the untrained network's line while the run trains. The
+ * study (`npm run study`) measures these presets; README "Does it learn?" has its table.
+ */
+export const LEARN_COMMON: SettingValues = {
+  imageSize: '16', difficulty: 'easy', distractors: false, datasetSize: 2048,
+  metricsEvery: 10, probeEvery: 100, evalEvery: 250,
+};

@@ -45,9 +45,9 @@ export interface ShapesOptions {
  * How much the background competes with the object. 'hard': gradients, value noise, stripes and
  * checkerboards of random colours — two crops of one image share a texture no other image has,
  * so instance discrimination can succeed on the background alone. 'easy': a gentle gradient
- * between two nearby colours, and objects of 50–80 % of the side: what tells one image from
- * another is mostly the object (its shape, colour, size, pose), while colour and pose still vary
- * at random, so raw pixels stay far from the label.
+ * between two nearby colours, and objects of 65–80 % of the side, so size is no longer an
+ * instance cue either: what tells one image from another is mostly the object's shape, colour
+ * and pose, and colour and pose still vary at random, so raw pixels stay far from the label.
  */
 export type ShapesDifficulty = 'easy' | 'hard';
 export const SHAPES_DIFFICULTIES: readonly ShapesDifficulty[] = ['easy', 'hard'];
@@ -303,7 +303,7 @@ function renderOne(rng: Rng, label: number, size: number, distractors: boolean, 
   }
   // Extent (bounding-disc diameter) 35–75% of the side (50–80% at 16 px, where a 6 px arrow
   // or star is an unrecognisable blob), fully inside the image.
-  const r = (size <= 16 || easy ? rng.uniform(0.5, 0.8) : rng.uniform(0.35, 0.75)) * size * 0.5;
+  const r = (easy ? rng.uniform(0.65, 0.8) : size <= 16 ? rng.uniform(0.5, 0.8) : rng.uniform(0.35, 0.75)) * size * 0.5;
   const cx = rng.uniform(r, size - r);
   const cy = rng.uniform(r, size - r);
   const theta = rng.uniform(0, 2 * Math.PI);

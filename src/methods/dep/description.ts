@@ -1,5 +1,5 @@
 import type { Lesson } from '../collapse';
-import { commonLiveSettings, commonSettings } from '../common';
+import { commonLiveSettings, commonSettings, LEARN_COMMON } from '../common';
 import type { Setting, SettingValues } from '../schema';
 import type { MethodDescription } from '../types';
 import { depChannels } from './config';
@@ -59,6 +59,12 @@ const depSettings: readonly Setting[] = [
   { kind: 'number', name: 'weightDecay', urlKey: 'wd', label: 'Weight decay', group: 'optimization',
     help: 'AdamW weight decay on convolution kernels.', default: 0, min: 0, max: 1, step: 0.01 },
 ];
+
+/** The `learn` preset (measured by `npm run study`): 16 px easy shapes, a 3-level U-Net. */
+const learnValues: SettingValues = {
+  ...LEARN_COMMON,
+  width: 16, levels: 3, groups: 4, batchSize: 64, totalSteps: 800, warmupSteps: 80, learningRate: 0.004, supervisedSteps: 200,
+};
 
 const tinyValues: SettingValues = {
   imageSize: '16', datasetSize: 256, batchSize: 8, totalSteps: 150, metricsEvery: 2, probeEvery: 10,
@@ -125,6 +131,8 @@ export const depDescription: MethodDescription = {
     { id: 'default', label: 'Default (DeP)', description: 'A 3-level U-Net on 32 px shapes, VP noise at σ = 0.22, the whole network denoise-pretrained.', values: {} },
     { id: 'ddep', label: 'DDeP', description: 'A supervised encoder stage first, then only the decoder learns to denoise.', values: { variant: 'DDeP' } },
     { id: 'tiny', label: 'Tiny', description: 'A very small U-Net on 16 px images, fast enough for tests and slow GPUs.', values: tinyValues },
+    { id: 'learn', label: 'Learn', description: 'The U-Net on 16 px shapes, 800 steps: a CPU-sized run whose fine-tuning the study compares with random initialisation (see “Does it learn?”).', values: learnValues },
+    { id: 'learn-ddep', label: 'Learn DDeP', description: 'The learn preset with a 200-step supervised encoder stage, then only the decoder denoise-pretrained.', values: { ...learnValues, variant: 'DDeP' } },
     { id: 'tiny-ddep', label: 'Tiny DDeP', description: 'The tiny U-Net with a 60-step supervised encoder stage.', values: { ...tinyValues, variant: 'DDeP' } },
     { id: 'sampled-sigma', label: 'Sampled σ', description: 'σ drawn per image between 0.05 and 1, as a diffusion model would.', values: { sigmaMode: 'sampled' } },
   ],

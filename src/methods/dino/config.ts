@@ -14,6 +14,8 @@ export interface DinoConfig {
   localScaleMin: number;
   localScaleMax: number;
   colorJitter: number;
+  hueJitter: number;
+  rotation: number;
   grayscaleProbability: number;
   blurSolarize: boolean;
   centering: boolean;
@@ -55,6 +57,8 @@ export function readDinoConfig(values: SettingValues): DinoConfig {
     localScaleMin: n('localScaleMin'),
     localScaleMax: n('localScaleMax'),
     colorJitter: n('colorJitter'),
+    hueJitter: Number(values.hueJitter ?? 0.1),
+    rotation: Number(values.rotation ?? 0),
     grayscaleProbability: n('grayscaleProbability'),
     blurSolarize: b('blurSolarize'),
     centering: b('centering'),

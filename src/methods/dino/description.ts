@@ -1,5 +1,5 @@
 import { commonCollapseCharts, type Lesson } from '../collapse';
-import { commonLiveSettings, commonSettings, vitLargestTensor, vitProblems, vitSettings } from '../common';
+import { commonLiveSettings, commonSettings, LEARN_COMMON, shapesAugmentationSettings, vitLargestTensor, vitProblems, vitSettings } from '../common';
 import type { Setting, SettingValues } from '../schema';
 import type { MethodDescription } from '../types';
 
@@ -41,6 +41,7 @@ const dinoSettings: readonly Setting[] = [
   { kind: 'number', name: 'colorJitter', urlKey: 'cj', label: 'Colour jitter', group: 'crops',
     help: 'Strength of brightness/contrast/saturation/hue jitter (1 = DINO’s 0.4/0.4/0.2/0.1, p 0.8).',
     default: 1, min: 0, max: 2, step: 0.05 },
+  ...shapesAugmentationSettings('crops'),
   { kind: 'number', name: 'grayscaleProbability', urlKey: 'gp', label: 'Grayscale p', group: 'crops',
     help: 'Probability that a crop is turned grey.', default: 0.2, min: 0, max: 1, step: 0.05 },
   { kind: 'boolean', name: 'blurSolarize', urlKey: 'bs', label: 'Blur and solarize', group: 'crops',
@@ -113,6 +114,19 @@ const tinyValues: SettingValues = {
  * The teaching comparisons of the DINO paper's §5.3 (Fig. 7: centering and sharpening) and its
  * teacher ablation (Table 6: a teacher copied from the student does not train).
  */
+/**
+ * The `learn` preset (measured by `npm run study`): a 4-block ViT on 16 px easy shapes, views
+ * turned by any angle and any hue, no blur or solarisation (at 16 px a blur erases the shape),
+ * global crops of at least 60 %, four 8 px local crops.
+ */
+const learnValues: SettingValues = {
+  ...LEARN_COMMON,
+  width: 64, depth: 4, heads: 4, mlpRatio: 2, headHidden: 256, bottleneck: 64, outputDim: 256,
+  batchSize: 64, totalSteps: 800, warmupSteps: 80, learningRate: 0.02, freezeLastLayerSteps: 0, teacherMomentum: 0.99,
+  globalScaleMin: 0.6, localCrops: 4, localCropSize: 8, localScaleMin: 0.25, localScaleMax: 0.6,
+  rotation: 180, hueJitter: 0.5, blurSolarize: false,
+};
+
 /** The healthy tiny run next to the same run with one mechanism removed. */
 const healthyVersus = (name: string, values: SettingValues): Lesson['runs'] => [
   { name: 'healthy', preset: 'tiny', values: {} },
@@ -188,6 +202,7 @@ export const dinoDescription: MethodDescription = {
   presets: [
     { id: 'default', label: 'Default', description: 'ViT-tiny on 32 px shapes, all of DINO’s mechanisms on.', values: {} },
     { id: 'tiny', label: 'Tiny', description: 'A very small model on 16 px images, fast enough for tests and slow GPUs; no colour augmentation and τ_t = 0.015 keep it healthy at this size.', values: tinyValues },
+    { id: 'learn', label: 'Learn', description: 'ViT on 16 px shapes with augmentations that fit them (any angle, any hue): learns shape classes in minutes on a CPU (see “Does it learn?”).', values: learnValues },
     { id: 'no-centering', label: 'No centering', description: 'Sharpening alone: the teacher locks onto one prototype (entropy → 0).', values: { centering: false } },
     { id: 'no-sharpening', label: 'No sharpening', description: 'Centering alone: τ_t = τ_s and the teacher drifts to uniform (entropy → ln K).', values: { sharpening: false } },
     { id: 'no-momentum', label: 'No momentum teacher', description: 'Teacher = student at every step: the paper reports this collapses.', values: { momentumTeacher: false } },

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { sampleResizedCrop, samplePhotometric, type PhotometricParams, type SampledCrop } from '../../engine/augment/crops';
 import { cropAndResize } from '../../engine/augment/cropResize';
+import { rotateViews, sampleRotations } from '../../engine/augment/rotate';
 import { applyPhotometric, denormalize, normalize, packPhotometric, PHOTOMETRIC_WIDTH } from '../../engine/augment/photometric';
 import { dinoLoss, dinoTeacherLogProbs, updatedCenter } from '../../engine/losses/dino';
 import { batchMeanEntropy, meanEntropy } from '../../engine/metrics/collapse';
@@ -74,7 +75,7 @@ class DinoInstance implements MethodInstance {
       for (let image = 0; image < B; image++) {
         globalViews.push(sampleResizedCrop(this.cropRng, c.vit.imageSize, [c.globalScaleMin, 1]));
         globalPhotometric.push(samplePhotometric(this.cropRng, {
-          jitterStrength: c.colorJitter, jitterProbability: 0.8, grayscaleProbability: c.grayscaleProbability,
+          jitterStrength: c.colorJitter, hue: c.hueJitter, jitterProbability: 0.8, grayscaleProbability: c.grayscaleProbability,
           // DINO: blur p = 1.0 on the first global crop, 0.1 on the second; solarize p = 0.2 on the second.
           blurProbability: c.blurSolarize ? (crop === 0 ? 1 : 0.1) : 0,
           solarizeProbability: c.blurSolarize && crop === 1 ? 0.2 : 0,
@@ -87,18 +88,21 @@ class DinoInstance implements MethodInstance {
       for (let image = 0; image < B; image++) {
         localViews.push(sampleResizedCrop(this.cropRng, c.vit.imageSize, [c.localScaleMin, c.localScaleMax]));
         localPhotometric.push(samplePhotometric(this.cropRng, {
-          jitterStrength: c.colorJitter, jitterProbability: 0.8, grayscaleProbability: c.grayscaleProbability,
+          jitterStrength: c.colorJitter, hue: c.hueJitter, jitterProbability: 0.8, grayscaleProbability: c.grayscaleProbability,
           blurProbability: c.blurSolarize ? 0.5 : 0, solarizeProbability: 0,
         }));
       }
     }
+    const globalAngles = sampleRotations(this.cropRng, globalViews.length, c.rotation);
+    const localAngles = sampleRotations(this.cropRng, localViews.length, c.rotation);
     const schedule = c.scheduleAt(step);
     const frozenLastLayer = step < c.freezeLastLayerSteps;
 
     return tf.tidy(() => {
       const cropGroup = (views: SampledCrop[], photometric: PhotometricParams[], size: number) => {
         const boxes = tf.tensor2d(views.flatMap((v) => v.samplingBox), [views.length, 4]);
-        const raw = cropAndResize(batch.images, boxes, views.map((_, i) => i % B), [size, size]);
+        const angles = views === globalViews ? globalAngles : localAngles;
+        const raw = rotateViews(cropAndResize(batch.images, boxes, views.map((_, i) => i % B), [size, size]), angles);
         const params = tf.tensor2d(packPhotometric(photometric), [views.length, PHOTOMETRIC_WIDTH]);
         return applyPhotometric(raw, params);
       };

@@ -1,5 +1,5 @@
 import type { Lesson } from '../collapse';
-import { commonLiveSettings, commonSettings } from '../common';
+import { commonLiveSettings, commonSettings, LEARN_COMMON } from '../common';
 import type { ChartLine } from '../collapse';
 import type { Setting, SettingValues } from '../schema';
 import type { MethodDescription } from '../types';
@@ -59,6 +59,13 @@ const dreamTeacherSettings: readonly Setting[] = [
   { kind: 'number', name: 'weightDecay', urlKey: 'wd', label: 'Weight decay', group: 'optimization',
     help: 'AdamW weight decay on convolution kernels.', default: 0, min: 0, max: 1, step: 0.01 },
 ];
+
+/** The `learn` preset (measured by `npm run study`): 16 px easy shapes. */
+const learnValues: SettingValues = {
+  ...LEARN_COMMON,
+  teacherSteps: 300, teacherWidth: 16, width: 16, fpnChannels: 32, batchSize: 64, totalSteps: 800, warmupSteps: 80,
+  learningRate: 0.004, teacherLearningRate: 0.004,
+};
 
 const tinyValues: SettingValues = {
   imageSize: '16', datasetSize: 256, batchSize: 8, totalSteps: 150, metricsEvery: 2, probeEvery: 10,
@@ -135,6 +142,7 @@ export const dreamTeacherDescription: MethodDescription = {
   presets: [
     { id: 'default', label: 'Default', description: 'A 3-level teacher U-Net trained for 300 steps on 32 px shapes, then distilled into a 3-level CNN with MSE + attention transfer.', values: {} },
     { id: 'tiny', label: 'Tiny', description: 'Small teacher and student on 16 px images, a 60-step teacher stage: fast enough for tests and slow GPUs.', values: tinyValues },
+    { id: 'learn', label: 'Learn', description: 'Teacher and student on 16 px shapes, a 300-step teacher stage then 500 of distillation: a CPU-sized run the study measures (see “Does it learn?”).', values: learnValues },
     { id: 'mse-only', label: 'MSE only', description: 'Feature regression without attention transfer (an ablation of the paper).', values: { attentionLoss: false } },
     { id: 'at-only', label: 'AT only', description: 'Attention transfer without feature regression (an ablation of the paper).', values: { mseLoss: false } },
   ],

@@ -1,5 +1,5 @@
 import { commonCollapseCharts, type ChartLine, type Lesson } from '../collapse';
-import { commonLiveSettings, commonSettings, vitSettings } from '../common';
+import { commonLiveSettings, commonSettings, LEARN_COMMON, vitSettings } from '../common';
 import type { Setting, SettingValues } from '../schema';
 import type { MethodDescription } from '../types';
 import { hivitProblems } from '../../measures/hivit';
@@ -56,6 +56,13 @@ const itpnSettings: readonly Setting[] = [
   { kind: 'number', name: 'weightDecay', urlKey: 'wd', label: 'Weight decay', group: 'optimization',
     help: 'AdamW weight decay on weight matrices (0.05 in MAE and iTPN).', default: 0.05, min: 0, max: 1, step: 0.01 },
 ];
+
+/** The `learn` preset (measured by `npm run study`): 16 px easy shapes, 4 px patches (a 4×4 grid). */
+const learnValues: SettingValues = {
+  ...LEARN_COMMON,
+  patchSize: 4, width: 64, depth: 3, heads: 4, mlpRatio: 2, fpnWidth: 32, decoderWidth: 64, decoderDepth: 1, decoderHeads: 4,
+  batchSize: 64, totalSteps: 800, warmupSteps: 80, learningRate: 0.003, teacherMomentum: 0.99,
+};
 
 const tinyValues: SettingValues = {
   imageSize: '16', datasetSize: 256, batchSize: 8, totalSteps: 100, metricsEvery: 2, probeEvery: 10,
@@ -132,6 +139,8 @@ export const itpnDescription: MethodDescription = {
     { id: 'mae', label: 'Pyramid off (MAE)', description: 'The baseline: a plain ViT, its last layer alone feeding the decoder.', values: { pyramid: false } },
     { id: 'mim-only', label: 'MIM only', description: 'Pixels only, no masked feature modeling (iTPN’s pixel model).', values: { mfm: false } },
     { id: 'tiny', label: 'Tiny', description: 'A small HiViT and pyramid on 16 px images: fast enough for tests and slow GPUs.', values: tinyValues },
+    { id: 'learn', label: 'Learn', description: 'HiViT and its pyramid on 16 px shapes, 800 steps: a CPU-sized run the study measures (see “Does it learn?”).', values: learnValues },
+    { id: 'learn-mae', label: 'Learn, pyramid off (MAE)', description: 'The learn preset as the plain-ViT MAE baseline.', values: { ...learnValues, pyramid: false } },
     { id: 'tiny-mae', label: 'Tiny, pyramid off', description: 'The tiny preset’s plain-ViT MAE baseline.', values: { ...tinyValues, pyramid: false } },
   ],
   liveSettings: [...commonLiveSettings, 'maskRatio'],

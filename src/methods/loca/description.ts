@@ -1,5 +1,5 @@
 import { commonCollapseCharts, type Lesson } from '../collapse';
-import { commonLiveSettings, commonSettings, vitLargestTensor, vitProblems, vitSettings } from '../common';
+import { commonLiveSettings, commonSettings, LEARN_COMMON, vitLargestTensor, vitProblems, vitSettings } from '../common';
 import type { Setting, SettingValues } from '../schema';
 import type { MethodDescription } from '../types';
 import { locaSizes } from './sizes';
@@ -91,6 +91,15 @@ const locaSettings: readonly Setting[] = [
  * Small enough for tests and slow GPUs: 16 px images, 4×4 reference patches (chance 1/16),
  * 2×2-patch focal queries, no colour augmentation (at this size it leaves too little signal).
  */
+/** The `learn` preset (measured by `npm run study`): 16 px easy shapes, a 4-block ViT, η = 0.5. */
+const learnValues: SettingValues = {
+  ...LEARN_COMMON,
+  width: 64, depth: 4, heads: 4, mlpRatio: 2, headHidden: 128, bottleneck: 64, outputDim: 128,
+  batchSize: 64, totalSteps: 800, warmupSteps: 80, learningRate: 0.03, teacherMomentum: 0.99,
+  maskRatio: 0.5, focalQueries: 4, focalSize: 8, focalScaleMin: 0.1, referenceScaleMin: 0.5, queryScaleMin: 0.4,
+  solarizeProbability: 0,
+};
+
 const tinyValues: SettingValues = {
   imageSize: '16', datasetSize: 256, batchSize: 8, totalSteps: 150, metricsEvery: 2, probeEvery: 10,
   width: 32, depth: 2, heads: 2, mlpRatio: 2, headHidden: 64, bottleneck: 32, outputDim: 64,
@@ -164,6 +173,7 @@ export const locaDescription: MethodDescription = {
   presets: [
     { id: 'default', label: 'Default', description: 'ViT-tiny on 32 px shapes: 8×8 reference patches, η = 0.8, one large and 9 focal queries.', values: {} },
     { id: 'tiny', label: 'Tiny', description: 'A very small model on 16 px images (4×4 reference patches), fast enough for tests and slow GPUs.', values: tinyValues },
+    { id: 'learn', label: 'Learn', description: 'A ViT on 16 px shapes (4×4 reference patches), half the reference hidden: learns where its query patches lie, and shape classes, in minutes on a CPU (see “Does it learn?”).', values: learnValues },
     { id: 'no-masking', label: 'No masking', description: 'η = 0: the whole reference is visible, so positions can be found by matching appearance.', values: { maskRatio: 0 } },
     { id: 'position-only', label: 'Position only', description: 'No cluster loss: the position task alone, the reference through the student.', values: { clusterLoss: false } },
   ],

@@ -9,7 +9,7 @@ import 'uplot/dist/uPlot.min.css';
 import '../charts/charts.css';
 import './results.css';
 import { alignSeries } from '../charts/chartData';
-import { baselineLines, evaluationSeries, formatScore, type EvaluationSeries, type ResultRow, type ScoreColumn } from './resultsData';
+import { baselineLines, evaluationSeries, formatScore, supervisedLines, type EvaluationSeries, type ResultRow, type ScoreColumn } from './resultsData';
 
 const FALLBACK_WIDTH = 480;
 
@@ -31,6 +31,7 @@ export function EvaluationChartView({ series, columns, metric, onMetricChange, h
   const column = columns.find((c) => c.id === metric);
   const spec = JSON.stringify({ series, height });
   const points = Math.max(0, ...series.map((line) => line.values.filter(Number.isFinite).length));
+  const hasReference = series.some((line) => line.supervised !== undefined);
 
   useEffect(() => {
     const frame = frameRef.current;
@@ -40,7 +41,8 @@ export function EvaluationChartView({ series, columns, metric, onMetricChange, h
     // JSON turns NaN into null; alignSeries turns null and NaN alike into gaps.
     const sources = lines.map((line) => ({ steps: line.steps, values: line.values.map((v) => (v === null ? Number.NaN : v)) }));
     const baselines = baselineLines(lines);
-    const data = alignSeries(sources, baselines);
+    const references = supervisedLines(lines);
+    const data = alignSeries(sources, [...baselines, ...references]);
 
     const css = getComputedStyle(frame);
     const color = (name: string, fallback: string) => css.getPropertyValue(name).trim() || fallback;
@@ -68,6 +70,9 @@ export function EvaluationChartView({ series, columns, metric, onMetricChange, h
         ...baselines.map((line): uPlot.Series => ({
           label: line.label, stroke: line.color, width: 1, dash: [6, 4], value: percent, points: { show: false },
         })),
+        ...references.map((line): uPlot.Series => ({
+          label: line.label, stroke: line.color, width: 1.5, dash: [2, 3], value: percent, points: { show: false },
+        })),
       ],
     };
     const plot = new uPlot(options, data, host);
@@ -84,7 +89,7 @@ export function EvaluationChartView({ series, columns, metric, onMetricChange, h
 
   return (
     <figure ref={frameRef} className="metric-chart evaluation-chart" data-testid="evaluation-chart"
-      data-metric={metric} data-lines={series.length} data-points={points}>
+      data-metric={metric} data-lines={series.length} data-points={points} data-reference={hasReference ? 'yes' : 'no'}>
       <figcaption className="evaluation-chart__head">
         <span className="metric-chart__title">{column ? `${column.label} vs step` : 'Score vs step'}</span>
         <label>
@@ -93,7 +98,7 @@ export function EvaluationChartView({ series, columns, metric, onMetricChange, h
             {columns.map((c) => <option key={c.id} value={c.id}>{c.label}</option>)}
           </select>
         </label>
-        {column && <span className="metric-chart__help">{column.help}; dashed: the untrained network.</span>}
+        {column && <span className="metric-chart__help">{column.help}; dashed: the untrained network{hasReference ? '; dotted: the same network trained with labels (the study’s supervised reference, mean of its seeds)' : ''}.</span>}
       </figcaption>
       <div className="metric-chart__body" style={{ minHeight: height }}>
         <div ref={hostRef} className="metric-chart__plot" />

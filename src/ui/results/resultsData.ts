@@ -8,6 +8,7 @@ import { getMethod } from '../../methods/registry';
 import type { SettingValues } from '../../methods/schema';
 import { describeChanges } from '../../state/store';
 import { presetValues } from '../../state/url';
+import { learnReference, type LearnReference } from '../../methods/learnReference';
 
 /** What the table reads of a run (RunView has it all once it carries `evaluations`). */
 export interface ResultsRunInput {
@@ -49,6 +50,8 @@ export interface ResultRow {
   cells: Record<string, ResultCell>;
   /** Every evaluation of the run, oldest first (the chart's points). */
   evaluations: readonly EvaluationRecord[];
+  /** The study's supervised reference, when the run is a `learn` preset as the study ran it. */
+  reference?: LearnReference;
 }
 
 const finite = (v: number | undefined): number | undefined => (v !== undefined && Number.isFinite(v) ? v : undefined);
@@ -108,6 +111,7 @@ export function buildRows(runs: readonly ResultsRunInput[]): ResultRow[] {
       evaluating: run.evaluating ?? false,
       cells: cellsOf(latest, columns),
       evaluations: run.evaluations,
+      reference: learnReference(run.methodId, run.presetId, run.values),
     });
   }
   return rows;
@@ -210,6 +214,8 @@ export interface EvaluationSeries {
   values: number[];
   /** The untrained network's score (from the latest evaluation), drawn dashed. */
   baseline: number | undefined;
+  /** The study's supervised reference for this score (kNN and linear of `learn` presets), drawn dotted. */
+  supervised?: number;
 }
 
 /** The chart's lines: one per run with at least two evaluations that have a value in this column. */
@@ -227,9 +233,34 @@ export function evaluationSeries(rows: readonly ResultRow[], columnId: string, c
       key: row.key, name: row.name, color: row.color,
       steps: ordered.map((record) => record.step), values,
       baseline: latest ? finite(column.get(latest.baseline)) : undefined,
+      supervised: supervisedValue(row.reference, columnId),
     });
   }
   return series;
+}
+
+function supervisedValue(reference: LearnReference | undefined, columnId: string): number | undefined {
+  if (!reference) return undefined;
+  const value = columnId === 'knn' ? reference.knn.supervised : columnId === 'linear' ? reference.linear.supervised : null;
+  return value ?? undefined;
+}
+
+/** The supervised references as dotted lines, one per distinct value. */
+export function supervisedLines(series: readonly EvaluationSeries[]): BaselineLine[] {
+  const seen = new Map<string, BaselineLine>();
+  for (const line of series) {
+    if (line.supervised === undefined) continue;
+    const id = line.supervised.toFixed(6);
+    if (!seen.has(id)) seen.set(id, { value: line.supervised, label: 'supervised reference (study)', color: SUPERVISED_COLOR });
+  }
+  const lines = [...seen.values()];
+  if (lines.length > 1) {
+    for (const line of lines) {
+      const runs = series.filter((s) => s.supervised !== undefined && s.supervised.toFixed(6) === line.value.toFixed(6)).map((s) => s.name);
+      line.label = `supervised reference (${runs.join(', ')})`;
+    }
+  }
+  return lines;
 }
 
 /** Whether the chart has anything to show: some run with two or more evaluations. */
@@ -245,6 +276,8 @@ export interface BaselineLine {
 }
 
 export const SHARED_BASELINE_COLOR = '#8a8f9c';
+/** The supervised reference's dotted line: dark, distinct from every run colour. */
+export const SUPERVISED_COLOR = '#1f2937';
 
 /**
  * The untrained networks' scores as dashed lines: one per distinct value (runs with the same
