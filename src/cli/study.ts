@@ -6,14 +6,15 @@
  * resumes and `--methods` can be run piecewise. `npm run study -- --help` for the flags.
  */
 import { fork } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { getMethod } from '../methods/registry';
 import { parseSettingValue, type SettingValues } from '../methods/schema';
 import { presetValues } from '../state/url';
 import { UsageError } from './args';
 import { cacheKey, StudyCache } from './study/cache';
-import { parseStudyArgs, STUDY_USAGE, type StudyArgs, type StudyEntry } from './study/args';
+import { parseStudyArgs, STUDY_ENTRIES, STUDY_USAGE, type StudyArgs, type StudyEntry } from './study/args';
+import type { LearnReference } from '../methods/learnReference';
 import type { CellResult, CellScores } from './study/cell';
 import { markdownTable, summarise, type RowSummary } from './study/table';
 import { STUDY_BANK_COUNT, STUDY_TEST_COUNT } from '../engine/data/studyData';
@@ -204,8 +205,27 @@ async function orchestrate(args: StudyArgs): Promise<number> {
     }, null, 1));
     process.stderr.write(`study: wrote ${args.out}\n`);
   }
+  if (args.reference) writeReference(args.reference, args, summaries);
   process.stderr.write(`study: done in ${formatDuration((performance.now() - started) / 1000)}${failed ? `, ${failed} task(s) failed` : ''}\n`);
   return failed > 0 ? 1 : 0;
+}
+
+/** Merges the rows' kNN and linear means into the reference file (rows of other presets are kept). */
+function writeReference(path: string, args: StudyArgs, summaries: readonly RowSummary[]): void {
+  const existing: LearnReference[] = existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as { references: LearnReference[] }).references : [];
+  const triple = (row: RowSummary, score: 'knn' | 'linear') => ({
+    supervised: row.scores[score]?.supervised?.mean ?? null,
+    untrained: row.scores[score]?.untrained?.mean ?? null,
+    trained: row.scores[score]?.trained?.mean ?? null,
+  });
+  const fresh: LearnReference[] = summaries.map((row) => ({
+    methodId: STUDY_ENTRIES.find((e) => e.id === row.id)!.methodId, presetId: row.preset, seeds: row.seeds, steps: row.steps,
+    date: new Date().toISOString().slice(0, 10), backend: args.backend, bank: STUDY_BANK_COUNT, heldOut: STUDY_TEST_COUNT,
+    knn: triple(row, 'knn'), linear: triple(row, 'linear'),
+  }));
+  const merged = [...existing.filter((r) => !fresh.some((f) => f.methodId === r.methodId && f.presetId === r.presetId)), ...fresh];
+  writeFileSync(path, `${JSON.stringify({ references: merged }, null, 1)}\n`);
+  process.stderr.write(`study: wrote the reference lines of ${fresh.length} row(s) to ${path}\n`);
 }
 
 /** Child process: one task, then exit (a fresh process per cell keeps memory flat). */

@@ -46,6 +46,16 @@ export function defaultExperiment(methodId = defaultMethodId, presetId?: string)
   return { methodId: method.id, presetId: preset, values: presetValues(method, preset) };
 }
 
+/**
+ * What the page opens without a link: a `learn` preset, so the first run a visitor starts is one
+ * the study shows learning (held-out kNN well above its untrained network) within minutes.
+ */
+export const LANDING = { methodId: 'dino', presetId: 'learn' } as const;
+
+export function landingExperiment(): Experiment {
+  return defaultExperiment(LANDING.methodId, LANDING.presetId);
+}
+
 export function encodeExperiment(experiment: Experiment): string {
   const method = getMethod(experiment.methodId);
   const base = presetValues(method, experiment.presetId);

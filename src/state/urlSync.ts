@@ -3,7 +3,7 @@
  */
 import { runner } from './runner';
 import { actions, store, type StoreState } from './store';
-import { decodeComparison, defaultExperiment, encodeComparison, type Comparison } from './url';
+import { decodeComparison, landingExperiment, encodeComparison, type Comparison } from './url';
 
 /** What the link holds: every run's settings (as edited), names, the focus and the lesson. */
 export function comparisonOf(state: StoreState): Comparison {
@@ -27,7 +27,7 @@ let keepArrivalHash = false;
 /** Builds the runs of the current link (the default experiment without one), paused at step 0. */
 export function openFromLocation(): void {
   if (window.location.hash.length <= 1) {
-    runner.openComparison({ runs: [{ experiment: defaultExperiment(), name: null }], focus: 0, lesson: null });
+    runner.openComparison({ runs: [{ experiment: landingExperiment(), name: null }], focus: 0, lesson: null });
     return;
   }
   const { comparison, notices, refused } = decodeComparison(window.location.hash);

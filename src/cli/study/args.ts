@@ -31,10 +31,12 @@ export interface StudyArgs {
   sets: [string, string][];
   /** Skip the raw-pixel and supervised rows. */
   baselines: boolean;
+  /** Merge each row's kNN / linear means into this JSON file (the app's reference lines). */
+  reference: string | null;
 }
 
 export const STUDY_USAGE = `usage: npm run study -- [--methods a,b,...] [--seeds 1,2,3] [--preset learn] [--backend wasm|cpu|webgpu]
-         [--out study.json] [--cache DIR] [--jobs N] [--set key=value ...] [--no-baselines]
+         [--out study.json] [--cache DIR] [--jobs N] [--set key=value ...] [--no-baselines] [--reference FILE]
 
 Trains each method x seed with the app's engine and scores it on 1,000 held-out images with a
 labelled bank of 2,000 (kNN, linear probe, and per method the segmentation probe, fine-tuning,
@@ -49,7 +51,9 @@ supervised reference. Prints a markdown table on stdout, progress with an ETA on
   --cache     where each finished cell is kept, so an interrupted study resumes (default .study-cache)
   --jobs      cells trained at once, one process each (default: 2, or 1 on webgpu)
   --set       override a setting in every run (e.g. --set totalSteps=200); the cache key includes it
-  --no-baselines  skip raw pixels and the supervised reference`;
+  --no-baselines  skip raw pixels and the supervised reference
+  --reference merge the rows' kNN and linear means (supervised, untrained, trained) into this JSON
+              file; src/methods/learnReference.json is the one the app draws its reference lines from`;
 
 function list(flag: string, raw: string | undefined): string[] {
   if (raw === undefined || raw.startsWith('--')) throw new UsageError(`${flag} needs a value`);
@@ -61,7 +65,7 @@ function list(flag: string, raw: string | undefined): string[] {
 export function parseStudyArgs(argv: readonly string[]): StudyArgs {
   const args: StudyArgs = {
     entries: [...STUDY_ENTRIES], seeds: [1, 2, 3], preset: 'learn', backend: 'wasm', out: null,
-    cacheDir: '.study-cache', jobs: 0, sets: [], baselines: true,
+    cacheDir: '.study-cache', jobs: 0, sets: [], baselines: true, reference: null,
   };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
@@ -122,6 +126,11 @@ export function parseStudyArgs(argv: readonly string[]): StudyArgs {
         i++;
         break;
       }
+      case '--reference':
+        if (!value || value.startsWith('--')) throw new UsageError('--reference needs a file name');
+        args.reference = value;
+        i++;
+        break;
       case '--no-baselines':
         args.baselines = false;
         break;

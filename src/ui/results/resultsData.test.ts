@@ -4,8 +4,9 @@ import { getMethod } from '../../methods/registry';
 import { presetValues } from '../../state/url';
 import {
   baselineLines, buildRows, deltaTone, headerGroups, evaluationSeries, formatDelta, formatScore, hasHistory, labelEfficiencySeries, latestEvaluation, nextSort,
-  settingsSummary, SHARED_BASELINE_COLOR, sortRows, unevaluatedRuns, visibleColumns, type ResultsRunInput,
+  settingsSummary, SHARED_BASELINE_COLOR, sortRows, supervisedLines, SUPERVISED_COLOR, unevaluatedRuns, visibleColumns, type ResultsRunInput,
 } from './resultsData';
+import { learnReference, LEARN_REFERENCES } from '../../methods/learnReference';
 
 const VIT_BASELINE: EvaluationScores = { knn: 0.3, linear: 0.35, segmentation: [0.2, 0.25, 0.3], jaccard: 0.1 };
 const CNN_BASELINE: EvaluationScores = { knn: 0.28, linear: 0.33 };
@@ -225,5 +226,32 @@ describe('label efficiency', () => {
     expect(labels).toEqual([
       [undefined, ['kNN']], [undefined, ['Linear']], ['Seg mIoU', ['1%', '10%', '100%']], ['Fine-tune mIoU', ['1%', '10%', '100%']],
     ]);
+  });
+});
+
+describe('supervised reference lines', () => {
+  const line = (key: number, name: string, supervised?: number) => ({
+    key, name, color: '#000', steps: [0, 250], values: [0.2, 0.4], baseline: 0.2, supervised,
+  });
+
+  it('draws one dotted line per distinct reference, named by its runs when there are several', () => {
+    expect(supervisedLines([line(1, 'a', 0.6), line(2, 'b', 0.6), line(3, 'c')])).toEqual([
+      { value: 0.6, label: 'supervised reference (study)', color: SUPERVISED_COLOR },
+    ]);
+    expect(supervisedLines([line(1, 'a', 0.6), line(2, 'b', 0.5)]).map((l) => l.label)).toEqual([
+      'supervised reference (a)', 'supervised reference (b)',
+    ]);
+    expect(supervisedLines([line(1, 'a')])).toEqual([]);
+  });
+
+  it('reads a reference only for a run of exactly its learn preset (any seed)', () => {
+    for (const reference of LEARN_REFERENCES) {
+      const method = getMethod(reference.methodId);
+      expect(method.presets.some((p) => p.id === reference.presetId)).toBe(true);
+      const values = presetValues(method, reference.presetId);
+      expect(learnReference(reference.methodId, reference.presetId, { ...values, seed: 7 })).toBe(reference);
+      expect(learnReference(reference.methodId, reference.presetId, { ...values, batchSize: 32 })).toBeUndefined();
+    }
+    expect(learnReference('dino', 'tiny', presetValues(getMethod('dino'), 'tiny'))).toBeUndefined();
   });
 });
