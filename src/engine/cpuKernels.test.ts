@@ -74,3 +74,25 @@ describe('UnsortedSegmentSum on wasm (the gradient of gather)', () => {
     await tf.setBackend('cpu');
   });
 });
+
+describe('matMul with transposed operands on wasm (transposed explicitly first)', () => {
+  it.each([[false, false], [true, false], [false, true], [true, true]])('transposeA %s, transposeB %s: the cpu backend’s product', async (ta, tb) => {
+    registerCpuKernels('wasm');
+    const rng = Rng.stream(3, `mm-${ta}-${tb}`);
+    const aShape = ta ? [2, 4, 3] : [2, 3, 4];
+    const bShape = tb ? [2, 5, 4] : [2, 4, 5];
+    const a = random(rng, 24);
+    const b = random(rng, 40);
+    const run = async (backend: string) => {
+      await tf.setBackend(backend);
+      const product = tf.matMul(tf.tensor3d(a, aShape as [number, number, number]), tf.tensor3d(b, bShape as [number, number, number]), ta, tb);
+      const values = Array.from(await product.data());
+      tf.dispose(product);
+      return values;
+    };
+    const cpu = await run('cpu');
+    const wasm = await run('wasm');
+    wasm.forEach((v, i) => expect(v).toBeCloseTo(cpu[i], 4));
+    await tf.setBackend('cpu');
+  });
+});
