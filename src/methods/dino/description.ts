@@ -121,9 +121,10 @@ const tinyValues: SettingValues = {
  */
 const learnValues: SettingValues = {
   ...LEARN_COMMON,
-  width: 64, depth: 4, heads: 4, mlpRatio: 2, headHidden: 256, bottleneck: 64, outputDim: 256,
-  batchSize: 64, totalSteps: 800, warmupSteps: 80, learningRate: 0.02, freezeLastLayerSteps: 0, teacherMomentum: 0.99,
-  globalScaleMin: 0.6, localCrops: 4, localCropSize: 8, localScaleMin: 0.25, localScaleMax: 0.6,
+  width: 48, depth: 3, heads: 3, mlpRatio: 2, headHidden: 128, bottleneck: 64, outputDim: 256,
+  batchSize: 48, totalSteps: 800, warmupSteps: 80, learningRate: 0.02, freezeLastLayerSteps: 0, teacherMomentum: 0.99,
+  teacherTemperature: 0.02, warmupTeacherTemperature: 0.02,
+  globalScaleMin: 0.6, localCrops: 2, localCropSize: 8, localScaleMin: 0.25, localScaleMax: 0.6,
   rotation: 180, hueJitter: 0.5, blurSolarize: false,
 };
 

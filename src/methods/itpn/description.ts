@@ -60,8 +60,8 @@ const itpnSettings: readonly Setting[] = [
 /** The `learn` preset (measured by `npm run study`): 16 px easy shapes, 4 px patches (a 4×4 grid). */
 const learnValues: SettingValues = {
   ...LEARN_COMMON,
-  patchSize: 4, width: 64, depth: 3, heads: 4, mlpRatio: 2, fpnWidth: 32, decoderWidth: 64, decoderDepth: 1, decoderHeads: 4,
-  batchSize: 64, totalSteps: 800, warmupSteps: 80, learningRate: 0.003, teacherMomentum: 0.99,
+  patchSize: 4, width: 48, depth: 3, heads: 3, mlpRatio: 2, fpnWidth: 24, decoderWidth: 48, decoderDepth: 1, decoderHeads: 3,
+  batchSize: 64, totalSteps: 600, warmupSteps: 60, learningRate: 0.003, teacherMomentum: 0.99,
 };
 
 const tinyValues: SettingValues = {
@@ -139,7 +139,7 @@ export const itpnDescription: MethodDescription = {
     { id: 'mae', label: 'Pyramid off (MAE)', description: 'The baseline: a plain ViT, its last layer alone feeding the decoder.', values: { pyramid: false } },
     { id: 'mim-only', label: 'MIM only', description: 'Pixels only, no masked feature modeling (iTPN’s pixel model).', values: { mfm: false } },
     { id: 'tiny', label: 'Tiny', description: 'A small HiViT and pyramid on 16 px images: fast enough for tests and slow GPUs.', values: tinyValues },
-    { id: 'learn', label: 'Learn', description: 'HiViT and its pyramid on 16 px shapes, 800 steps: a CPU-sized run the study measures (see “Does it learn?”).', values: learnValues },
+    { id: 'learn', label: 'Learn', description: 'HiViT and its pyramid on 16 px shapes, 600 steps: a CPU-sized run the study measures (see “Does it learn?”).', values: learnValues },
     { id: 'learn-mae', label: 'Learn, pyramid off (MAE)', description: 'The learn preset as the plain-ViT MAE baseline.', values: { ...learnValues, pyramid: false } },
     { id: 'tiny-mae', label: 'Tiny, pyramid off', description: 'The tiny preset’s plain-ViT MAE baseline.', values: { ...tinyValues, pyramid: false } },
   ],

@@ -90,7 +90,7 @@ export const byolDescription = describe('byol', {
   presets: lineagePresets('byol', [
     { id: 'no-predictor', label: 'No predictor', description: 'Online projection regressed directly on the target: collapses.', values: { predictor: false } },
     { id: 'no-momentum', label: 'No momentum target', description: 'Target = online network (stop-gradient only).', values: { momentumEncoder: false } },
-  ]),
+  ], {}, '', { learningRate: 0.03 }),
   lessons: [
     lesson('byol-no-predictor', 'BYOL: remove the predictor', 'embeddingStd',
       'Watch the embedding std and the negative similarity: without the predictor the online projection is regressed straight onto the target’s, a constant output satisfies the loss, and nothing pushes back — the std falls and every pair of images looks alike. The predictor is what lets BYOL learn without negatives (BYOL Table 5).',

@@ -91,11 +91,11 @@ const locaSettings: readonly Setting[] = [
  * Small enough for tests and slow GPUs: 16 px images, 4×4 reference patches (chance 1/16),
  * 2×2-patch focal queries, no colour augmentation (at this size it leaves too little signal).
  */
-/** The `learn` preset (measured by `npm run study`): 16 px easy shapes, a 4-block ViT, η = 0.5. */
+/** The `learn` preset (measured by `npm run study`): 16 px easy shapes, a 3-block ViT, η = 0.5. */
 const learnValues: SettingValues = {
   ...LEARN_COMMON,
-  width: 64, depth: 4, heads: 4, mlpRatio: 2, headHidden: 128, bottleneck: 64, outputDim: 128,
-  batchSize: 64, totalSteps: 800, warmupSteps: 80, learningRate: 0.03, teacherMomentum: 0.99,
+  width: 48, depth: 3, heads: 3, mlpRatio: 2, headHidden: 128, bottleneck: 64, outputDim: 128,
+  batchSize: 48, totalSteps: 800, warmupSteps: 80, learningRate: 0.03, teacherMomentum: 0.99,
   maskRatio: 0.5, focalQueries: 4, focalSize: 8, focalScaleMin: 0.1, referenceScaleMin: 0.5, queryScaleMin: 0.4,
   solarizeProbability: 0,
 };
