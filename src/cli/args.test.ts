@@ -26,7 +26,7 @@ describe('npm run train arguments', () => {
   it.each([
     [['--frobnicate'], 'Unknown argument "--frobnicate"'],
     [['--steps'], '--steps needs a value'],
-    [['--backend', 'tpu'], '--backend must be cpu or webgpu'],
+    [['--backend', 'tpu'], '--backend must be cpu, wasm or webgpu'],
     [['--log-every', '0'], '--log-every must be a positive whole number'],
     [['--set', 'lr'], '--set expects key=value'],
     [['--set', 'nope=1'], 'Unknown setting "nope"'],
