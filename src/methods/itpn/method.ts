@@ -23,7 +23,8 @@ import { Rng } from '../../engine/random';
 import type { ProbePayload, ReconstructionLevel, ReconstructionProbe } from '../probes';
 import type { SettingValues } from '../schema';
 import type { SupervisedNetwork } from '../../engine/eval/supervised';
-import type { Batch, MethodContext, MethodImplementation, MethodInstance, ProbeInput, StepOutput } from '../types';
+import type { Batch, FineTuneSpec, MethodContext, MethodImplementation, MethodInstance, ProbeInput, StepOutput } from '../types';
+import type { FineTuneNetwork } from '../../engine/eval/finetune';
 import { readItpnConfig, type ItpnConfig } from './config';
 import { itpnLevelNames } from './description';
 
@@ -262,14 +263,47 @@ class ItpnInstance implements MethodInstance {
   }
 
   embedDense(images: tf.Tensor4D): tf.Tensor4D {
-    return tf.tidy(() => {
-      const [n] = images.shape;
-      const g = this.grid;
-      const out = hivitForward(this.backbone, this.c.backbone, normalize(images) as tf.Tensor4D, null);
-      const finest = pyramidLevels(this.neck, out).at(-1)!; // [n·N, s, s, c]
-      const [, s, , c] = finest.shape;
-      return tf.reshape(tf.transpose(tf.reshape(finest, [n, g, g, s, s, c]), [0, 1, 3, 2, 4, 5]), [n, g * s, g * s, c]) as tf.Tensor4D;
-    });
+    return tf.tidy(() => this.dense(this.backbone, this.neck, images));
+  }
+
+  /** The finest pyramid level (the top level without the pyramid) as a grid: [n, g·s, g·s, c]. */
+  private dense(backbone: HiViTParams, neck: NeckParams | null, images: tf.Tensor4D): tf.Tensor4D {
+    const [n] = images.shape;
+    const g = this.grid;
+    const out = hivitForward(backbone, this.c.backbone, normalize(images) as tf.Tensor4D, null);
+    const finest = pyramidLevels(neck, out).at(-1)!; // [n·N, s, s, c]
+    const [, s, , c] = finest.shape;
+    return tf.reshape(tf.transpose(tf.reshape(finest, [n, g, g, s, s, c]), [0, 1, 3, 2, 4, 5]), [n, g * s, g * s, c]) as tf.Tensor4D;
+  }
+
+  /**
+   * The backbone and its pyramid (the backbone alone for MAE) for the segmentation fine-tuning
+   * probe: the finest level's features, repeated up to pixels where it is coarser than the image
+   * (MAE's one feature per patch). iTPN's point is that the pyramid is pre-trained with the
+   * backbone, so both are handed over; the decoder is left behind. The recipe is DeP's defaults
+   * (150 AdamW steps at lr 0.002, batch 32): iTPN has no fine-tuning settings of its own.
+   */
+  fineTuneNetwork(): FineTuneSpec {
+    const params = {
+      backbone: cloneTree(this.backbone as unknown as ParamTree, true),
+      neck: this.neck ? cloneTree(this.neck as unknown as ParamTree, true) : null,
+    };
+    const size = this.c.backbone.imageSize;
+    const featureDim = tf.tidy(() => this.dense(this.backbone, this.neck, tf.zeros([1, size, size, 3]))).shape[3];
+    const network: FineTuneNetwork = {
+      params: params as unknown as ParamTree,
+      features: (p, images) => {
+        const tree = p as unknown as { backbone: HiViTParams; neck: NeckParams | null };
+        const dense = this.dense(tree.backbone, tree.neck, images);
+        const [n, side, , c] = dense.shape;
+        if (side === size) return dense;
+        const k = size / side; // nearest-neighbour repeat to pixels (a broadcast, so its gradient is a sum)
+        const repeated = tf.mul(tf.reshape(dense, [n, side, 1, side, 1, c]), tf.ones([1, 1, k, 1, k, 1]));
+        return tf.reshape(repeated, [n, size, size, c]) as tf.Tensor4D;
+      },
+      featureDim,
+    };
+    return { network, steps: 150, learningRate: 0.002, batchSize: 32 };
   }
 
   save(): tf.NamedTensorMap {
