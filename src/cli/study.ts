@@ -81,6 +81,10 @@ function supervisedKey(methodId: string, values: SettingValues, backend: string)
   return cacheKey({ kind: 'supervised', family, picked, backend, sizes });
 }
 
+/**
+ * The tasks in the order they run: row by row (a row's cells, then its raw-pixel and supervised
+ * baselines if not already listed), so that a study stopped part-way leaves whole rows.
+ */
 function tasksFor(args: StudyArgs): { tasks: StudyTask[]; rows: { entry: StudyEntry; cells: string[]; raw: string[]; supervised: string[] }[] } {
   const tasks = new Map<string, StudyTask>();
   const rows = args.entries.map((entry) => {
@@ -93,6 +97,10 @@ function tasksFor(args: StudyArgs): { tasks: StudyTask[]; rows: { entry: StudyEn
       const cell = cacheKey({ kind: 'cell', entry: entry.id, values, backend: args.backend, sizes });
       tasks.set(cell, { kind: 'cell', key: cell, label: `${entry.id} seed ${seed}`, ...base });
       cells.push(cell);
+    }
+    for (const seed of args.seeds) {
+      const values = resolveValues(entry, args.preset, seed, args.sets);
+      const base = { methodId: entry.methodId, values, backend: args.backend };
       if (args.baselines) {
         const r = rawKey(values);
         if (!tasks.has(r)) tasks.set(r, { kind: 'raw', key: r, label: `raw pixels (${values.imageSize} px, seed ${seed})`, ...base });
@@ -140,9 +148,10 @@ async function orchestrate(args: StudyArgs): Promise<number> {
   const jobs = Math.min(args.jobs, Math.max(1, availableParallelism()));
   process.stderr.write(`study: ${rows.length} method(s) × ${args.seeds.length} seed(s), preset ${args.preset}, backend ${args.backend}: ` +
     `${tasks.length} tasks, ${tasks.length - pending.length} cached, ${pending.length} to run, ${jobs} at a time\n`);
-  // Cells first (they are what the study is about), the shared baselines after.
-  const order: TaskKind[] = ['cell', 'raw', 'supervised'];
-  pending.sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind));
+  if (args.reportOnly) {
+    process.stderr.write(`study: --report: the table of the ${tasks.length - pending.length} cached task(s) only\n`);
+    pending.length = 0;
+  }
   const started = performance.now();
   let finished = 0;
   let failed = 0;

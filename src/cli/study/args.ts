@@ -13,11 +13,16 @@ export interface StudyEntry {
   preset(base: string): string;
 }
 
+/** The rows' order (the landing experiment's method first, each variant after its method); unlisted ids go last. */
+const STUDY_ORDER = ['simclr', 'moco', 'byol', 'simsiam', 'dino', 'loca', 'dep', 'ddep', 'dreamteacher', 'itpn', 'mae'];
+
+const rank = (id: string) => (STUDY_ORDER.includes(id) ? STUDY_ORDER.indexOf(id) : STUDY_ORDER.length);
+
 export const STUDY_ENTRIES: readonly StudyEntry[] = [
   ...METHODS.map((m) => ({ id: m.id, methodId: m.id, preset: (base: string) => base })),
   { id: 'mae', methodId: 'itpn', preset: (base: string) => `${base}-mae` },
   { id: 'ddep', methodId: 'dep', preset: (base: string) => `${base}-ddep` },
-];
+].sort((a, b) => rank(a.id) - rank(b.id));
 
 export interface StudyArgs {
   entries: StudyEntry[];
@@ -33,6 +38,8 @@ export interface StudyArgs {
   baselines: boolean;
   /** Merge each row's kNN / linear means into this JSON file (the app's reference lines). */
   reference: string | null;
+  /** Train nothing: the table of what the cache holds. */
+  reportOnly: boolean;
 }
 
 export const STUDY_USAGE = `usage: npm run study -- [--methods a,b,...] [--seeds 1,2,3] [--preset learn] [--backend wasm|cpu|webgpu]
@@ -52,6 +59,7 @@ supervised reference. Prints a markdown table on stdout, progress with an ETA on
   --jobs      cells trained at once, one process each (default: 2, or 1 on webgpu)
   --set       override a setting in every run (e.g. --set totalSteps=200); the cache key includes it
   --no-baselines  skip raw pixels and the supervised reference
+  --report    train nothing: print the table of the cells already in the cache
   --reference merge the rows' kNN and linear means (supervised, untrained, trained) into this JSON
               file; src/methods/learnReference.json is the one the app draws its reference lines from`;
 
@@ -65,7 +73,7 @@ function list(flag: string, raw: string | undefined): string[] {
 export function parseStudyArgs(argv: readonly string[]): StudyArgs {
   const args: StudyArgs = {
     entries: [...STUDY_ENTRIES], seeds: [1, 2, 3], preset: 'learn', backend: 'wasm', out: null,
-    cacheDir: '.study-cache', jobs: 0, sets: [], baselines: true, reference: null,
+    cacheDir: '.study-cache', jobs: 0, sets: [], baselines: true, reference: null, reportOnly: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
@@ -130,6 +138,9 @@ export function parseStudyArgs(argv: readonly string[]): StudyArgs {
         if (!value || value.startsWith('--')) throw new UsageError('--reference needs a file name');
         args.reference = value;
         i++;
+        break;
+      case '--report':
+        args.reportOnly = true;
         break;
       case '--no-baselines':
         args.baselines = false;
