@@ -70,6 +70,12 @@ function list(flag: string, raw: string | undefined): string[] {
   return items;
 }
 
+/** A flag's operand, refused when missing or when it is the next flag. */
+function operand(flag: string, value: string | undefined, what: string): string {
+  if (!value || value.startsWith('--')) throw new UsageError(`${flag} needs ${what}`);
+  return value;
+}
+
 export function parseStudyArgs(argv: readonly string[]): StudyArgs {
   const args: StudyArgs = {
     entries: [...STUDY_ENTRIES], seeds: [1, 2, 3], preset: 'learn', backend: 'wasm', out: null,
@@ -101,8 +107,7 @@ export function parseStudyArgs(argv: readonly string[]): StudyArgs {
         i++;
         break;
       case '--preset':
-        if (!value || value.startsWith('--')) throw new UsageError('--preset needs a value');
-        args.preset = value;
+        args.preset = operand(flag, value, 'a value');
         i++;
         break;
       case '--backend':
@@ -111,13 +116,11 @@ export function parseStudyArgs(argv: readonly string[]): StudyArgs {
         i++;
         break;
       case '--out':
-        if (!value || value.startsWith('--')) throw new UsageError('--out needs a file name');
-        args.out = value;
+        args.out = operand(flag, value, 'a file name');
         i++;
         break;
       case '--cache':
-        if (!value || value.startsWith('--')) throw new UsageError('--cache needs a folder');
-        args.cacheDir = value;
+        args.cacheDir = operand(flag, value, 'a folder');
         i++;
         break;
       case '--jobs': {
@@ -135,8 +138,7 @@ export function parseStudyArgs(argv: readonly string[]): StudyArgs {
         break;
       }
       case '--reference':
-        if (!value || value.startsWith('--')) throw new UsageError('--reference needs a file name');
-        args.reference = value;
+        args.reference = operand(flag, value, 'a file name');
         i++;
         break;
       case '--report':
