@@ -82,36 +82,30 @@ function supervisedKey(methodId: string, values: SettingValues, backend: string)
 }
 
 /**
- * The tasks in the order they run: row by row (a row's cells, then its raw-pixel and supervised
- * baselines if not already listed), so that a study stopped part-way leaves whole rows.
+ * The tasks in the order they run: seed by seed, and within a seed row by row (the row's cell,
+ * then its raw-pixel and supervised baselines unless another row listed them already). A study
+ * stopped part-way thus has every row at its first seeds, and whole rows to read.
  */
 function tasksFor(args: StudyArgs): { tasks: StudyTask[]; rows: { entry: StudyEntry; cells: string[]; raw: string[]; supervised: string[] }[] } {
   const tasks = new Map<string, StudyTask>();
-  const rows = args.entries.map((entry) => {
-    const cells: string[] = [];
-    const raw: string[] = [];
-    const supervised: string[] = [];
-    for (const seed of args.seeds) {
+  const rows = args.entries.map((entry) => ({ entry, cells: [] as string[], raw: [] as string[], supervised: [] as string[] }));
+  for (const seed of args.seeds) {
+    for (const row of rows) {
+      const { entry } = row;
       const values = resolveValues(entry, args.preset, seed, args.sets);
       const base = { methodId: entry.methodId, values, backend: args.backend };
       const cell = cacheKey({ kind: 'cell', entry: entry.id, values, backend: args.backend, sizes });
       tasks.set(cell, { kind: 'cell', key: cell, label: `${entry.id} seed ${seed}`, ...base });
-      cells.push(cell);
+      row.cells.push(cell);
+      if (!args.baselines) continue;
+      const r = rawKey(values);
+      if (!tasks.has(r)) tasks.set(r, { kind: 'raw', key: r, label: `raw pixels (${values.imageSize} px, seed ${seed})`, ...base });
+      row.raw.push(r);
+      const s = supervisedKey(entry.methodId, values, args.backend);
+      if (!tasks.has(s)) tasks.set(s, { kind: 'supervised', key: s, label: `supervised ${entry.id} seed ${seed}`, ...base });
+      row.supervised.push(s);
     }
-    for (const seed of args.seeds) {
-      const values = resolveValues(entry, args.preset, seed, args.sets);
-      const base = { methodId: entry.methodId, values, backend: args.backend };
-      if (args.baselines) {
-        const r = rawKey(values);
-        if (!tasks.has(r)) tasks.set(r, { kind: 'raw', key: r, label: `raw pixels (${values.imageSize} px, seed ${seed})`, ...base });
-        raw.push(r);
-        const s = supervisedKey(entry.methodId, values, args.backend);
-        if (!tasks.has(s)) tasks.set(s, { kind: 'supervised', key: s, label: `supervised ${entry.id} seed ${seed}`, ...base });
-        supervised.push(s);
-      }
-    }
-    return { entry, cells, raw, supervised };
-  });
+  }
   return { tasks: [...tasks.values()], rows };
 }
 
