@@ -79,7 +79,7 @@ describe('study summary', () => {
     const raw = row.targets.find((t) => t.what === 'kNN − raw pixels')!;
     expect(raw.value).toBeCloseTo(0.25, 12);
     const table = markdownTable([row]);
-    expect(table).toContain('| **simclr** (100 steps, 60 s, 600 ms/step) | kNN | 0.300 ± 0.000 | 0.200 ± 0.000 | 0.550 ± 0.050 | 0.900 ± 0.000 | +0.350 |');
+    expect(table).toContain('| **simclr** (seeds 1,2; 100 steps, 60 s, 600 ms/step) | kNN | 0.300 ± 0.000 | 0.200 ± 0.000 | 0.550 ± 0.050 | 0.900 ± 0.000 | +0.350 |');
     expect(table).toContain('simclr: kNN − untrained = +0.350 (target ≥ +0.20) met');
   });
 });

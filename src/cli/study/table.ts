@@ -133,7 +133,8 @@ export function markdownTable(rows: readonly RowSummary[]): string {
   for (const row of rows) {
     Object.entries(row.scores).forEach(([name, s], i) => {
       const gain = s.trained && s.untrained ? (s.trained.mean - s.untrained.mean) : null;
-      const label = i === 0 ? `**${row.id}** (${row.steps} steps, ${row.trainSeconds ? row.trainSeconds.mean.toFixed(0) : '?'} s, ${row.msPerStep ? row.msPerStep.mean.toFixed(0) : '?'} ms/step)` : '';
+      const seeds = row.seeds.length === 1 ? `seed ${row.seeds[0]}` : `seeds ${row.seeds.join(',')}`;
+      const label = i === 0 ? `**${row.id}** (${seeds}; ${row.steps} steps, ${row.trainSeconds ? row.trainSeconds.mean.toFixed(0) : '?'} s, ${row.msPerStep ? row.msPerStep.mean.toFixed(0) : '?'} ms/step)` : '';
       lines.push(`| ${label} | ${SCORE_LABELS[name]} | ${fmt(s.raw)} | ${fmt(s.untrained)} | ${fmt(s.trained)} | ${fmt(s.supervised)} | ${gain === null ? '—' : `${gain >= 0 ? '+' : ''}${gain.toFixed(3)}`} |`);
     });
   }
