@@ -203,7 +203,7 @@ export const dinoDescription: MethodDescription = {
   presets: [
     { id: 'default', label: 'Default', description: 'ViT-tiny on 32 px shapes, all of DINO’s mechanisms on.', values: {} },
     { id: 'tiny', label: 'Tiny', description: 'A very small model on 16 px images, fast enough for tests and slow GPUs; no colour augmentation and τ_t = 0.015 keep it healthy at this size.', values: tinyValues },
-    { id: 'learn', label: 'Learn', description: 'ViT on 16 px shapes with augmentations that fit them (any angle, any hue): learns shape classes in minutes on a CPU (see “Does it learn?”).', values: learnValues },
+    { id: 'learn', label: 'Learn', description: 'A ViT on 16 px shapes with augmentations that fit them (any angle, any hue), sized for a CPU. At this size it learns dense features (the segmentation probe gains), not yet shape classes: see “Does it learn?”.', values: learnValues },
     { id: 'no-centering', label: 'No centering', description: 'Sharpening alone: the teacher locks onto one prototype (entropy → 0).', values: { centering: false } },
     { id: 'no-sharpening', label: 'No sharpening', description: 'Centering alone: τ_t = τ_s and the teacher drifts to uniform (entropy → ln K).', values: { sharpening: false } },
     { id: 'no-momentum', label: 'No momentum teacher', description: 'Teacher = student at every step: the paper reports this collapses.', values: { momentumTeacher: false } },

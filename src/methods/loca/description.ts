@@ -173,7 +173,7 @@ export const locaDescription: MethodDescription = {
   presets: [
     { id: 'default', label: 'Default', description: 'ViT-tiny on 32 px shapes: 8×8 reference patches, η = 0.8, one large and 9 focal queries.', values: {} },
     { id: 'tiny', label: 'Tiny', description: 'A very small model on 16 px images (4×4 reference patches), fast enough for tests and slow GPUs.', values: tinyValues },
-    { id: 'learn', label: 'Learn', description: 'A ViT on 16 px shapes (4×4 reference patches), half the reference hidden: learns where its query patches lie, and shape classes, in minutes on a CPU (see “Does it learn?”).', values: learnValues },
+    { id: 'learn', label: 'Learn', description: 'A ViT on 16 px shapes (4×4 reference patches), half the reference hidden, sized for a CPU: it learns where its query patches lie (a quarter right after 800 steps, chance is 1/16) and dense features; see “Does it learn?”.', values: learnValues },
     { id: 'no-masking', label: 'No masking', description: 'η = 0: the whole reference is visible, so positions can be found by matching appearance.', values: { maskRatio: 0 } },
     { id: 'position-only', label: 'Position only', description: 'No cluster loss: the position task alone, the reference through the student.', values: { clusterLoss: false } },
   ],
