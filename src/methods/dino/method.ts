@@ -99,15 +99,14 @@ class DinoInstance implements MethodInstance {
     const frozenLastLayer = step < c.freezeLastLayerSteps;
 
     return tf.tidy(() => {
-      const cropGroup = (views: SampledCrop[], photometric: PhotometricParams[], size: number) => {
+      const cropGroup = (views: SampledCrop[], photometric: PhotometricParams[], angles: Float32Array, size: number) => {
         const boxes = tf.tensor2d(views.flatMap((v) => v.samplingBox), [views.length, 4]);
-        const angles = views === globalViews ? globalAngles : localAngles;
         const raw = rotateViews(cropAndResize(batch.images, boxes, views.map((_, i) => i % B), [size, size]), angles);
         const params = tf.tensor2d(packPhotometric(photometric), [views.length, PHOTOMETRIC_WIDTH]);
         return applyPhotometric(raw, params);
       };
-      const globals = cropGroup(globalViews, globalPhotometric, c.vit.imageSize); // [2B, S, S, 3]
-      const locals = c.localCrops > 0 ? cropGroup(localViews, localPhotometric, c.localCropSize) : null; // [L·B, s, s, 3]
+      const globals = cropGroup(globalViews, globalPhotometric, globalAngles, c.vit.imageSize); // [2B, S, S, 3]
+      const locals = c.localCrops > 0 ? cropGroup(localViews, localPhotometric, localAngles, c.localCropSize) : null; // [L·B, s, s, 3]
 
       // Teacher: global crops only, outside the gradient tape (its variables are not trained).
       const teacherLogits = dinoHeadForward(
