@@ -1,4 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
+import { startMainThreadTrace, stopMainThreadTrace } from './mainThread';
 
 /** Counts canvas pixels that differ from the first pixel: a blank canvas gives 0. */
 async function paintedPixels(page: Page, testId: string): Promise<number> {
@@ -17,11 +18,12 @@ async function chartPoints(page: Page): Promise<number> {
   return Number(await page.getByTestId('chart-loss').getAttribute('data-points'));
 }
 
-// Also: the main thread stays free while the run trains. Every main-thread task over 50 ms (the
-// Long Tasks API's threshold) is recorded from Train on, through metrics every step and probes
-// every 3 (charts, attention maps, crops and the collapse panel redrawn): there must be none.
-// The time from Train to the first finished step is shown once measured.
-test('trains DINO tiny on WebGPU: chart, attention overlays, crops, no long tasks, and the link restores settings', async ({ page }) => {
+// Also: the main thread stays free while the run trains. From Train on, through metrics every
+// step and probes every 3 (charts, attention maps, crops and the collapse panel redrawn), no task
+// of the page's main thread may cost over 50 ms of CPU time (the Long Tasks API's threshold, on the
+// thread's own clock: see mainThread.ts for why not the wall clock). The time from Train to the
+// first finished step is shown once measured.
+test('trains DINO tiny on WebGPU: chart, attention overlays, crops, no long tasks, and the link restores settings', async ({ page, browser }) => {
   const errors: string[] = [];
   page.on('pageerror', (error) => errors.push(error.message));
   await page.goto('/#m=dino&p=tiny&s=3&lr=0.05&me=1&pe=3');
@@ -31,19 +33,19 @@ test('trains DINO tiny on WebGPU: chart, attention overlays, crops, no long task
   // Before training, the attention of the untrained teacher is already drawn.
   await expect(page.getByTestId('attention-canvas').first()).toBeVisible();
 
-  await page.evaluate(() => {
-    const tasks: number[] = [];
-    (window as unknown as { longTasks: number[] }).longTasks = tasks;
-    new PerformanceObserver((list) => {
-      for (const entry of list.getEntries()) tasks.push(Math.round(entry.duration));
-    }).observe({ type: 'longtask' });
-  });
-  await page.getByRole('button', { name: 'Train' }).click();
+  const train = page.getByRole('button', { name: 'Train' });
+  await train.waitFor();
+  await startMainThreadTrace(browser, page);
+  await train.click();
   await expect(page.getByTestId('first-step')).toHaveText(/^\d+\.\d s$/, { timeout: 180_000 });
   await expect.poll(() => chartPoints(page), { timeout: 180_000 }).toBeGreaterThanOrEqual(8);
   await page.getByRole('button', { name: 'Pause' }).click();
   await expect(page.getByTestId('run-state')).toHaveText('paused');
-  expect(await page.evaluate(() => (window as unknown as { longTasks: number[] }).longTasks)).toEqual([]);
+  const tasks = await stopMainThreadTrace(browser);
+  const worst = tasks.slice(0, 3).map((t) => `${t.cpuMs.toFixed(1)} ms CPU (${t.wallMs.toFixed(0)} ms wall): ${t.inside}`);
+  console.log(`main thread: ${tasks.length} tasks; heaviest: ${worst.join(' | ')}`);
+  expect(tasks.length).toBeGreaterThan(100); // the trace saw the run
+  expect(tasks.filter((t) => t.cpuMs > 50), worst.join('\n')).toEqual([]);
 
   const step = Number((await page.getByTestId('step-counter').textContent())!.split('/')[0]);
   expect(step).toBeGreaterThanOrEqual(3);

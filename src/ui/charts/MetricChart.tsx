@@ -11,6 +11,7 @@ import './charts.css';
 import { store, useAppStore, type MetricsHistory, type StoreState } from '../../state/store';
 import type { ReferenceLine } from '../../methods/types';
 import { alignSeries, chartTestId } from './chartData';
+import { scheduleDraw } from '../drawQueue';
 
 export interface ChartMetric {
   /** Key in `history.series`. */
@@ -120,24 +121,27 @@ export function MetricChart({
     label(initial);
 
     let lastHistories = histories(store.getState());
-    let pending = 0;
     const flush = () => {
-      pending = 0;
       const data = readData();
-      if (zoomed) {
-        // Keep the user's x range; redraw() re-fits y to what is visible.
-        plot.setData(data, false);
-        plot.redraw();
-      } else {
-        plot.setData(data);
-      }
+      // batch: draw now, inside the queue's budgeted task, not in a microtask after it.
+      plot.batch(() => {
+        if (zoomed) {
+          // Keep the user's x range; redraw() re-fits y to what is visible.
+          plot.setData(data, false);
+          plot.redraw();
+        } else {
+          plot.setData(data);
+        }
+      });
       label(data);
     };
+    let cancel = () => {};
     const unsubscribe = store.subscribe((state) => {
       const current = histories(state);
       if (current.every((h, i) => h === lastHistories[i])) return;
       lastHistories = current;
-      if (!pending) pending = requestAnimationFrame(flush);
+      // Charts draw through the queue: eight of them in one frame made one long task.
+      cancel = scheduleDraw(plot, flush);
     });
 
     const resize = new ResizeObserver(() => {
@@ -149,7 +153,7 @@ export function MetricChart({
     return () => {
       unsubscribe();
       resize.disconnect();
-      if (pending) cancelAnimationFrame(pending);
+      cancel();
       plot.destroy();
     };
   }, [spec]);

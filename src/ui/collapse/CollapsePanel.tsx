@@ -8,6 +8,7 @@ import { collapseModesOf } from '../../methods/collapse';
 import { getMethod } from '../../methods/registry';
 import { actions, selectFocused, useAppStore, type StoreState } from '../../state/store';
 import { MetricChart } from '../charts/MetricChart';
+import { drawKey, scheduleDraw } from '../drawQueue';
 import { blitScaled } from '../probes/canvas';
 import { binMax, descendingOrder, entropy, vectorsToRgba } from './draw';
 import './collapse.css';
@@ -82,22 +83,21 @@ function VectorStrip({ name, title, help }: { name: string; title: string; help:
     const list = rows.current.vectors;
     if (list[list.length - 1] !== center) list.push(center);
     if (list.length > HISTORY_ROWS) list.splice(0, list.length - HISTORY_ROWS);
-    const canvas = canvasRef.current;
-    if (!canvas) return;
-    const { rgba, scale: max } = vectorsToRgba(list, center.length);
-    canvas.width = Math.max(center.length, 256);
-    canvas.height = 96;
-    const ctx = canvas.getContext('2d')!;
-    ctx.clearRect(0, 0, canvas.width, canvas.height);
-    const rowHeight = canvas.height / HISTORY_ROWS;
-    // Draw the rows at the bottom of the canvas, newest last.
-    const source = document.createElement('canvas');
-    source.width = center.length;
-    source.height = list.length;
-    source.getContext('2d')!.putImageData(new ImageData(rgba, center.length, list.length), 0, 0);
-    ctx.imageSmoothingEnabled = false;
-    ctx.drawImage(source, 0, canvas.height - list.length * rowHeight, canvas.width, list.length * rowHeight);
-    setScale(max);
+    const rowsNow = list.slice();
+    return scheduleDraw(canvasRef, () => {
+      const canvas = canvasRef.current;
+      if (!canvas) return;
+      const { rgba, scale: max } = vectorsToRgba(rowsNow, center.length);
+      canvas.width = Math.max(center.length, 256);
+      canvas.height = 96;
+      const ctx = canvas.getContext('2d')!;
+      ctx.clearRect(0, 0, canvas.width, canvas.height);
+      const rowHeight = canvas.height / HISTORY_ROWS;
+      // The rows at the bottom of the canvas, newest last.
+      const height = rowsNow.length * rowHeight;
+      blitScaled(ctx, rgba, center.length, rowsNow.length, 0, canvas.height - height, canvas.width, height);
+      setScale(max);
+    });
   }, [center, key]);
   return (
     <figure className="center-strip" data-testid={`vector-${name}`} data-rows={center ? 'yes' : 'no'}>
@@ -124,21 +124,26 @@ function DistributionView() {
   useEffect(() => {
     if (!images) return;
     const area = images.imageSize * images.imageSize * 3;
-    thumbs.current.forEach((canvas, i) => {
+    const cancels = thumbs.current.map((_, i) => scheduleDraw(drawKey(thumbs, i), () => {
+      const canvas = thumbs.current[i];
       if (!canvas) return;
       const rgba = new Uint8ClampedArray(images.imageSize * images.imageSize * 4);
       for (let p = 0; p < images.imageSize * images.imageSize; p++) {
-        rgba.set([images.images[i * area + p * 3] * 255, images.images[i * area + p * 3 + 1] * 255, images.images[i * area + p * 3 + 2] * 255, 255], p * 4);
+        rgba[p * 4] = images.images[i * area + p * 3] * 255;
+        rgba[p * 4 + 1] = images.images[i * area + p * 3 + 1] * 255;
+        rgba[p * 4 + 2] = images.images[i * area + p * 3 + 2] * 255;
+        rgba[p * 4 + 3] = 255;
       }
       blitScaled(canvas.getContext('2d')!, rgba, images.imageSize, images.imageSize);
-    });
+    }));
+    return () => cancels.forEach((cancel) => cancel());
   }, [images]);
 
   const K = probe?.classes ?? 0;
   const teacher = probe ? probe.teacher.subarray(index * K, (index + 1) * K) : null;
   const student = probe ? probe.student.subarray(index * K, (index + 1) * K) : null;
 
-  useEffect(() => {
+  useEffect(() => scheduleDraw(canvasRef, () => {
     const canvas = canvasRef.current;
     if (!canvas || !teacher || !student) return;
     const width = canvas.width;
@@ -157,7 +162,7 @@ function DistributionView() {
     s.forEach((v, i) => ctx.fillRect(i * barWidth, half, Math.max(1, barWidth - 0.5), (v / top) * (half - 2)));
     ctx.fillStyle = '#8a8f9c';
     ctx.fillRect(0, half, width, 1);
-  }, [teacher, student, sorted, K]);
+  }), [teacher, student, sorted, K]);
 
   // Only methods with a softmax over prototypes send this probe.
   if (!probe) return null;

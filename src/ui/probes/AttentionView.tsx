@@ -7,6 +7,7 @@ import './probes.css';
 import { actions, selectHasProbe, useAppStore, type StoreState } from '../../state/store';
 import type { AttentionProbe } from '../../methods/probes';
 import { headMap, heatToRgba, imageToRgba, maskJaccard, massMask } from './draw';
+import { drawKey, scheduleDraw } from '../drawQueue';
 import { blitScaled, upscale } from './canvas';
 
 type Overlay = 'heat' | 'kept' | 'both';
@@ -56,10 +57,12 @@ export function AttentionView() {
 
   useEffect(() => {
     if (!probe) return;
-    maps.forEach((map, i) => {
+    // One draw per image: the queue spreads them over small tasks.
+    const cancels = maps.map((map, i) => scheduleDraw(drawKey(canvases, i), () => {
       const canvas = canvases.current[i];
       if (canvas) drawAttention(canvas, probe, i, map, kept[i], overlay);
-    });
+    }));
+    return () => cancels.forEach((cancel) => cancel());
   }, [probe, maps, kept, overlay]);
 
   if (!hasAttention) return null; // a backbone without attention (the lineage's CNN)

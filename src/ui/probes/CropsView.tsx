@@ -7,6 +7,7 @@ import './probes.css';
 import { selectHasProbe, useAppStore, type StoreState } from '../../state/store';
 import type { CropView, CropsProbe } from '../../methods/probes';
 import { imageToRgba } from './draw';
+import { scheduleDraw } from '../drawQueue';
 import { blitScaled, upscale } from './canvas';
 
 const selectCrops = (s: StoreState) => s.crops;
@@ -43,15 +44,20 @@ export function CropsView() {
   useEffect(() => {
     if (!probe) return;
     const labelled = labelCrops(probe.crops);
-    if (originalRef.current) drawOriginal(originalRef.current, probe, labelled);
-    labelled.forEach(({ crop }, i) => {
-      const canvas = cropRefs.current[i];
-      if (!canvas) return;
-      canvas.width = crop.size;
-      canvas.height = crop.size;
-      // Native resolution; CSS scales it up pixelated.
-      canvas.getContext('2d')?.putImageData(new ImageData(imageToRgba(crop.pixels, 0, crop.size), crop.size, crop.size), 0, 0);
-    });
+    const cancels = [
+      scheduleDraw(originalRef, () => {
+        if (originalRef.current) drawOriginal(originalRef.current, probe, labelled);
+      }),
+      scheduleDraw(cropRefs, () => labelled.forEach(({ crop }, i) => {
+        const canvas = cropRefs.current[i];
+        if (!canvas) return;
+        canvas.width = crop.size;
+        canvas.height = crop.size;
+        // Native resolution; CSS scales it up pixelated.
+        canvas.getContext('2d')?.putImageData(new ImageData(imageToRgba(crop.pixels, 0, crop.size), crop.size, crop.size), 0, 0);
+      })),
+    ];
+    return () => cancels.forEach((cancel) => cancel());
   }, [probe]);
 
   if (!hasCrops) return null;

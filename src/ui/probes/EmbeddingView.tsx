@@ -7,6 +7,7 @@ import { useEffect, useMemo, useRef } from 'react';
 import './probes.css';
 import './embedding.css';
 import { useAppStore, type StoreState } from '../../state/store';
+import { scheduleDraw } from '../drawQueue';
 import { classColor, fitScatter, formatPercent, type ScatterFit } from './embeddingDraw';
 
 const selectEmbedding = (s: StoreState) => s.embedding;
@@ -22,11 +23,11 @@ export function EmbeddingView() {
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const fit = useMemo(() => (probe ? fitScatter(probe.points, SIDE_CSS_PX, SIDE_CSS_PX, MARGIN_CSS_PX) : null), [probe]);
 
-  useEffect(() => {
+  useEffect(() => scheduleDraw(canvasRef, () => {
     const canvas = canvasRef.current;
     if (!canvas || !probe || !fit) return;
     drawScatter(canvas, fit, probe.labels);
-  }, [probe, fit]);
+  }), [probe, fit]);
 
   if (!probe || !fit) return null;
 

@@ -4,6 +4,7 @@
  * block. With a `label` it is an image to assistive technology; without, decoration.
  */
 import { useEffect, useRef } from 'react';
+import { scheduleDraw } from '../drawQueue';
 import { blitScaled, upscale } from './canvas';
 
 export interface PixelCanvasProps {
@@ -18,16 +19,17 @@ export interface PixelCanvasProps {
 
 export function PixelCanvas({ rgba, size, side, className, testid, role, label }: PixelCanvasProps) {
   const ref = useRef<HTMLCanvasElement>(null);
-  useEffect(() => {
+  useEffect(() => scheduleDraw(ref, () => {
     const canvas = ref.current;
     if (!canvas || size <= 0) return;
     const dpr = typeof window === 'undefined' ? 1 : window.devicePixelRatio || 1;
     const backing = size * upscale(size, side * dpr);
-    canvas.width = backing;
-    canvas.height = backing;
+    // Resizing clears and reallocates the canvas: only when the size changes (the blit covers it all).
+    if (canvas.width !== backing) canvas.width = backing;
+    if (canvas.height !== backing) canvas.height = backing;
     const ctx = canvas.getContext('2d');
     if (ctx) blitScaled(ctx, rgba, size, size);
-  }, [rgba, size, side]);
+  }), [rgba, size, side]);
   return (
     <canvas
       ref={ref} className={`pixel-canvas${className ? ` ${className}` : ''}`} style={{ width: side, height: side }}

@@ -8,6 +8,7 @@ import { useEffect, useId, useMemo, useRef, useState, type KeyboardEvent } from 
 import './probes.css';
 import './position.css';
 import { actions, useAppStore, type StoreState } from '../../state/store';
+import { scheduleDraw } from '../drawQueue';
 import type { PositionExample } from '../../methods/probes';
 import {
   ActiveMarks, GridLines, LegendLine, Lines, ORIGINAL_CSS_PX, QueryMarks, REFERENCE_COLOR, Readout, capitalise, drawOriginal,
@@ -57,7 +58,7 @@ export function PositionView() {
   // A hovered patch of a query that is no longer shown (or no longer exists) is dropped.
   const live = active && shown.includes(active.query) && active.patch < queries[active.query].grid ** 2 ? active : null;
 
-  useEffect(() => {
+  useEffect(() => scheduleDraw(originalRef, () => {
     if (!probe || !example) return;
     if (originalRef.current) drawOriginal(originalRef.current, probe.imageSize, example, shown);
     if (referenceRef.current) drawPixels(referenceRef.current, example.reference.pixels, example.reference.size);
@@ -65,7 +66,7 @@ export function PositionView() {
       const canvas = queryRefs.current[i];
       if (canvas) drawPixels(canvas, q.pixels, q.size);
     });
-  }, [probe, example, shown]);
+  }), [probe, example, shown]);
 
   const activeQuery = live ? queries[live.query] : null;
   const activeStatus = live ? analysed[live.query].status[live.patch] : null;
@@ -73,13 +74,13 @@ export function PositionView() {
     ? predictionRow(activeQuery.predictions, grid, live.patch)
     : null;
 
-  useEffect(() => {
+  useEffect(() => scheduleDraw(heatRef, () => {
     const canvas = heatRef.current;
     if (!canvas || !heatRow) return;
     canvas.width = grid;
     canvas.height = grid;
     canvas.getContext('2d')?.putImageData(new ImageData(heatmapRgba(heatRow), grid, grid), 0, 0);
-  }, [heatRow, grid]);
+  }), [heatRow, grid]);
 
   if (!probe) return null;
   if (!example || !layout) {

@@ -10,6 +10,7 @@ import './embedding.css';
 import { useAppStore, type StoreState } from '../../state/store';
 import type { SimilarityProbe } from '../../methods/probes';
 import { similaritySummary, similarityToRgba } from './embeddingDraw';
+import { scheduleDraw } from '../drawQueue';
 import { blitScaled, upscale } from './canvas';
 
 const selectSimilarity = (s: StoreState) => s.similarity;
@@ -24,9 +25,9 @@ export function SimilarityView() {
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const summary = useMemo(() => (probe ? similaritySummary(probe.matrix, probe.size) : null), [probe]);
 
-  useEffect(() => {
+  useEffect(() => scheduleDraw(canvasRef, () => {
     if (probe && canvasRef.current) drawSimilarity(canvasRef.current, probe);
-  }, [probe]);
+  }), [probe]);
 
   if (!probe || !summary) return null;
 

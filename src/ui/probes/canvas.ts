@@ -3,16 +3,25 @@
  * (pixels and patches stay crisp squares, as the network saw them).
  */
 
-/** Draws w×h RGBA bytes over the whole target canvas, nearest-neighbour. */
+/**
+ * One small canvas every blit goes through: a fresh canvas and context per blit cost more than
+ * the blit itself (and garbage for the collector), and views draw dozens per probe.
+ */
+let scratch: CanvasRenderingContext2D | null = null;
+
+/** Draws w×h RGBA bytes over the target rectangle (default: the whole canvas), nearest-neighbour. */
 export function blitScaled(
   ctx: CanvasRenderingContext2D, rgba: Uint8ClampedArray<ArrayBuffer>, width: number, height: number,
+  dx = 0, dy = 0, dw = ctx.canvas.width, dh = ctx.canvas.height,
 ): void {
-  const source = document.createElement('canvas');
-  source.width = width;
-  source.height = height;
-  source.getContext('2d')!.putImageData(new ImageData(rgba, width, height), 0, 0);
+  scratch ??= document.createElement('canvas').getContext('2d')!;
+  const source = scratch.canvas;
+  // Only grown: resizing a canvas clears and reallocates it.
+  if (source.width < width) source.width = width;
+  if (source.height < height) source.height = height;
+  scratch.putImageData(new ImageData(rgba, width, height), 0, 0);
   ctx.imageSmoothingEnabled = false;
-  ctx.drawImage(source, 0, 0, ctx.canvas.width, ctx.canvas.height);
+  ctx.drawImage(source, 0, 0, width, height, dx, dy, dw, dh);
 }
 
 /** Backing-store scale so a size-pixel image fills about `target` device pixels in whole steps. */
