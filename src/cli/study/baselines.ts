@@ -33,7 +33,7 @@ export async function rawPixelScores(data: EvaluationData): Promise<CellScores> 
 }
 
 /** The supervised reference's optimiser: AdamW at this peak lr (warm-up over the first 10 % of steps, cosine to 0). */
-export const SUPERVISED_LEARNING_RATE = Number(process.env.SLR ?? 2e-3);
+export const SUPERVISED_LEARNING_RATE = 2e-3;
 
 /**
  * Trains the method's backbone with labels (see engine/eval/supervised.ts) on the run's own

@@ -15,10 +15,11 @@ import { assignSaved, cloneTree, disposeTree, namedVariables, type ParamTree } f
 import { createViT, gridResizeMatrix, vitForward, vitPatchGrid, type ViTParams } from '../../engine/nn/vit';
 import { AdamW, emaUpdate } from '../../engine/optim/adamw';
 import { Rng } from '../../engine/random';
-import type { PositionExample, PositionProbe, PositionQuery, ProbePayload } from '../probes';
+import type { PositionProbe, ProbePayload } from '../probes';
 import type { SupervisedNetwork } from '../../engine/eval/supervised';
 import type { Batch, MethodContext, MethodImplementation, MethodInstance, ProbeInput, StepOutput } from '../types';
 import { readLocaConfig, type LocaConfig } from './config';
+import { positionPayload, queryTokensPerImage, type Views } from './positionPayload';
 
 interface Encoder {
   [key: string]: unknown;
@@ -30,22 +31,6 @@ interface Student extends Encoder {
   crossAttention: CrossAttentionParams;
   finalNorm: LayerNormParams;
   position: LinearParams; // [D, N_ref]
-}
-
-/** One step's (or one probe's) views of B images, with every index the forward pass needs. */
-interface Views {
-  references: SampledCrop[]; // [B]
-  queries: SampledCrop[]; // [B] the large query
-  focals: SampledCrop[]; // [F·B], focal-major (row f·B + b), as scenic's prepare_input
-  queryKeep: Int32Array; // large-query patches through the student (one subset for the batch)
-  referenceKeep: Int32Array; // the contiguous run of visible reference patches
-  /** Per image: the large query's kept patches' targets, then each focal query's: [B·Tq]. */
-  targets: Int32Array;
-}
-
-/** Patches of the student's query tokens per image: the large query's kept ones, then the focal queries'. */
-function queryTokensPerImage(c: LocaConfig): number {
-  return c.sizes.queryKept + c.focalQueries * c.sizes.focalPatches;
 }
 
 class LocaInstance implements MethodInstance {
@@ -305,7 +290,7 @@ class LocaInstance implements MethodInstance {
         tensors.reference.data(), tensors.query.data(), tensors.focal ? tensors.focal.data() : Promise.resolve(new Float32Array(0)),
         tensors.predictions.data(),
       ]) as Float32Array[];
-      return this.positionPayload(input, step, views, count, { referencePixels, queryPixels, focalPixels, predictions });
+      return positionPayload(this.config, input, step, views, count, { referencePixels, queryPixels, focalPixels, predictions });
     } finally {
       images.dispose();
       tf.dispose([tensors.reference, tensors.query, tensors.predictions]);
@@ -353,72 +338,6 @@ class LocaInstance implements MethodInstance {
     return patches > 0 ? value / patches : 0;
   }
 
-  /** Cuts the read-back arrays into one example per probe image (full query grids, unused patches marked). */
-  private positionPayload(
-    input: ProbeInput, step: number, views: Views, count: number,
-    data: { referencePixels: Float32Array; queryPixels: Float32Array; focalPixels: Float32Array; predictions: Float32Array },
-  ): PositionProbe {
-    const c = this.config;
-    const S = c.vit.imageSize;
-    const { referenceGrid, referencePatches, focalPatches, queryKept } = c.sizes;
-    const perImage = queryTokensPerImage(c);
-    const imageArea = S * S * 3;
-    const focalArea = c.focalSize * c.focalSize * 3;
-    let hits = 0;
-    let inside = 0;
-    const examples: PositionExample[] = [];
-    for (let b = 0; b < count; b++) {
-      const rowsOf = (first: number, n: number) =>
-        data.predictions.slice((b * perImage + first) * referencePatches, (b * perImage + first + n) * referencePatches);
-      // The large query: all its patches, with predictions only for the kept ones.
-      const largeTargets = patchCorrespondence({ crop: views.queries[b], size: S }, { crop: views.references[b], size: S }, c.vit.patchSize, S);
-      const used = new Uint8Array(referencePatches);
-      const largePredictions = new Float32Array(referencePatches * referencePatches);
-      const keptRows = rowsOf(0, queryKept);
-      views.queryKeep.forEach((patch, k) => {
-        used[patch] = 1;
-        largePredictions.set(keptRows.subarray(k * referencePatches, (k + 1) * referencePatches), patch * referencePatches);
-      });
-      const queries: PositionQuery[] = [{
-        role: 'random', size: S, grid: referenceGrid, box: views.queries[b].box, flipped: views.queries[b].flipped,
-        pixels: data.queryPixels.slice(b * imageArea, (b + 1) * imageArea),
-        targets: largeTargets, used, predictions: largePredictions,
-      }];
-      for (let f = 0; f < c.focalQueries; f++) {
-        const crop = views.focals[f * count + b];
-        const row = f * count + b;
-        queries.push({
-          role: 'focal', size: c.focalSize, grid: c.sizes.focalGrid, box: crop.box, flipped: crop.flipped,
-          pixels: data.focalPixels.slice(row * focalArea, (row + 1) * focalArea),
-          targets: views.targets.slice(b * perImage + queryKept + f * focalPatches, b * perImage + queryKept + (f + 1) * focalPatches),
-          used: new Uint8Array(focalPatches).fill(1),
-          predictions: rowsOf(queryKept + f * focalPatches, focalPatches),
-        });
-      }
-      for (const q of queries) {
-        for (let p = 0; p < q.targets.length; p++) {
-          if (!q.used[p] || q.targets[p] < 0) continue;
-          inside++;
-          if (argmax(q.predictions, p * referencePatches, referencePatches) === q.targets[p]) hits++;
-        }
-      }
-      const kept = new Uint8Array(referencePatches);
-      for (const index of views.referenceKeep) kept[index] = 1;
-      examples.push({
-        original: input.pixels.slice(b * imageArea, (b + 1) * imageArea),
-        reference: {
-          size: S, pixels: data.referencePixels.slice(b * imageArea, (b + 1) * imageArea),
-          box: views.references[b].box, flipped: views.references[b].flipped, kept,
-        },
-        queries,
-      });
-    }
-    return {
-      kind: 'position', step, imageSize: S, patchSize: c.vit.patchSize, referenceGrid, maskRatio: c.maskRatio,
-      examples, accuracy: inside > 0 ? hits / inside : 0,
-    };
-  }
-
   /** Dense features pooled: the mean of the teacher's patch tokens (the student's without a teacher). */
   embed(images: tf.Tensor4D): tf.Tensor2D {
     return tf.tidy(() => {
@@ -461,12 +380,6 @@ class LocaInstance implements MethodInstance {
 
 /** Probe images shown in the position view (each carries every query's full distribution). */
 const PROBE_EXAMPLES = 6;
-
-function argmax(values: Float32Array, offset: number, length: number): number {
-  let best = 0;
-  for (let i = 1; i < length; i++) if (values[offset + i] > values[offset + best]) best = i;
-  return best;
-}
 
 export const implementation: MethodImplementation = {
   create: (context) => new LocaInstance(context),
