@@ -66,11 +66,10 @@ export async function transact<T>(stores: string[], mode: IDBTransactionMode, wo
   const db = await database();
   return new Promise((resolve, reject) => {
     const tx = db.transaction(stores, mode);
-    let result: T;
-    tx.oncomplete = () => resolve(result);
     tx.onerror = () => reject(tx.error ?? new Error('IndexedDB transaction failed'));
     tx.onabort = () => reject(tx.error ?? new Error('IndexedDB transaction aborted'));
-    result = work(tx);
+    const result = work(tx);
+    tx.oncomplete = () => resolve(result); // completion is an event of a later task
   });
 }
 

@@ -161,7 +161,7 @@ export class TrainingSession {
     if (!trainer || run.state !== 'paused' || trainer.step >= trainer.common.totalSteps) return;
     const started = performance.now();
     const work = (async () => {
-      this.dispatch(run, true);
+      void this.dispatch(run, true); // settle() awaits its readback
       await this.settle(run);
       if (run.id === this.focusedId) await this.probe(run);
     })();

@@ -6,13 +6,13 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { useNodeWebGpu } from './testing';
+import { nodeWebGpuSuite } from './testing';
 import { blockForward, createBlock } from '../nn/vit';
 import { Rng } from '../random';
 import { fusedAttention } from './attention';
 import { setFusedKernels } from './program';
 
-const gpuTest = useNodeWebGpu();
+const gpuTest = nodeWebGpuSuite();
 
 function random(seed: number, shape: number[], scale = 1): tf.Tensor {
   const rng = Rng.stream(seed, 'gpu-attention');

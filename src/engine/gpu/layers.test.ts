@@ -5,12 +5,12 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { useNodeWebGpu } from './testing';
+import { nodeWebGpuSuite } from './testing';
 import { gelu, layerNorm } from '../nn/layers';
 import { Rng } from '../random';
 import { setFusedKernels } from './program';
 
-const gpuTest = useNodeWebGpu();
+const gpuTest = nodeWebGpuSuite();
 
 function random(seed: number, shape: number[], scale = 1, offset = 0): tf.Tensor {
   const rng = Rng.stream(seed, 'gpu-layers');

@@ -8,7 +8,7 @@ import { installCounters } from '../../cli/counters';
 import { setupBackend } from '../../cli/setup';
 import { setFusedKernels } from './program';
 
-export function useNodeWebGpu(): { dispatches(): number } {
+export function nodeWebGpuSuite(): { dispatches(): number } {
   let counters: ReturnType<typeof installCounters> | null = null;
   beforeAll(async () => {
     const info = await setupBackend('webgpu');

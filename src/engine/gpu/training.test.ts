@@ -6,12 +6,12 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { useNodeWebGpu } from './testing';
+import { nodeWebGpuSuite } from './testing';
 import { getMethod } from '../../methods/registry';
 import { presetValues } from '../../state/url';
 import { Trainer } from '../trainer';
 
-const gpuTest = useNodeWebGpu();
+const gpuTest = nodeWebGpuSuite();
 
 async function train(fusedKernels: boolean) {
   const method = getMethod('dino');

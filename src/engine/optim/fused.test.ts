@@ -5,12 +5,12 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { useNodeWebGpu } from '../gpu/testing';
+import { nodeWebGpuSuite } from '../gpu/testing';
 import { Rng } from '../random';
 import { AdamW, emaUpdate, type AdamWStep } from './adamw';
 import { fusedActive, setFusedKernels } from '../gpu/program';
 
-const gpuTest = useNodeWebGpu();
+const gpuTest = nodeWebGpuSuite();
 
 const SHAPES = [[7, 5], [13], [3, 4, 2]];
 /** Large enough that tfjs's webgpu backend does not hand the stock ops to the CPU (it does below ~1000 elements held on the CPU). */

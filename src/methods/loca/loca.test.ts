@@ -56,7 +56,7 @@ describe('LOCA mechanisms (tiny, cpu)', () => {
     expect(teacherNames.some((n) => n.startsWith('teacher.backbone.'))).toBe(true);
     expect(teacherNames.some((n) => n.startsWith('teacher.head.'))).toBe(true);
     expect(teacherNames.some((n) => n.includes('crossAttention') || n.startsWith('teacher.position.') || n.includes('finalNorm'))).toBe(false);
-    trainer.runStep();
+    void trainer.runStep(); // no readback wanted here
     const after = await weights(trainer);
     for (const name of teacherNames) {
       const student = after[name.replace('teacher.', 'student.')];
@@ -101,7 +101,7 @@ describe('LOCA mechanisms (tiny, cpu)', () => {
   it('probes fixed views: full query grids, predictions that sum to 1, the masked run marked', async () => {
     const trainer = await Trainer.create(locaDescription, tiny());
     const first = await positionProbe(trainer);
-    trainer.runStep();
+    void trainer.runStep();
     const second = await positionProbe(trainer);
     trainer.dispose();
     const { referencePatches, referenceKept, queryKept, focalPatches } = locaSizes(tiny());

@@ -39,7 +39,7 @@ export function PositionView() {
   const index = Math.min(Math.max(chosen, 0), Math.max(exampleCount - 1, 0));
   const example: PositionExample | undefined = probe?.examples[index];
   const grid = probe?.referenceGrid ?? 1;
-  const queries = example?.queries ?? [];
+  const queries = useMemo(() => example?.queries ?? [], [example]);
   const current: QuerySelection = typeof selection === 'number' && selection < queries.length ? selection : 'all';
   const shown = useMemo(() => shownQueries(queries.length, current), [queries.length, current]);
 

@@ -26,13 +26,15 @@ export function CompareChart() {
       }
     }
     return seen;
-  }, [buildsKey]); // `runs` is read through buildsKey
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- `runs` changes with every record; buildsKey names what this reads
+  }, [buildsKey]);
   const first = runs[0];
   const references = useMemo(() => {
     if (!first) return [];
     const chart = getMethod(first.methodId).charts(first.values).find((c) => c.lines.some((l) => l.name === metric));
     return chart?.references ?? [];
-  }, [first?.id, metric]); // `first` itself changes with every record
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- `first` changes with every record; its id names what this reads
+  }, [first?.id, metric]);
   if (runs.length < 2) return null;
   const chosen = choices.get(metric) ?? { label: metric, help: '' };
   const lines: ChartMetric[] = runs
