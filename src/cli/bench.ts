@@ -10,12 +10,12 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BackendName } from '../engine/backend';
-import { setPrecompile } from '../engine/gpu/precompile';
-import { Trainer } from '../engine/trainer';
+import { setPrecompile } from '../training/precompile';
+import { Trainer } from '../training/trainer';
 import { methods } from '../methods/registry';
 import { presetValues } from '../state/url';
-import { installCounters } from './counters';
-import { quietTfjs, setupBackend } from './setup';
+import { installCounters } from '../engine/node/counters';
+import { quietTfjs, setupBackend } from '../engine/node/setup';
 
 interface BenchArgs {
   backends: BackendName[];

@@ -2,7 +2,7 @@
  * One headless training run with the app's engine, and the comparison table. Shared by the
  * CLI (train.ts) and the tests that check DINO's collapse outcomes.
  */
-import { Trainer, type MetricsRecord } from '../engine/trainer';
+import { Trainer, type MetricsRecord } from '../training/trainer';
 import { collapseModesOf, detectCollapse, type DetectorState } from '../methods/collapse';
 import { scoreColumns, SEGMENTATION_FRACTIONS, type EvaluationRecord } from '../methods/evaluation';
 import type { SettingValues } from '../methods/schema';

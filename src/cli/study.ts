@@ -236,7 +236,7 @@ async function workerMain(): Promise<void> {
   const task = await new Promise<StudyTask>((resolve) => process.once('message', (m) => resolve(m as StudyTask)));
   const send = (message: WorkerMessage) => process.send!(message);
   try {
-    const { quietTfjs, setupBackend } = await import('./setup');
+    const { quietTfjs, setupBackend } = await import('../engine/node/setup');
     quietTfjs();
     const backend = await setupBackend(task.backend);
     const method = getMethod(task.methodId);

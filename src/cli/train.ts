@@ -7,7 +7,7 @@ import { getMethod } from '../methods/registry';
 import { encodeExperiment, type Experiment } from '../state/url';
 import { parseTrainArgs, TRAIN_USAGE, UsageError } from './args';
 import { collapseVerdict, formatEvaluation, formatTable, trainExperiment, type RunResult } from './experiment';
-import { quietTfjs, setupBackend } from './setup';
+import { quietTfjs, setupBackend } from '../engine/node/setup';
 
 const withLogEvery = (experiment: Experiment, logEvery: number | null) =>
   logEvery === null ? experiment.values : { ...experiment.values, metricsEvery: logEvery };

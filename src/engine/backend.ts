@@ -7,7 +7,7 @@ import { registerCpuKernels } from './cpuKernels';
  * use (tfjs falls back silently). WebGPU is registered by us rather than by the package's own
  * factory so that we hold the GPUDevice and hear when it is lost.
  */
-/** `wasm` only where its package has been imported first (the CLI in Node: cli/setup.ts). */
+/** `wasm` only where its package has been imported first (Node: engine/node/setup.ts). */
 export type BackendName = 'webgpu' | 'webgl' | 'cpu' | 'wasm';
 
 export interface BackendInfo {

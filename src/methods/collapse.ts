@@ -4,7 +4,12 @@
  * CLI and the tests share them, and each method lists its own modes and charts.
  */
 import type { SettingValues } from './schema';
-import type { ReferenceLine } from './types';
+
+/** A horizontal line on a chart: a value to compare against (chance, ln K, a uniform entropy). */
+export interface ReferenceLine {
+  value: number;
+  label: string;
+}
 
 export interface ChartLine {
   /** Metric name as reported by the trainer (MetricsRecord.values). */

@@ -6,6 +6,7 @@ import type { Tensor, Tensor4D, Scalar, Tensor2D, Tensor3D, NamedTensorMap } fro
 import type { Preset, Setting, SettingValues } from './schema';
 import type { ProbePayload } from './probes';
 import type { ChartSpec, CollapseMode, Lesson } from './collapse';
+export type { ReferenceLine } from './collapse';
 import type { FineTuneNetwork } from '../engine/eval/finetune';
 import type { SupervisedNetwork } from '../engine/eval/supervised';
 
@@ -27,11 +28,6 @@ export interface PaperReference {
 
 export interface SettingGroup {
   id: string;
-  label: string;
-}
-
-export interface ReferenceLine {
-  value: number;
   label: string;
 }
 

@@ -8,7 +8,7 @@
 import { createStore } from 'zustand/vanilla';
 import { useStore } from 'zustand';
 import type { BackendInfo } from '../engine/backend';
-import type { MetricsRecord } from '../engine/trainer';
+import type { MetricsRecord } from '../training/trainer';
 import { advanceDetector, collapseModesOf, initialDetector, type DetectorState } from '../methods/collapse';
 import type { EvaluationRecord } from '../methods/evaluation';
 import type {

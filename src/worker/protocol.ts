@@ -4,7 +4,7 @@
  */
 import type { BackendInfo } from '../engine/backend';
 import type { ImageSetData } from '../measures/imageSets';
-import type { MetricsRecord } from '../engine/trainer';
+import type { MetricsRecord } from '../training/trainer';
 import type { EvaluationRecord } from '../methods/evaluation';
 import type { ProbePayload } from '../methods/probes';
 import type { SettingValues } from '../methods/schema';

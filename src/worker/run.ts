@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ImageSetData } from '../measures/imageSets';
-import type { Trainer } from '../engine/trainer';
+import type { Trainer } from '../training/trainer';
 import { getMethod } from '../methods/registry';
 import type { SettingValues } from '../methods/schema';
 import type { RunState, RunStatus, WeightsData } from './protocol';

@@ -4,7 +4,7 @@ import { dinoDescription } from '../methods/dino/description';
 import { presetValues } from '../state/url';
 import type { WorkerEvent } from './protocol';
 import { TrainingSession } from './session';
-import type { Trainer } from '../engine/trainer';
+import type { Trainer } from '../training/trainer';
 
 const values = (seed: number) => ({ ...presetValues(dinoDescription, 'tiny'), seed, metricsEvery: 1, probeEvery: 1000, totalSteps: 10 });
 

@@ -1,5 +1,5 @@
 import { destroyDeviceForTesting, maxGpuBufferBytes, onDeviceLost, onGpuError, selectBackend, type BackendInfo } from '../engine/backend';
-import { Trainer, type MetricsRecord } from '../engine/trainer';
+import { Trainer, type MetricsRecord } from '../training/trainer';
 import type { ImageSetData } from '../measures/imageSets';
 import { SEGMENTATION_FRACTIONS } from '../methods/evaluation';
 import { getMethod } from '../methods/registry';

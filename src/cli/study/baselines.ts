@@ -4,8 +4,8 @@
  * with labels for the same steps on the same kind of views).
  */
 import * as tf from '@tensorflow/tfjs';
-import { evaluateInstance } from '../../engine/eval/evaluate';
-import type { EvaluationData } from '../../engine/eval/evaluate';
+import { evaluateInstance } from '../../training/evaluate';
+import type { EvaluationData } from '../../training/evaluate';
 import { trainSupervised } from '../../engine/eval/supervised';
 import { generateShapes } from '../../engine/data/shapes';
 import { EVAL_TRAIN_COUNT } from '../../engine/data/dataset';

@@ -3,8 +3,8 @@
  * (the same Trainer the worker drives), then evaluated — trained and untrained — on the study's
  * large held-out split. No labels reach training: the evaluation data is built after it.
  */
-import { Trainer } from '../../engine/trainer';
-import { evaluateInstance } from '../../engine/eval/evaluate';
+import { Trainer } from '../../training/trainer';
+import { evaluateInstance } from '../../training/evaluate';
 import { disposeEvaluationData, studyEvaluationData } from '../../engine/data/studyData';
 import { readCommon } from '../../engine/runConfig';
 import type { EvaluationScores } from '../../methods/evaluation';

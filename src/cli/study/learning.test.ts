@@ -15,7 +15,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { getMethod } from '../../methods/registry';
 import { presetValues } from '../../state/url';
-import { setupBackend } from '../setup';
+import { setupBackend } from '../../engine/node/setup';
 import { runCell } from './cell';
 
 const STEPS = 300;

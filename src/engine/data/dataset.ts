@@ -4,7 +4,7 @@ import { Rng } from '../random';
 import { generateShapes, type ImageSet } from './shapes';
 import { splitImageSet } from './images';
 import type { ImageSetData } from '../../measures/imageSets';
-import type { EvaluationData } from '../eval/evaluate';
+import type { EvaluationData } from '../eval/evaluationData';
 
 /** How many fixed held-out images the probes draw on. */
 export const PROBE_COUNT = 8;

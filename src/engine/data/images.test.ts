@@ -4,7 +4,7 @@ import { STORED_SIDE, UNLABELLED, type ImageSetData } from '../../measures/image
 import { getMethod } from '../../methods/registry';
 import { presetValues } from '../../state/url';
 import { readCommon } from '../runConfig';
-import { Trainer } from '../trainer';
+import { Trainer } from '../../training/trainer';
 import { RunData } from './dataset';
 import { splitImageSet } from './images';
 

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { CommonValues } from '../runConfig';
-import type { EvaluationData } from '../eval/evaluate';
+import type { EvaluationData } from '../eval/evaluationData';
 import { generateShapes } from './shapes';
 import { HELD_OUT_SEED_OFFSET } from './dataset';
 

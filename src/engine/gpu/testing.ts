@@ -4,8 +4,8 @@
  * with dispatch counters; the fused kernels are switched back on after the file.
  */
 import { afterAll, beforeAll, expect } from 'vitest';
-import { installCounters } from '../../cli/counters';
-import { setupBackend } from '../../cli/setup';
+import { installCounters } from '../node/counters';
+import { setupBackend } from '../node/setup';
 import { setFusedKernels } from './program';
 
 export function nodeWebGpuSuite(): { dispatches(): number } {

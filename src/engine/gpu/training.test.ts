@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { nodeWebGpuSuite } from './testing';
 import { getMethod } from '../../methods/registry';
 import { presetValues } from '../../state/url';
-import { Trainer } from '../trainer';
+import { Trainer } from '../../training/trainer';
 
 const gpuTest = nodeWebGpuSuite();
 

@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { disposeTree } from '../../engine/nn/params';
-import { Trainer } from '../../engine/trainer';
+import { Trainer } from '../../training/trainer';
 import { corruptPixels, denoisePixels } from '../../measures/noise';
 import { presetValues } from '../../state/url';
-import { probeOf, stepRecords as steps, weightsOf } from '../testing';
+import { probeOf, stepRecords as steps, weightsOf } from '../../training/testing';
 import type { SettingValues } from '../schema';
 import { depDescription } from './description';
 

@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { FineTuneNetwork } from '../../engine/eval/finetune';
-import { embeddingPayload } from '../../engine/metrics/probes';
+import { embeddingPayload } from '../payloads';
 import { createLinear, linear, type LinearParams } from '../../engine/nn/layers';
 import { assignSaved, cloneTree, disposeTree, namedVariables, type ParamTree } from '../../engine/nn/params';
 import { createUNet, unetEncode, unetForward, type UNetConfig, type UNetParams } from '../../engine/nn/unet';

@@ -5,7 +5,7 @@ import { rotateViews, sampleRotations } from '../../engine/augment/rotate';
 import { applyPhotometric, denormalize, normalize, packPhotometric, PHOTOMETRIC_WIDTH } from '../../engine/augment/photometric';
 import { dinoLoss, dinoTeacherLogProbs, updatedCenter } from '../../engine/losses/dino';
 import { batchMeanEntropy, meanEntropy } from '../../engine/metrics/collapse';
-import { attentionPayload, embeddingPayload } from '../../engine/metrics/probes';
+import { attentionPayload, embeddingPayload } from '../payloads';
 import { createDinoHead, dinoHeadForward, LAST_LAYER_PREFIX } from '../../engine/nn/heads';
 import { assignSaved, cloneTree, disposeTree, namedVariables, type ParamTree } from '../../engine/nn/params';
 import { createViT, gridResizeMatrix, vitClsAttention, vitForward, vitPatchGrid, type ViTParams } from '../../engine/nn/vit';

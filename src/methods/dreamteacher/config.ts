@@ -55,3 +55,8 @@ export function readDreamTeacherConfig(values: SettingValues): DreamTeacherConfi
     },
   };
 }
+
+/** Level names finest first: "S", "S/2", "S/4", … */
+export function levelNames(levels: number): string[] {
+  return Array.from({ length: levels }, (_, i) => (i === 0 ? 'S' : `S/${2 ** i}`));
+}

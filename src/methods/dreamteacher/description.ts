@@ -3,6 +3,7 @@ import { commonLiveSettings, commonSettings, LEARN_COMMON } from '../common';
 import type { ChartLine } from '../collapse';
 import type { Setting, SettingValues } from '../schema';
 import type { MethodDescription } from '../types';
+import { levelNames } from './config';
 
 /**
  * DreamTeacher (Li et al., ICCV 2023): a generative model's features distilled into an image
@@ -72,11 +73,6 @@ const tinyValues: SettingValues = {
   teacherSteps: 60, teacherWidth: 8, width: 8, fpnChannels: 16, warmupSteps: 10, learningRate: 0.005,
   teacherLearningRate: 0.005, fineTuneSteps: 40,
 };
-
-/** Level names finest first: "S", "S/2", "S/4", … */
-export function levelNames(levels: number): string[] {
-  return Array.from({ length: levels }, (_, i) => (i === 0 ? 'S' : `S/${2 ** i}`));
-}
 
 const LEVEL_COLORS = ['#2563eb', '#16a34a', '#ea580c', '#9333ea'];
 

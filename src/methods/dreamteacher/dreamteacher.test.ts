@@ -2,10 +2,10 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { trainExperiment } from '../../cli/experiment';
 import { disposeTree } from '../../engine/nn/params';
-import { Trainer } from '../../engine/trainer';
+import { Trainer } from '../../training/trainer';
 import { presetValues } from '../../state/url';
 import type { SettingValues } from '../schema';
-import { changedNames as changed, probeOf, stepRecords as steps, weightsOf } from '../testing';
+import { changedNames as changed, probeOf, stepRecords as steps, weightsOf } from '../../training/testing';
 import { dreamTeacherDescription } from './description';
 
 beforeAll(async () => {

@@ -8,7 +8,7 @@ import type { FineTuneNetwork } from '../../engine/eval/finetune';
 import { attentionMap, attentionTransferLoss, channelNormalize, featureRegressionLoss } from '../../engine/losses/dreamteacher';
 import { corrupt } from '../../engine/losses/denoise';
 import { principalComponents, toUnitRange } from '../../engine/metrics/pca';
-import { embeddingPayload } from '../../engine/metrics/probes';
+import { embeddingPayload } from '../payloads';
 import { createStudent, studentBackbone, studentForward, type StudentParams } from '../../engine/nn/fpn';
 import { assignSaved, cloneTree, disposeTree, namedVariables, type ParamTree } from '../../engine/nn/params';
 import { createUNet, unetForward, type UNetParams } from '../../engine/nn/unet';
@@ -18,8 +18,7 @@ import { Denoiser, gaussian, toModel } from '../dep/denoiser';
 import type { FeatureLevel, FeatureProbe, ProbePayload } from '../probes';
 import type { SupervisedNetwork } from '../../engine/eval/supervised';
 import type { Batch, FineTuneSpec, MethodContext, MethodImplementation, MethodInstance, ProbeInput, StepOutput } from '../types';
-import { readDreamTeacherConfig, type DreamTeacherConfig } from './config';
-import { levelNames } from './description';
+import { readDreamTeacherConfig, type DreamTeacherConfig, levelNames } from './config';
 
 /** Each image's map divided by its max (the view's colour scale). */
 function perImageMax(map: Float32Array, count: number): Float32Array {

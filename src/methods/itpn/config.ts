@@ -51,3 +51,8 @@ export function readItpnConfig(values: SettingValues): ItpnConfig {
     },
   };
 }
+
+/** Level names coarse → fine, for the charts and the view. */
+export function itpnLevelNames(pyramid: boolean): string[] {
+  return pyramid ? ['1×1 per patch', '2×2 per patch', '4×4 per patch'] : ['last layer'];
+}

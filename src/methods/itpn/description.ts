@@ -3,6 +3,7 @@ import { commonLiveSettings, commonSettings, LEARN_COMMON, vitSettings } from '.
 import type { Setting, SettingValues } from '../schema';
 import type { MethodDescription } from '../types';
 import { hivitProblems } from '../../measures/hivit';
+import { itpnLevelNames } from './config';
 
 /**
  * iTPN (Tian et al., CVPR 2023, "Integrally Pre-Trained Transformer Pyramid Networks";
@@ -71,11 +72,6 @@ const tinyValues: SettingValues = {
 };
 
 const LEVEL_COLORS = ['#2563eb', '#16a34a', '#ea580c'];
-
-/** Level names coarse → fine, for the charts and the view. */
-export function itpnLevelNames(pyramid: boolean): string[] {
-  return pyramid ? ['1×1 per patch', '2×2 per patch', '4×4 per patch'] : ['last layer'];
-}
 
 const itpnLessons: Lesson[] = [
   {

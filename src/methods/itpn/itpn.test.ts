@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { trainExperiment } from '../../cli/experiment';
-import { Trainer } from '../../engine/trainer';
+import { Trainer } from '../../training/trainer';
 import { presetValues } from '../../state/url';
 import type { SettingValues } from '../schema';
-import { changedNames as changed, probeOf, stepRecords as steps, weightsOf as weights } from '../testing';
+import { changedNames as changed, probeOf, stepRecords as steps, weightsOf as weights } from '../../training/testing';
 import { itpnDescription } from './description';
 
 beforeAll(async () => {

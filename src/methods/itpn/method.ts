@@ -11,7 +11,7 @@ import {
   type PatchMask,
 } from '../../engine/losses/mim';
 import { principalComponents, toUnitRange } from '../../engine/metrics/pca';
-import { embeddingPayload } from '../../engine/metrics/probes';
+import { embeddingPayload } from '../payloads';
 import { createHiViT, hivitForward, sinCosPositions, type HiViTParams, type VisiblePatches } from '../../engine/nn/hivit';
 import { assignSaved, cloneTree, disposeTree, namedVariables, type ParamTree } from '../../engine/nn/params';
 import {
@@ -25,8 +25,7 @@ import type { SettingValues } from '../schema';
 import type { SupervisedNetwork } from '../../engine/eval/supervised';
 import type { Batch, FineTuneSpec, MethodContext, MethodImplementation, MethodInstance, ProbeInput, StepOutput } from '../types';
 import type { FineTuneNetwork } from '../../engine/eval/finetune';
-import { readItpnConfig, type ItpnConfig } from './config';
-import { itpnLevelNames } from './description';
+import { readItpnConfig, type ItpnConfig, itpnLevelNames } from './config';
 
 /** A mask as the forward pass takes it. */
 interface MaskTensors {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Trainer } from '../../engine/trainer';
+import { Trainer } from '../../training/trainer';
 import { presetValues } from '../../state/url';
 import type { SettingValues } from '../schema';
 import type { MethodDescription } from '../types';

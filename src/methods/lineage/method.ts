@@ -11,7 +11,7 @@ import { sampleResizedCrop, samplePhotometric, type PhotometricParams, type Samp
 import { applyPhotometric, denormalize, normalize, packPhotometric, PHOTOMETRIC_WIDTH } from '../../engine/augment/photometric';
 import { byolRegression, KeyQueue, mocoQueueLoss, mocoV3Loss, negativeCosine, ntXentLoss } from '../../engine/losses/contrastive';
 import { embeddingStd } from '../../engine/metrics/collapse';
-import { attentionPayload, embeddingPayload } from '../../engine/metrics/probes';
+import { attentionPayload, embeddingPayload } from '../payloads';
 import { l2Normalize, stopGradient } from '../../engine/nn/layers';
 import { createMlp, mlpForward, type MlpLayerConfig, type MlpParams } from '../../engine/nn/mlp';
 import { assignSaved, cloneTree, disposeTree, namedVariables, type ParamTree } from '../../engine/nn/params';

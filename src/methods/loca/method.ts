@@ -7,7 +7,7 @@ import {
   clusterLoss, clusterTargets, insideWeights, localizationLoss, meanEntropyTerm, positionAccuracy,
 } from '../../engine/losses/loca';
 import { meanEntropy } from '../../engine/metrics/collapse';
-import { embeddingPayload } from '../../engine/metrics/probes';
+import { embeddingPayload } from '../payloads';
 import { createCrossAttention, crossAttentionForward, type CrossAttentionParams } from '../../engine/nn/crossAttention';
 import { createDinoHead, dinoHeadForward, LAST_LAYER_PREFIX, type DinoHeadParams } from '../../engine/nn/heads';
 import { createLayerNorm, createLinear, layerNorm, linear, type LayerNormParams, type LinearParams } from '../../engine/nn/layers';

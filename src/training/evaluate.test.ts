@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { SEGMENTATION_FRACTIONS } from '../../methods/evaluation';
-import { getMethod } from '../../methods/registry';
-import { presetValues } from '../../state/url';
-import { Trainer } from '../trainer';
+import { SEGMENTATION_FRACTIONS } from '../methods/evaluation';
+import { getMethod } from '../methods/registry';
+import { presetValues } from '../state/url';
+import { Trainer } from './trainer';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

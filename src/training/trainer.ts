@@ -1,16 +1,16 @@
 import * as tf from '@tensorflow/tfjs';
-import { readCommon, type CommonValues } from './runConfig';
+import { readCommon, type CommonValues } from '../engine/runConfig';
 import type { ProbePayload } from '../methods/probes';
 import type { SettingValues } from '../methods/schema';
 import type { EvaluationRecord, EvaluationScores } from '../methods/evaluation';
 import type { MethodContext, MethodDescription, MethodImplementation, MethodInstance } from '../methods/types';
-import { evaluateInstance } from './eval/evaluate';
-import { precompileStep } from './gpu/precompile';
-import { setFusedKernels } from './gpu/program';
-import { EVAL_TRAIN_COUNT, RunData } from './data/dataset';
+import { evaluateInstance } from './evaluate';
+import { precompileStep } from './precompile';
+import { setFusedKernels } from '../engine/gpu/program';
+import { EVAL_TRAIN_COUNT, RunData } from '../engine/data/dataset';
 import { isLabelled, type ImageSetData } from '../measures/imageSets';
-import { embeddingStd, smallGram } from './metrics/collapse';
-import { rankMeFromGram } from './metrics/spectrum';
+import { embeddingStd, smallGram } from '../engine/metrics/collapse';
+import { rankMeFromGram } from '../engine/metrics/spectrum';
 
 /** Window means of the scalar metrics, read back once per `metricsEvery` steps. */
 export interface MetricsRecord {

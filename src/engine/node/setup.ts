@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
-import { selectBackend, type BackendInfo, type BackendName } from '../engine/backend';
+import { selectBackend, type BackendInfo, type BackendName } from '../backend';
 
 const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 

@@ -8,8 +8,8 @@
  * wrong here only costs the head start; the first step compiles what is missing.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { MethodContext, MethodImplementation } from '../../methods/types';
-import { gpu } from './program';
+import type { MethodContext, MethodImplementation } from '../methods/types';
+import { gpu } from '../engine/gpu/program';
 
 let precompiling = true;
 

@@ -1,29 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
-import type { EvaluationScores } from '../../methods/evaluation';
-import type { MethodInstance } from '../../methods/types';
-import { maskJaccard, massMask } from '../../measures/masks';
-import { knnAccuracy } from './knn';
-import { linearProbeAccuracy } from './linear';
-import { segmentationProbe } from './segmentation';
-import { fineTuneSegmentation } from './finetune';
+import type { EvaluationScores } from '../methods/evaluation';
+import type { MethodInstance } from '../methods/types';
+import { maskJaccard, massMask } from '../measures/masks';
+import { knnAccuracy } from '../engine/eval/knn';
+import { linearProbeAccuracy } from '../engine/eval/linear';
+import { segmentationProbe } from '../engine/eval/segmentation';
+import { fineTuneSegmentation } from '../engine/eval/finetune';
+import type { EvaluationData } from '../engine/eval/evaluationData';
 
-/**
- * What a run is evaluated on: a labelled split of its training images (the kNN bank, the linear
- * probe's and the segmentation probe's training set) and held-out images to score on. Images
- * in [0, 1]; masks [N, S, S] with 1 on the object (null when the images have none: the mask
- * scores are skipped); labels index `classes` classes (at least two).
- */
-export interface EvaluationData {
-  trainImages: tf.Tensor4D;
-  trainLabels: Int32Array;
-  trainMasks: Uint8Array | null;
-  testImages: tf.Tensor4D;
-  testLabels: Int32Array;
-  testMasks: Uint8Array | null;
-  imageSize: number;
-  classes: number;
-  seed: number;
-}
+export type { EvaluationData };
 
 /** Images per forward pass while extracting features (bounds the activations' memory). */
 const CHUNK = 128;

@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
-import type { AttentionProbe, EmbeddingProbe } from '../../methods/probes';
-import type { ProbeInput } from '../../methods/types';
-import { normalize } from '../augment/photometric';
-import { l2Normalize } from '../nn/layers';
-import { vitClsAttention, type ViTConfig, type ViTParams } from '../nn/vit';
-import { principalComponents } from './pca';
+import type { AttentionProbe, EmbeddingProbe } from './probes';
+import type { ProbeInput } from './types';
+import { normalize } from '../engine/augment/photometric';
+import { l2Normalize } from '../engine/nn/layers';
+import { vitClsAttention, type ViTConfig, type ViTParams } from '../engine/nn/vit';
+import { principalComponents } from '../engine/metrics/pca';
 
 /** Probe payloads every ViT method can send: they read back, so probe cadence only. */
 

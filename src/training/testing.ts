@@ -2,8 +2,8 @@
  * Helpers the method tests share: a trainer's weights as plain arrays, which of them changed,
  * a few steps with their metric records, and one kind of probe. Test support only.
  */
-import type { Trainer } from '../engine/trainer';
-import type { ProbePayload } from './probes';
+import type { Trainer } from './trainer';
+import type { ProbePayload } from '../methods/probes';
 
 /** Copies of the trainer's saved tensors (those whose name passes `filter`), by name. */
 export async function weightsOf(trainer: Trainer, filter: (name: string) => boolean = () => true): Promise<Record<string, Float32Array>> {
