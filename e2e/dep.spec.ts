@@ -4,7 +4,7 @@ import { canvasSpread } from './canvas';
 
 /** The spread of probe row `index`'s canvas in column `role`. */
 const cellSpread = (page: Page, role: string, index = 0) =>
-  canvasSpread(page.getByTestId('denoising-row').nth(index).locator(`[data-testid="denoising-canvas"][data-role="${role}"]`));
+  canvasSpread(page.getByTestId('denoising-row').nth(index).locator(`[data-testid="denoising-canvas"][data-part="${role}"]`));
 
 // DeP on WebGPU: the denoising view is drawn from the untrained network before the first step,
 // the σ slider changes the preview at once, and a few training steps chart the loss and PSNR and
@@ -28,7 +28,7 @@ test('dep: trains on WebGPU and draws the denoising view', async ({ page }) => {
   await expect(preview).toHaveAttribute('data-sigma', '0.22');
   await page.getByLabel('Noise σ slider').fill('1');
   await expect(preview).toHaveAttribute('data-sigma', '1');
-  const previews = page.locator('[data-testid="denoising-canvas"][data-role="preview"]');
+  const previews = page.locator('[data-testid="denoising-canvas"][data-part="preview"]');
   await expect(previews).toHaveCount(8);
   expect(await previews.first().evaluate((node) => (node as HTMLCanvasElement).width)).toBeGreaterThan(0);
   await page.getByLabel('Noise σ slider').fill('0.22');

@@ -26,7 +26,7 @@ test('dreamteacher: trains both stages on WebGPU and draws the feature view', as
   const finest = page.getByTestId('feature-level').last();
   // (The student's own PCA colours are still nearly flat after a few steps: checked for being drawn only.)
   for (const role of ['teacher', 'teacher-attention', 'student-attention', 'error', 'student']) {
-    const spread = await canvasSpread(finest.locator(`[data-testid="feature-canvas"][data-role="${role}"]`));
+    const spread = await canvasSpread(finest.locator(`[data-testid="feature-canvas"][data-part="${role}"]`));
     expect(spread, role).toBeGreaterThan(role === 'student' ? 0 : 20);
   }
   // Picking another probe image redraws the rows for it.

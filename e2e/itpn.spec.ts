@@ -4,7 +4,7 @@ import { canvasSpread } from './canvas';
 
 /** The spread of probe row `index`'s canvas in column `role`. */
 const cellSpread = (page: Page, role: string, index = 0) =>
-  canvasSpread(page.getByTestId('reconstruction-row').nth(index).locator(`[data-testid="reconstruction-canvas"][data-role="${role}"]`));
+  canvasSpread(page.getByTestId('reconstruction-row').nth(index).locator(`[data-testid="reconstruction-canvas"][data-part="${role}"]`));
 
 // iTPN on WebGPU: the reconstruction view is drawn from the untrained network before the first
 // step (masked input, prediction, error and three pyramid levels), the mask-ratio slider previews
@@ -30,7 +30,7 @@ test('itpn: trains on WebGPU and paints the reconstruction view', async ({ page 
   await slider.fill('0.5');
   const preview = page.getByTestId('reconstruction-preview');
   await expect(preview).toHaveAttribute('data-mask-ratio', '0.5');
-  const previews = page.locator('[data-testid="reconstruction-canvas"][data-role="preview"]');
+  const previews = page.locator('[data-testid="reconstruction-canvas"][data-part="preview"]');
   expect(await previews.count()).toBeGreaterThan(0);
   expect(await canvasSpread(previews.first())).toBeGreaterThan(20);
   await slider.fill('0.75');

@@ -117,7 +117,7 @@ export const itpnDescription: MethodDescription = {
     'HiViT-tiny shrunk: 4×4 sub-tokens per patch, one MLP block per early stage, widths d/4, d/2, d; the pyramid is the ' +
     'official top-down design (patch split of the coarser level + a lateral projection of the matching stage, MLP blocks), ' +
     'and the pixel decoder sums the levels’ embeddings on the full grid as in itpn_pixel. iTPN takes its feature targets ' +
-    'from a CLIP teacher; here, as METHODS.md asks, each level predicts the matching stage of an EMA copy of the backbone ' +
+    'from a CLIP teacher; here, with no CLIP model in the browser, each level predicts the matching stage of an EMA copy of the backbone ' +
     'through its own one-block head (the encoder never sees masked patches, so a head must fill them in). The encoder’s ' +
     'input is the normalised image; the pixel targets are the [0, 1] pixels normalised per patch.',
   groups: [

@@ -122,14 +122,14 @@ export function DenoisingView() {
                 <li key={i} className="denoising-preview__pair">
                   <figure className="denoising-cell">
                     <DenoisingCanvas
-                      rgba={rows[i].clean} size={size} side={side} role="clean"
+                      rgba={rows[i].clean} size={size} side={side} part="clean"
                       label={`Probe image ${i + 1}, clean`}
                     />
                     <figcaption className="setting-preview__label">clean</figcaption>
                   </figure>
                   <figure className="denoising-cell">
                     <DenoisingCanvas
-                      rgba={rgba} size={size} side={side} role="preview"
+                      rgba={rgba} size={size} side={side} part="preview"
                       label={`Probe image ${i + 1} with noise at σ = ${formatSigma(sigma)} (${CORRUPTION_NAMES[corruption]}), a preview`}
                     />
                     <figcaption className="setting-preview__label">σ = {formatSigma(sigma)}</figcaption>
@@ -164,7 +164,7 @@ export function DenoisingView() {
             >
               {cols.map((c) => (
                 <figure key={c.role} className={`denoising-cell denoising-cell--${c.role}`} title={c.help}>
-                  <DenoisingCanvas rgba={row[c.role]} size={size} side={side} role={c.role} label={`Probe image ${i + 1}, ${c.title} ${c.symbol}`} />
+                  <DenoisingCanvas rgba={row[c.role]} size={size} side={side} part={c.role} label={`Probe image ${i + 1}, ${c.title} ${c.symbol}`} />
                   <figcaption className="denoising-cell__label">{c.title} {c.symbol}</figcaption>
                 </figure>
               ))}
@@ -205,6 +205,6 @@ export function DenoisingView() {
 }
 
 /** A cell of the view: the shared pixel canvas with this view's class and test id. */
-function DenoisingCanvas(props: { rgba: Uint8ClampedArray<ArrayBuffer>; size: number; side: number; role: Role; label: string }) {
+function DenoisingCanvas(props: { rgba: Uint8ClampedArray<ArrayBuffer>; size: number; side: number; part: Role; label: string }) {
   return <PixelCanvas {...props} className="denoising-cell__canvas" testid="denoising-canvas" />;
 }

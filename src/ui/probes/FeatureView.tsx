@@ -127,7 +127,7 @@ export function FeatureView() {
       <div className="feature-top">
         <figure className="feature-cell feature-cell--image">
           <FeatureCanvas
-            rgba={thumbs[index]} size={probe.imageSize} side={side} role="image" testid="feature-canvas"
+            rgba={thumbs[index]} size={probe.imageSize} side={side} part="image" testid="feature-canvas"
             label={`${imageLabel}, the input (${probe.imageSize}×${probe.imageSize} px)`}
           />
           <figcaption className="feature-cell__caption">
@@ -201,7 +201,7 @@ export function FeatureView() {
                 >
                   {row && (
                     <FeatureCanvas
-                      rgba={row[c.role]} size={level.size} side={side} role={c.role} testid="feature-canvas"
+                      rgba={row[c.role]} size={level.size} side={side} part={c.role} testid="feature-canvas"
                       label={`${imageLabel}, level ${levelLabel}: ${c.title}${untrained && c.student ? ' (student not trained yet)' : ''}`}
                     />
                   )}
@@ -226,6 +226,6 @@ export function FeatureView() {
 }
 
 /** A cell of the view: the shared pixel canvas with this view's class. */
-function FeatureCanvas(props: { rgba: Uint8ClampedArray<ArrayBuffer>; size: number; side: number; role?: Role; label?: string; testid?: string }) {
+function FeatureCanvas(props: { rgba: Uint8ClampedArray<ArrayBuffer>; size: number; side: number; part?: Role; label?: string; testid?: string }) {
   return <PixelCanvas {...props} className="feature-cell__canvas" />;
 }

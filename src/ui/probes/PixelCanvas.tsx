@@ -13,11 +13,12 @@ export interface PixelCanvasProps {
   side: number;
   className?: string;
   testid?: string;
-  role?: string;
+  /** Which cell of a table this canvas is (data-part, for tests and styles). */
+  part?: string;
   label?: string;
 }
 
-export function PixelCanvas({ rgba, size, side, className, testid, role, label }: PixelCanvasProps) {
+export function PixelCanvas({ rgba, size, side, className, testid, part, label }: PixelCanvasProps) {
   const ref = useRef<HTMLCanvasElement>(null);
   useEffect(() => scheduleDraw(ref, () => {
     const canvas = ref.current;
@@ -33,7 +34,7 @@ export function PixelCanvas({ rgba, size, side, className, testid, role, label }
   return (
     <canvas
       ref={ref} className={`pixel-canvas${className ? ` ${className}` : ''}`} style={{ width: side, height: side }}
-      data-testid={testid} data-role={role}
+      data-testid={testid} data-part={part}
       {...(label ? { role: 'img', 'aria-label': label } : { 'aria-hidden': true })}
     />
   );

@@ -142,7 +142,7 @@ export function ReconstructionView() {
                 <li key={i}>
                   <figure className="reconstruction-cell">
                     <ReconstructionCanvas
-                      rgba={rgba} size={size} side={side} role="preview"
+                      rgba={rgba} size={size} side={side} part="preview"
                       label={`Probe image ${i + 1} masked at ratio ${formatRatio(previewRatio)}, a preview`}
                     />
                     <figcaption className="setting-preview__label">image {i + 1}</figcaption>
@@ -181,7 +181,7 @@ export function ReconstructionView() {
               {columns.map((c, k) => (
                 <figure key={c.role} className={`reconstruction-cell reconstruction-cell--${c.role}`} title={c.help}>
                   <ReconstructionCanvas
-                    rgba={row[c.role]} size={k < 5 ? size : probe.levels[k - 5].size} side={side} role={c.role}
+                    rgba={row[c.role]} size={k < 5 ? size : probe.levels[k - 5].size} side={side} part={c.role}
                     label={`Probe image ${i + 1}, ${c.title} (${c.symbol})${c.role === 'error' ? `, masked-patch MSE ${formatLoss(summary.imageMse[i])}` : ''}`}
                   />
                   {c.role === 'error' && (
@@ -235,6 +235,6 @@ function useOverflow(ref: RefObject<HTMLDivElement | null>, dependency: unknown)
 }
 
 /** A cell of the view: the shared pixel canvas with this view's class and test id. */
-function ReconstructionCanvas(props: { rgba: Rgba; size: number; side: number; role: string; label: string }) {
+function ReconstructionCanvas(props: { rgba: Rgba; size: number; side: number; part: string; label: string }) {
   return <PixelCanvas {...props} className="reconstruction-cell__canvas" testid="reconstruction-canvas" />;
 }
