@@ -1,5 +1,12 @@
 import type { Setting, SettingValues } from './schema';
 
+/** The setting groups of `commonSettings` (each method lists its own before them). */
+export const COMMON_GROUPS = [
+  { id: 'optimization', label: 'Optimization' },
+  { id: 'data', label: 'Data' },
+  { id: 'run', label: 'Run' },
+] as const;
+
 /**
  * Settings every method shares: data, run length and cadences, batch size. Each method's
  * description appends these to its own list, so the URL, the panel and the CLI see one list.

@@ -36,6 +36,19 @@ export function cloneTree<T extends ParamTree>(tree: T, trainable: boolean): T {
 }
 
 /**
+ * Weights to save, each variable named `<group>.<name>` (`student.`, `teacher.` …), groups in
+ * the order given; a missing group (no teacher in this configuration) adds nothing.
+ */
+export function prefixedWeights(
+  groups: Record<string, Map<string, tf.Variable> | null | undefined>, out: tf.NamedTensorMap = {},
+): tf.NamedTensorMap {
+  for (const [prefix, variables] of Object.entries(groups)) {
+    if (variables) for (const [name, v] of variables) out[`${prefix}.${name}`] = v;
+  }
+  return out;
+}
+
+/**
  * A checkpoint's load: assigns `weights[name]` to every variable of `saved` (what the
  * method's save() returns), naming the first tensor the checkpoint lacks.
  */

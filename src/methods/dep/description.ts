@@ -1,5 +1,5 @@
 import type { Lesson } from '../collapse';
-import { commonLiveSettings, commonSettings, LEARN_COMMON } from '../common';
+import { commonLiveSettings, commonSettings, LEARN_COMMON, COMMON_GROUPS } from '../common';
 import type { Setting, SettingValues } from '../schema';
 import type { MethodDescription } from '../types';
 import { depChannels } from './config';
@@ -122,9 +122,7 @@ export const depDescription: MethodDescription = {
     { id: 'noise', label: 'Noise' },
     { id: 'model', label: 'Model' },
     { id: 'fine-tuning', label: 'Fine-tuning' },
-    { id: 'optimization', label: 'Optimization' },
-    { id: 'data', label: 'Data' },
-    { id: 'run', label: 'Run' },
+    ...COMMON_GROUPS,
   ],
   settings: [...depSettings, ...commonSettings],
   presets: [

@@ -1,5 +1,5 @@
 import { commonCollapseCharts, type Lesson } from '../collapse';
-import { commonLiveSettings, commonSettings, LEARN_COMMON, shapesAugmentationSettings, vitLargestTensor, vitProblems, vitSettings } from '../common';
+import { commonLiveSettings, commonSettings, LEARN_COMMON, shapesAugmentationSettings, vitLargestTensor, vitProblems, vitSettings, COMMON_GROUPS } from '../common';
 import type { Setting, SettingValues } from '../schema';
 import type { MethodDescription } from '../types';
 
@@ -194,9 +194,7 @@ export const dinoDescription: MethodDescription = {
     { id: 'model', label: 'Model' },
     { id: 'crops', label: 'Crops' },
     { id: 'teacher', label: 'Teacher' },
-    { id: 'optimization', label: 'Optimization' },
-    { id: 'data', label: 'Data' },
-    { id: 'run', label: 'Run' },
+    ...COMMON_GROUPS,
     { id: 'probes', label: 'Probes' },
   ],
   settings: [...dinoSettings, ...commonSettings],

@@ -7,7 +7,7 @@ import { dinoLoss, dinoTeacherLogProbs, updatedCenter } from '../../engine/losse
 import { batchMeanEntropy, meanEntropy } from '../../engine/metrics/collapse';
 import { attentionPayload, embeddingPayload } from '../payloads';
 import { createDinoHead, dinoHeadForward, LAST_LAYER_PREFIX } from '../../engine/nn/heads';
-import { assignSaved, cloneTree, disposeTree, namedVariables, type ParamTree } from '../../engine/nn/params';
+import { assignSaved, cloneTree, disposeTree, namedVariables, type ParamTree, prefixedWeights } from '../../engine/nn/params';
 import { createViT, gridResizeMatrix, vitClsAttention, vitForward, vitPatchGrid, type ViTParams } from '../../engine/nn/vit';
 import { AdamW, emaUpdate } from '../../engine/optim/adamw';
 import { Rng } from '../../engine/random';
@@ -273,10 +273,7 @@ class DinoInstance implements MethodInstance {
   }
 
   save(): tf.NamedTensorMap {
-    const out: tf.NamedTensorMap = { center: this.center };
-    for (const [name, v] of this.studentVariables) out[`student.${name}`] = v;
-    for (const [name, v] of this.teacherVariables) out[`teacher.${name}`] = v;
-    return out;
+    return prefixedWeights({ student: this.studentVariables, teacher: this.teacherVariables }, { center: this.center });
   }
 
   load(weights: tf.NamedTensorMap): void {

@@ -1,5 +1,5 @@
 import type { Lesson } from '../collapse';
-import { commonLiveSettings, commonSettings, LEARN_COMMON } from '../common';
+import { commonLiveSettings, commonSettings, LEARN_COMMON, COMMON_GROUPS } from '../common';
 import type { ChartLine } from '../collapse';
 import type { Setting, SettingValues } from '../schema';
 import type { MethodDescription } from '../types';
@@ -130,9 +130,7 @@ export const dreamTeacherDescription: MethodDescription = {
     { id: 'student', label: 'Student' },
     { id: 'loss', label: 'Loss' },
     { id: 'fine-tuning', label: 'Fine-tuning' },
-    { id: 'optimization', label: 'Optimization' },
-    { id: 'data', label: 'Data' },
-    { id: 'run', label: 'Run' },
+    ...COMMON_GROUPS,
   ],
   settings: [...dreamTeacherSettings, ...commonSettings],
   presets: [

@@ -10,7 +10,7 @@ import { corrupt } from '../../engine/losses/denoise';
 import { principalComponents, toUnitRange } from '../../engine/metrics/pca';
 import { embeddingPayload } from '../payloads';
 import { createStudent, studentBackbone, studentForward, type StudentParams } from '../../engine/nn/fpn';
-import { assignSaved, cloneTree, disposeTree, namedVariables, type ParamTree } from '../../engine/nn/params';
+import { assignSaved, cloneTree, disposeTree, namedVariables, type ParamTree, prefixedWeights } from '../../engine/nn/params';
 import { createUNet, unetForward, type UNetParams } from '../../engine/nn/unet';
 import { AdamW } from '../../engine/optim/adamw';
 import { Rng } from '../../engine/random';
@@ -226,10 +226,7 @@ class DreamTeacherInstance implements MethodInstance {
   }
 
   save(): tf.NamedTensorMap {
-    const out: tf.NamedTensorMap = {};
-    for (const [name, v] of this.teacherVariables) out[`teacher.${name}`] = v;
-    for (const [name, v] of this.studentVariables) out[`student.${name}`] = v;
-    return out;
+    return prefixedWeights({ teacher: this.teacherVariables, student: this.studentVariables });
   }
 
   load(weights: tf.NamedTensorMap): void {

@@ -1,5 +1,5 @@
 import { commonCollapseCharts, type ChartLine, type Lesson } from '../collapse';
-import { commonLiveSettings, commonSettings, LEARN_COMMON, vitSettings } from '../common';
+import { commonLiveSettings, commonSettings, LEARN_COMMON, vitSettings, COMMON_GROUPS } from '../common';
 import type { Setting, SettingValues } from '../schema';
 import type { MethodDescription } from '../types';
 import { hivitProblems } from '../../measures/hivit';
@@ -125,9 +125,7 @@ export const itpnDescription: MethodDescription = {
     { id: 'loss', label: 'Loss' },
     { id: 'model', label: 'Model' },
     { id: 'pyramid', label: 'Pyramid and decoder' },
-    { id: 'optimization', label: 'Optimization' },
-    { id: 'data', label: 'Data' },
-    { id: 'run', label: 'Run' },
+    ...COMMON_GROUPS,
   ],
   settings: [...itpnSettings, ...commonSettings],
   presets: [

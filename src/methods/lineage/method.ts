@@ -14,7 +14,7 @@ import { embeddingStd } from '../../engine/metrics/collapse';
 import { attentionPayload, embeddingPayload } from '../payloads';
 import { l2Normalize, stopGradient } from '../../engine/nn/layers';
 import { createMlp, mlpForward, type MlpLayerConfig, type MlpParams } from '../../engine/nn/mlp';
-import { assignSaved, cloneTree, disposeTree, namedVariables, type ParamTree } from '../../engine/nn/params';
+import { assignSaved, cloneTree, disposeTree, namedVariables, type ParamTree, prefixedWeights } from '../../engine/nn/params';
 import { createCnn, cnnFeatureMap, cnnForward, type CnnConfig, type CnnParams } from '../../engine/nn/cnn';
 import { createViT, vitClsAttention, vitForward, vitPatchGrid, type ViTConfig, type ViTParams } from '../../engine/nn/vit';
 import { AdamW, emaUpdate } from '../../engine/optim/adamw';
@@ -317,9 +317,7 @@ class LineageInstance implements MethodInstance {
   }
 
   save(): tf.NamedTensorMap {
-    const out: tf.NamedTensorMap = {};
-    for (const [name, v] of this.trainable) out[`online.${name}`] = v;
-    if (this.targetVariables) for (const [name, v] of this.targetVariables) out[`target.${name}`] = v;
+    const out = prefixedWeights({ online: this.trainable, target: this.targetVariables });
     if (this.queue) out.queue = this.queue.keys;
     return out;
   }

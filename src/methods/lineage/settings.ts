@@ -3,7 +3,7 @@
  * and only the switches that apply to each method (plain data: the page imports this).
  */
 import { commonCollapseCharts, type ChartSpec, type Lesson } from '../collapse';
-import { LEARN_COMMON, shapesAugmentationSettings, vitLargestTensor, vitProblems, vitSettings } from '../common';
+import { LEARN_COMMON, shapesAugmentationSettings, vitLargestTensor, vitProblems, vitSettings, COMMON_GROUPS } from '../common';
 import type { Preset, Setting, SettingValues } from '../schema';
 
 export type Variant = 'simclr' | 'moco' | 'byol' | 'simsiam';
@@ -21,9 +21,7 @@ export const LINEAGE_GROUPS = [
   { id: 'heads', label: 'Projector and predictor' },
   { id: 'objective', label: 'Objective' },
   { id: 'augmentation', label: 'Augmentation' },
-  { id: 'optimization', label: 'Optimization' },
-  { id: 'data', label: 'Data' },
-  { id: 'run', label: 'Run' },
+  ...COMMON_GROUPS,
   { id: 'probes', label: 'Probes' },
 ] as const;
 

@@ -1,5 +1,5 @@
 import { commonCollapseCharts, type Lesson } from '../collapse';
-import { commonLiveSettings, commonSettings, LEARN_COMMON, vitLargestTensor, vitProblems, vitSettings } from '../common';
+import { commonLiveSettings, commonSettings, LEARN_COMMON, vitLargestTensor, vitProblems, vitSettings, COMMON_GROUPS } from '../common';
 import type { Setting, SettingValues } from '../schema';
 import type { MethodDescription } from '../types';
 import { locaSizes } from './sizes';
@@ -165,9 +165,7 @@ export const locaDescription: MethodDescription = {
     { id: 'model', label: 'Model' },
     { id: 'views', label: 'Views' },
     { id: 'loss', label: 'Loss' },
-    { id: 'optimization', label: 'Optimization' },
-    { id: 'data', label: 'Data' },
-    { id: 'run', label: 'Run' },
+    ...COMMON_GROUPS,
   ],
   settings: [...locaSettings, ...commonSettings],
   presets: [

@@ -11,7 +11,7 @@ import { embeddingPayload } from '../payloads';
 import { createCrossAttention, crossAttentionForward, type CrossAttentionParams } from '../../engine/nn/crossAttention';
 import { createDinoHead, dinoHeadForward, LAST_LAYER_PREFIX, type DinoHeadParams } from '../../engine/nn/heads';
 import { createLayerNorm, createLinear, layerNorm, linear, type LayerNormParams, type LinearParams } from '../../engine/nn/layers';
-import { assignSaved, cloneTree, disposeTree, namedVariables, type ParamTree } from '../../engine/nn/params';
+import { assignSaved, cloneTree, disposeTree, namedVariables, type ParamTree, prefixedWeights } from '../../engine/nn/params';
 import { createViT, gridResizeMatrix, vitForward, vitPatchGrid, type ViTParams } from '../../engine/nn/vit';
 import { AdamW, emaUpdate } from '../../engine/optim/adamw';
 import { Rng } from '../../engine/random';
@@ -360,10 +360,7 @@ class LocaInstance implements MethodInstance {
   }
 
   save(): tf.NamedTensorMap {
-    const out: tf.NamedTensorMap = {};
-    for (const [name, v] of this.studentVariables) out[`student.${name}`] = v;
-    for (const [name, v] of this.teacherVariables) out[`teacher.${name}`] = v;
-    return out;
+    return prefixedWeights({ student: this.studentVariables, teacher: this.teacherVariables });
   }
 
   load(weights: tf.NamedTensorMap): void {

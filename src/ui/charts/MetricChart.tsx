@@ -12,6 +12,7 @@ import { store, useAppStore, type MetricsHistory, type StoreState } from '../../
 import type { ReferenceLine } from '../../methods/types';
 import { alignSeries, chartTestId } from './chartData';
 import { scheduleDraw } from '../drawQueue';
+import { chartAxis } from './axis';
 
 export interface ChartMetric {
   /** Key in `history.series`. */
@@ -63,14 +64,7 @@ export function MetricChart({
     const { metrics: lines, references: refs, logY: log, height: plotHeight } =
       JSON.parse(spec) as { metrics: ChartMetric[]; references: ReferenceLine[]; logY: boolean; height: number };
 
-    // Canvas colours cannot use CSS variables directly; resolve them once here.
-    const css = getComputedStyle(frame);
-    const color = (name: string, fallback: string) => css.getPropertyValue(name).trim() || fallback;
-    const axis: uPlot.Axis = {
-      stroke: color('--chart-axis', '#4a5060'),
-      grid: { stroke: color('--chart-grid', '#eceef2'), width: 1 },
-      ticks: { stroke: color('--chart-grid', '#eceef2'), width: 1 },
-    };
+    const axis = chartAxis(frame);
 
     // Set by the x setScale hook: true while the user's drag-zoom hides part of the data.
     let zoomed = false;

@@ -10,6 +10,7 @@ import '../charts/charts.css';
 import './results.css';
 import { alignSeries } from '../charts/chartData';
 import { baselineLines, evaluationSeries, formatScore, supervisedLines, type EvaluationSeries, type ResultRow, type ScoreColumn } from './resultsData';
+import { chartAxis } from '../charts/axis';
 
 const FALLBACK_WIDTH = 480;
 
@@ -44,13 +45,7 @@ export function EvaluationChartView({ series, columns, metric, onMetricChange, h
     const references = supervisedLines(lines);
     const data = alignSeries(sources, [...baselines, ...references]);
 
-    const css = getComputedStyle(frame);
-    const color = (name: string, fallback: string) => css.getPropertyValue(name).trim() || fallback;
-    const axis: uPlot.Axis = {
-      stroke: color('--chart-axis', '#4a5060'),
-      grid: { stroke: color('--chart-grid', '#eceef2'), width: 1 },
-      ticks: { stroke: color('--chart-grid', '#eceef2'), width: 1 },
-    };
+    const axis = chartAxis(frame);
     const percent = (_u: uPlot, value: number | null) => formatScore(value ?? undefined);
     const options: uPlot.Options = {
       width: host.clientWidth || FALLBACK_WIDTH,
