@@ -1,7 +1,8 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { refreshImageSets } from './state/imageSets';
-import { files, runner } from './state/runner';
+import { runner } from './state/runner';
+import { files } from './state/runFiles';
 import { openFromLocation, startUrlSync } from './state/urlSync';
 import { App } from './ui/App';
 import './ui/styles.css';

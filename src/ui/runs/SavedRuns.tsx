@@ -1,6 +1,6 @@
 import { getMethod } from '../../methods/registry';
 import type { SavedSummary } from '../../state/persist';
-import { files } from '../../state/runner';
+import { files } from '../../state/runFiles';
 import { useAppStore, type StoreState } from '../../state/store';
 
 const selectSaved = (state: StoreState) => state.saved;

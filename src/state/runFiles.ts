@@ -1,0 +1,151 @@
+/**
+ * Runs as files: every run of a comparison exported with its weights, an export opened beside
+ * the runs here, and runs kept in this browser reopened. A file that cannot be used changes
+ * nothing and says why.
+ */
+import { decodeRunFile, encodeRunFile, RUN_FILE_FORMAT, RUN_FILE_VERSION, RunFileError, type RunFile, type SavedRun } from './runFile';
+import { imageSets } from './imageSets';
+import { loadSaved } from './persist';
+import { focus } from './runner';
+import { adoptSaved, forgetSaved, refreshSaved } from './saving';
+import { actions, store, type RunView } from './store';
+import { MAX_RUNS } from './url';
+import { importing, sendStart, takeRunId, weightsOf, type ImportBatch } from './workerLink';
+
+/** A file name that says what is in it: the method (or "comparison") and the step. */
+function exportName(runs: RunView[], file: RunFile): string {
+  const what = runs.length === 1 ? runs[0].methodId : 'comparison';
+  const step = Math.max(...file.runs.map((r) => r.step));
+  return `ssl-playground-${what}-step${step}.json`;
+}
+
+export const files = {
+  /** Every run of the comparison, with its weights, as one file the browser downloads. */
+  async exportRuns(): Promise<void> {
+    const { runs, focusedKey, lesson } = store.getState();
+    const built = runs.filter((r) => r.status && r.status.state !== 'initializing' && r.status.state !== 'idle');
+    if (built.length === 0) {
+      actions.notify('warning', 'There is no run to export yet: press Train or Step first.');
+      return;
+    }
+    let saved: SavedRun[];
+    let sets: RunFile['imageSets'];
+    try {
+      sets = await imageSets.forExport(built.map((run) => String(run.values.dataset)));
+      saved = await Promise.all(built.map(async (run): Promise<SavedRun> => {
+        const exported = await weightsOf(run);
+        return {
+          name: run.name, methodId: run.methodId, presetId: run.presetId, values: run.values,
+          step: exported.step, elapsedMs: exported.elapsedMs,
+          history: { steps: run.history.steps, series: run.history.series },
+          evaluations: run.evaluations, weights: exported.weights,
+        };
+      }));
+    } catch (error) {
+      actions.notify('error', `The export failed: ${(error as Error).message}`);
+      return;
+    }
+    const file: RunFile = {
+      format: RUN_FILE_FORMAT, version: RUN_FILE_VERSION, exportedAt: new Date().toISOString(), lesson,
+      focus: Math.max(0, built.findIndex((r) => r.key === focusedKey)), runs: saved, imageSets: sets,
+    };
+    download(encodeRunFile(file), exportName(built, file));
+  },
+
+  /**
+   * Opens an export next to the runs already here: each run comes back with its settings,
+   * history, evaluations and weights, paused where it was, ready to continue. A file that is not
+   * right is refused with a message and changes nothing.
+   */
+  async importRuns(file: File): Promise<void> {
+    let parsed: RunFile;
+    try {
+      parsed = decodeRunFile(await file.text());
+    } catch (error) {
+      const message = error instanceof RunFileError ? error.message : `It could not be read (${(error as Error).message}).`;
+      actions.notify('error', `${file.name}: ${message} Nothing was changed.`);
+      return;
+    }
+    const { runs } = store.getState();
+    if (runs.length + parsed.runs.length > MAX_RUNS) {
+      actions.notify('error', `${file.name} holds ${parsed.runs.length} run${parsed.runs.length > 1 ? 's' : ''} and ${runs.length} ` +
+        `${runs.length === 1 ? 'is' : 'are'} open; a comparison keeps at most ${MAX_RUNS}. Remove runs first. Nothing was changed.`);
+      return;
+    }
+    // The runs' image sets come with them; one whose name is taken here by other images is renamed.
+    let names: Map<string, string>;
+    try {
+      names = await imageSets.adopt(parsed.imageSets);
+    } catch (error) {
+      actions.notify('error', `${file.name}: its image sets could not be kept in this browser (${(error as Error).message}). Nothing was changed.`);
+      return;
+    }
+    const renamed = parsed.runs.map((saved) => {
+      const dataset = names.get(String(saved.values.dataset));
+      return { saved: dataset ? { ...saved, values: { ...saved.values, dataset } } : saved };
+    });
+    openRuns(file.name, renamed, parsed.focus);
+    if (runs.length === 0 && parsed.lesson) actions.setLesson(parsed.lesson);
+  },
+
+  /** Reopens a run kept in this browser, paused at its last checkpoint, beside the runs open. */
+  async openSaved(uid: string): Promise<void> {
+    const { runs } = store.getState();
+    if (runs.some((r) => r.uid === uid)) return;
+    if (runs.length >= MAX_RUNS) {
+      actions.notify('warning', `A comparison keeps at most ${MAX_RUNS} runs: remove one first.`);
+      return;
+    }
+    try {
+      const saved = await loadSaved(uid);
+      adoptSaved(uid, saved.weights ? saved.step : -1);
+      openRuns(saved.name, [{ saved, uid }], 0);
+    } catch (error) {
+      actions.notify('error', `The saved run could not be opened: ${(error as Error).message}`);
+      await refreshSaved();
+    }
+  },
+  forgetSaved,
+  refreshSaved,
+};
+
+/** The name, or "name (2)", "name (3)", … when a run open here has it already. */
+function uniqueName(name: string): string {
+  const taken = new Set(store.getState().runs.map((r) => r.name));
+  if (!taken.has(name)) return name;
+  let n = 2;
+  while (taken.has(`${name} (${n})`)) n++;
+  return `${name} (${n})`;
+}
+
+/**
+ * Builds runs from saved ones (an export's, or the browser's) beside the open runs, each paused
+ * at its step with its history and weights; `source` names them if the worker refuses one.
+ */
+function openRuns(source: string, items: { saved: SavedRun; uid?: string }[], focusIndex: number): void {
+  const batch: ImportBatch = { file: source, keys: [], pending: new Map(), failed: false };
+  for (const { saved, uid } of items) {
+    const id = takeRunId();
+    const experiment = { methodId: saved.methodId, presetId: saved.presetId, values: saved.values };
+    const key = actions.addRun(id, uniqueName(saved.name), experiment, uid);
+    actions.restoreRun(key, saved.history, saved.evaluations);
+    batch.keys.push(key);
+    // A reopened run's weights are in the browser already; an imported one's are kept once built.
+    batch.pending.set(id, !uid && saved.weights && saved.step > 0 ? { step: saved.step, weights: saved.weights } : null);
+    importing.set(id, batch);
+    sendStart({
+      type: 'start', runId: id, methodId: saved.methodId, values: saved.values, train: false,
+      restore: { step: saved.step, elapsedMs: saved.elapsedMs, weights: saved.weights },
+    });
+  }
+  focus(batch.keys[focusIndex] ?? batch.keys[0]);
+}
+
+function download(text: string, name: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = name;
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
