@@ -21,6 +21,25 @@ const STATUS_INTERVAL_MS = 200;
  * The worker's state machine. It keeps several runs (a comparison) on one device and steps
  * the running ones in turn, one step each, yielding to the event loop between steps. It owns
  * tfjs; the page only sends requests and renders events.
+ *
+ * Concurrency: one JavaScript thread, so "at once" means interleaved at `await`s.
+ * - Requests (training.worker.ts) are handled one after another in arrival order, except
+ *   Pause and Stop, which are handled on arrival: they must act between two steps, not after
+ *   the queue drains. A Stop for a run whose Start is still queued marks it `cancelled`, and
+ *   that Start then builds nothing.
+ * - The loop (`loop`) is the only thing that steps running runs: one `iterate` per run in
+ *   turn (a step, then its probe, checkpoint and evaluation when due), each recorded as the
+ *   run's `busy` work, with a yield to the event loop after each.
+ * - Work on a run that is not running (Step, a probe or an evaluation asked for by the page)
+ *   goes through `exclusive`: it waits for the run's `busy` work and becomes the new one. On a
+ *   running run the same requests only set `probeWanted` / `evaluateWanted`, and the loop does
+ *   them between two steps, so nothing reads crops or weights a step is replacing.
+ * - Metrics readbacks chain per run (`pendingMetrics`, at most one window behind); `settle`
+ *   waits for them. Pause waits for `busy`; Stop waits for `busy` and the readbacks, then
+ *   disposes the run: nothing may touch a trainer after that, and `live(run)` is checked after
+ *   every await before posting an event for a run.
+ * - A lost device (`handleDeviceLost`) marks every run lost; `recover` rebuilds them from
+ *   their last CPU checkpoint on a new device.
  */
 export class TrainingSession {
   private backend: BackendInfo | null = null;
