@@ -4,6 +4,7 @@
  * CLI and the tests share them, and each method lists its own modes and charts.
  */
 import type { SettingValues } from './schema';
+import { PALETTE } from './palette';
 
 /** A horizontal line on a chart: a value to compare against (chance, ln K, a uniform entropy). */
 export interface ReferenceLine {
@@ -62,13 +63,13 @@ export function commonCollapseCharts(embeddingRows: number, embeddingDim: number
     {
       id: 'embedding-std', title: 'Embedding std', section: 'collapse',
       help: 'Std of L2-normalised embeddings across the batch, × √D: about 1 when spread over the sphere, 0 when every image gets the same embedding.',
-      lines: [{ name: 'embeddingStd', label: 'std × √D', color: '#0f766e' }],
+      lines: [{ name: 'embeddingStd', label: 'std × √D', color: PALETTE.teal }],
       references: [{ value: 1, label: 'healthy (1)' }, { value: 0, label: 'collapsed (0)' }],
     },
     {
       id: 'rankme', title: 'Effective rank (RankMe)', section: 'collapse',
       help: `exp(entropy of the normalised singular values) of the batch's embeddings: how many directions they really use, from 1 (collapsed) to min(N, D) = ${Math.min(embeddingRows, embeddingDim)}.`,
-      lines: [{ name: 'rankMe', label: 'RankMe', color: '#7c3aed' }],
+      lines: [{ name: 'rankMe', label: 'RankMe', color: PALETTE.indigo }],
       references: [{ value: Math.min(embeddingRows, embeddingDim), label: 'min(N, D)' }, { value: 1, label: 'one direction' }],
     },
   ];

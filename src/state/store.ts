@@ -20,6 +20,7 @@ import { validateSettingValue, type Setting, type SettingValue, type SettingValu
 import type { RunStatus } from '../worker/protocol';
 import { newUid, type SavedSummary } from './persist';
 import { defaultExperiment, presetValues, type Experiment } from './url';
+import { RUN_COLORS } from '../methods/palette';
 
 export interface Notice {
   id: number;
@@ -105,7 +106,7 @@ export interface StoreState {
 const emptyHistory = (): MetricsHistory => ({ steps: [], series: {}, version: 0 });
 
 /** Run colors, in order of creation; chosen to stay apart for common color blindness. */
-export const RUN_COLORS = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c', '#0891b2', '#854d0e', '#db2777'];
+export { RUN_COLORS };
 
 export function initialState(experiment: Experiment = defaultExperiment()): StoreState {
   return {

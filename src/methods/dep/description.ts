@@ -3,6 +3,7 @@ import { commonLiveSettings, commonSettings, LEARN_COMMON, COMMON_GROUPS } from 
 import type { Setting, SettingValues } from '../schema';
 import type { MethodDescription } from '../types';
 import { depChannels } from './config';
+import { PALETTE } from '../palette';
 
 /**
  * DeP / DDeP (Brempong et al. 2022, "Denoising Pretraining for Semantic Segmentation"): a small
@@ -170,8 +171,8 @@ export const depDescription: MethodDescription = {
         help: 'Denoising loss: mean squared error between the predicted and the true noise (1 = predicting no noise at all)' +
           (ddep ? '; before it, the supervised stage’s classification cross-entropy.' : '.'),
         lines: [
-          { name: 'denoiseLoss', label: 'denoising MSE', color: '#2563eb' },
-          ...(ddep ? [{ name: 'supervisedLoss', label: 'supervised stage CE', color: '#ea580c' }] : []),
+          { name: 'denoiseLoss', label: 'denoising MSE', color: PALETTE.blue },
+          ...(ddep ? [{ name: 'supervisedLoss', label: 'supervised stage CE', color: PALETTE.orange }] : []),
         ],
         references: [{ value: 1, label: 'ε̂ = 0 (no denoising)' }],
       },
@@ -179,22 +180,22 @@ export const depDescription: MethodDescription = {
         id: 'psnr', title: 'Denoising PSNR', section: 'training',
         help: 'PSNR in dB against the clean batch: of the noisy input, and of the denoised estimate x̂. Denoising helps where the estimate’s line is above the input’s.',
         lines: [
-          { name: 'denoisedPsnr', label: 'denoised x̂', color: '#16a34a' },
-          { name: 'noisyPsnr', label: 'noisy input x̃', color: '#64748b' },
+          { name: 'denoisedPsnr', label: 'denoised x̂', color: PALETTE.green },
+          { name: 'noisyPsnr', label: 'noisy input x̃', color: PALETTE.slate },
         ],
       },
       ...(ddep ? [{
         id: 'supervised-accuracy', title: 'Supervised stage accuracy', section: 'training' as const,
         help: 'DDeP’s first stage: the encoder with a linear classifier, trained on the labelled images’ shape classes (batch accuracy).',
-        lines: [{ name: 'supervisedAccuracy', label: 'top-1', color: '#ea580c' }],
+        lines: [{ name: 'supervisedAccuracy', label: 'top-1', color: PALETTE.orange }],
         references: [{ value: 0.1, label: 'chance (10 classes)' }],
       }] : []),
       {
         id: 'schedules', title: 'Schedules', section: 'collapse', summary: false,
         help: 'Learning rate as the run applies it' + (ddep ? ' (each stage warms up and decays on its own)' : '') + ', and the mean σ of the batch.',
         lines: [
-          { name: 'learningRate', label: 'lr', color: '#9333ea' },
-          { name: 'sigma', label: 'mean σ', color: '#64748b' },
+          { name: 'learningRate', label: 'lr', color: PALETTE.purple },
+          { name: 'sigma', label: 'mean σ', color: PALETTE.slate },
         ],
       },
     ];

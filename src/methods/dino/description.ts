@@ -2,6 +2,7 @@ import { commonCollapseCharts, type Lesson } from '../collapse';
 import { commonLiveSettings, commonSettings, LEARN_COMMON, shapesAugmentationSettings, vitLargestTensor, vitProblems, vitSettings, COMMON_GROUPS } from '../common';
 import type { Setting, SettingValues } from '../schema';
 import type { MethodDescription } from '../types';
+import { PALETTE } from '../palette';
 
 /** DINO's own settings (METHODS.md; defaults scaled down from facebookresearch/dino main_dino.py). */
 const dinoSettings: readonly Setting[] = [
@@ -230,39 +231,39 @@ export const dinoDescription: MethodDescription = {
       {
         id: 'loss', title: 'Loss', section: 'training',
         help: 'Cross-entropy between teacher and student distributions, averaged over crop pairs: entropy of the teacher + KL.',
-        lines: [{ name: 'loss', label: 'loss', color: '#2563eb' }],
+        lines: [{ name: 'loss', label: 'loss', color: PALETTE.blue }],
         references: [{ value: lnK, label: 'ln K: uniform collapse' }],
       },
       {
         id: 'teacher-entropy', title: 'Teacher entropy', section: 'collapse',
         help: 'Entropy of each centered, sharpened teacher output, averaged: near ln K = uniform collapse, near 0 = every output picks one prototype.',
-        lines: [{ name: 'teacherEntropy', label: 'H(P_t)', color: '#dc2626' }],
+        lines: [{ name: 'teacherEntropy', label: 'H(P_t)', color: PALETTE.vermillion }],
         references: [{ value: lnK, label: 'ln K (uniform)' }, { value: 0, label: '0 (one-hot)' }],
       },
       {
         id: 'kl', title: 'KL(teacher ‖ student)', section: 'collapse',
         help: 'What the student still has to learn: loss − teacher entropy. It reaches 0 in every collapse, because a collapsed teacher is trivial to match.',
-        lines: [{ name: 'kl', label: 'KL', color: '#ea580c' }],
+        lines: [{ name: 'kl', label: 'KL', color: PALETTE.orange }],
         references: [{ value: 0, label: '0 (nothing to learn)' }],
       },
       {
         id: 'batch-entropy', title: 'Entropy of the batch-mean teacher output', section: 'collapse',
         help: 'Entropy of the teacher output averaged over the batch: high when different images use different prototypes, near 0 when one prototype wins for all.',
-        lines: [{ name: 'batchMeanEntropy', label: 'H(mean P_t)', color: '#16a34a' }],
+        lines: [{ name: 'batchMeanEntropy', label: 'H(mean P_t)', color: PALETTE.green }],
         references: [{ value: lnK, label: 'ln K' }],
       },
       {
         id: 'center-norm', title: 'Center norm', section: 'collapse',
         help: '‖C‖, the running mean of the teacher logits that centering subtracts. It stays 0 with centering off.',
-        lines: [{ name: 'centerNorm', label: '‖C‖', color: '#0891b2' }],
+        lines: [{ name: 'centerNorm', label: '‖C‖', color: PALETTE.sky }],
       },
       ...commonCollapseCharts(2 * Number(values.batchSize), Number(values.width)),
       {
         id: 'schedules', title: 'Schedules', section: 'collapse', summary: false,
         help: 'Teacher temperature τ_t and momentum λ as the run applies them (cosine and warm-up schedules).',
         lines: [
-          { name: 'teacherTemperature', label: 'τ_t', color: '#9333ea' },
-          { name: 'teacherMomentum', label: 'λ', color: '#64748b' },
+          { name: 'teacherTemperature', label: 'τ_t', color: PALETTE.purple },
+          { name: 'teacherMomentum', label: 'λ', color: PALETTE.slate },
         ],
       },
     ];

@@ -4,6 +4,7 @@ import type { ChartLine } from '../collapse';
 import type { Setting, SettingValues } from '../schema';
 import type { MethodDescription } from '../types';
 import { levelNames } from './config';
+import { LEVEL_COLORS, PALETTE } from '../palette';
 
 /**
  * DreamTeacher (Li et al., ICCV 2023): a generative model's features distilled into an image
@@ -74,7 +75,6 @@ const tinyValues: SettingValues = {
   teacherLearningRate: 0.005, fineTuneSteps: 40,
 };
 
-const LEVEL_COLORS = ['#2563eb', '#16a34a', '#ea580c', '#9333ea'];
 
 const dreamTeacherLessons: Lesson[] = [
   {
@@ -175,8 +175,8 @@ export const dreamTeacherDescription: MethodDescription = {
         id: 'loss', title: 'Loss', section: 'training',
         help: 'The teacher stage’s denoising loss (1 = predicting no noise), then the distillation loss (Σ over levels of MSE + λ·AT).',
         lines: [
-          { name: 'teacherLoss', label: 'teacher (denoising MSE)', color: '#64748b' },
-          { name: 'distillLoss', label: 'distillation', color: '#2563eb' },
+          { name: 'teacherLoss', label: 'teacher (denoising MSE)', color: PALETTE.slate },
+          { name: 'distillLoss', label: 'distillation', color: PALETTE.blue },
         ],
       },
       ...(mse ? [{
@@ -193,7 +193,7 @@ export const dreamTeacherDescription: MethodDescription = {
       {
         id: 'schedules', title: 'Schedules', section: 'collapse', summary: false,
         help: 'Learning rate as the run applies it: each stage warms up and decays on its own.',
-        lines: [{ name: 'learningRate', label: 'lr', color: '#9333ea' }],
+        lines: [{ name: 'learningRate', label: 'lr', color: PALETTE.purple }],
       },
     ];
   },

@@ -4,6 +4,7 @@ import type { Setting, SettingValues } from '../schema';
 import type { MethodDescription } from '../types';
 import { hivitProblems } from '../../measures/hivit';
 import { itpnLevelNames } from './config';
+import { LEVEL_COLORS, PALETTE } from '../palette';
 
 /**
  * iTPN (Tian et al., CVPR 2023, "Integrally Pre-Trained Transformer Pyramid Networks";
@@ -71,7 +72,6 @@ const tinyValues: SettingValues = {
   warmupSteps: 10, learningRate: 0.003,
 };
 
-const LEVEL_COLORS = ['#2563eb', '#16a34a', '#ea580c'];
 
 const itpnLessons: Lesson[] = [
   {
@@ -178,8 +178,8 @@ export const itpnDescription: MethodDescription = {
         help: 'MIM: normalised-pixel MSE on the masked patches (1 = predicting each patch’s mean). MFM: the mean over levels of the ' +
           'feature-prediction MSE at masked patches. Both are drawn whether or not they are switched on.',
         lines: [
-          { name: 'mimLoss', label: 'MIM (pixels)', color: '#2563eb' },
-          { name: 'mfmLoss', label: 'MFM (features)', color: '#ea580c' },
+          { name: 'mimLoss', label: 'MIM (pixels)', color: PALETTE.blue },
+          { name: 'mfmLoss', label: 'MFM (features)', color: PALETTE.orange },
         ],
         references: [{ value: 1, label: 'predict the patch mean (1)' }],
       },
@@ -193,12 +193,12 @@ export const itpnDescription: MethodDescription = {
       {
         id: 'schedules', title: 'Learning rate', section: 'collapse', summary: false,
         help: 'Learning rate as the run applies it: linear warm-up, then cosine.',
-        lines: [{ name: 'learningRate', label: 'lr', color: '#9333ea' }],
+        lines: [{ name: 'learningRate', label: 'lr', color: PALETTE.purple }],
       },
       ...(values.mfm ? [{
         id: 'teacher-momentum', title: 'Teacher momentum', section: 'collapse' as const, summary: false,
         help: 'Momentum of the moving-averaged backbone whose features MFM predicts: from its start to 1 on a cosine (1 = frozen).',
-        lines: [{ name: 'teacherMomentum', label: 'momentum', color: '#64748b' }],
+        lines: [{ name: 'teacherMomentum', label: 'momentum', color: PALETTE.slate }],
       }] : []),
     ];
   },

@@ -5,6 +5,7 @@
 import { commonCollapseCharts, type ChartSpec, type Lesson } from '../collapse';
 import { LEARN_COMMON, shapesAugmentationSettings, vitLargestTensor, vitProblems, vitSettings, COMMON_GROUPS } from '../common';
 import type { Preset, Setting, SettingValues } from '../schema';
+import { PALETTE } from '../palette';
 
 export type Variant = 'simclr' | 'moco' | 'byol' | 'simsiam';
 
@@ -132,7 +133,7 @@ export function lineageCharts(values: SettingValues, variant: Variant): ChartSpe
         byol: '2 − 2·cos(prediction, target projection), both directions added: 0 when they agree.',
         simsiam: '−cos(prediction, other view’s projection), averaged over both directions: −1 is perfect agreement.',
       }[variant],
-      lines: [{ name: 'loss', label: 'loss', color: '#2563eb' }],
+      lines: [{ name: 'loss', label: 'loss', color: PALETTE.blue }],
       references: variant === 'simclr'
         ? [{ value: 2 * Math.log(2 * Number(values.batchSize) - 1), label: '2·ln(2B − 1): all embeddings equal' }]
         : variant === 'simsiam' ? [{ value: -1, label: '−1: perfect agreement' }] : [],
@@ -141,15 +142,15 @@ export function lineageCharts(values: SettingValues, variant: Variant): ChartSpe
       id: 'similarity', title: 'Positive and negative similarity', section: 'collapse',
       help: 'Mean cosine between the two views of an image (positives) and between different images (negatives): both near 1 is collapse.',
       lines: [
-        { name: 'positiveSimilarity', label: 'positives', color: '#16a34a' },
-        { name: 'negativeSimilarity', label: 'negatives', color: '#dc2626' },
+        { name: 'positiveSimilarity', label: 'positives', color: PALETTE.green },
+        { name: 'negativeSimilarity', label: 'negatives', color: PALETTE.vermillion },
       ],
       references: [{ value: 1, label: '1' }, { value: 0, label: '0' }],
     },
     {
       id: 'projection-std', title: 'Projection std', section: 'collapse',
       help: 'Std of the L2-normalised projections z (what the loss compares), × √D, as in SimSiam’s Fig. 2: 0 when every image gets the same z.',
-      lines: [{ name: 'projectionStd', label: 'std(z) × √D', color: '#b45309' }],
+      lines: [{ name: 'projectionStd', label: 'std(z) × √D', color: PALETTE.olive }],
       references: [{ value: 1, label: 'healthy (1)' }, { value: 0, label: 'collapsed (0)' }],
     },
     ...commonCollapseCharts(2 * Number(values.batchSize), Number(values.width)),
@@ -158,7 +159,7 @@ export function lineageCharts(values: SettingValues, variant: Variant): ChartSpe
     charts.push({
       id: 'schedules', title: 'Schedules', section: 'collapse', summary: false,
       help: 'The learning rate and the EMA momentum as the run applies them.',
-      lines: [{ name: 'momentum', label: 'momentum', color: '#64748b' }],
+      lines: [{ name: 'momentum', label: 'momentum', color: PALETTE.slate }],
     });
   }
   return charts;

@@ -3,6 +3,7 @@ import { commonLiveSettings, commonSettings, LEARN_COMMON, vitLargestTensor, vit
 import type { Setting, SettingValues } from '../schema';
 import type { MethodDescription } from '../types';
 import { locaSizes } from './sizes';
+import { PALETTE } from '../palette';
 
 /**
  * LOCA's settings (METHODS.md; defaults scaled down from google-research/scenic projects/loca
@@ -200,9 +201,9 @@ export const locaDescription: MethodDescription = {
         id: 'loss', title: 'Loss', section: 'training',
         help: 'Total loss and its parts: position cross-entropy over query patches inside the reference, and (cluster loss on) the cluster cross-entropy. ln N_ref is the position loss of a uniform guess.',
         lines: [
-          { name: 'loss', label: 'total', color: '#2563eb' },
-          { name: 'localizationLoss', label: 'position', color: '#db2777' },
-          ...(cluster ? [{ name: 'clusterLoss', label: 'cluster', color: '#16a34a' }] : []),
+          { name: 'loss', label: 'total', color: PALETTE.blue },
+          { name: 'localizationLoss', label: 'position', color: PALETTE.wine },
+          ...(cluster ? [{ name: 'clusterLoss', label: 'cluster', color: PALETTE.green }] : []),
         ],
         references: [{ value: Math.log(referencePatches), label: `ln N_ref (chance, ${referencePatches} positions)` }],
       },
@@ -211,10 +212,10 @@ export const locaDescription: MethodDescription = {
         help: 'Top-1: the fraction of query patches inside the reference whose most likely reference patch is the true one, over this step’s training views' +
           (masked ? '; split by whether that true patch is among the visible reference patches (found by matching what they show) or masked (to be inferred from context).' : '.'),
         lines: [
-          { name: 'positionAccuracy', label: 'top-1', color: '#db2777' },
+          { name: 'positionAccuracy', label: 'top-1', color: PALETTE.wine },
           ...(masked ? [
-            { name: 'visibleAccuracy', label: 'true patch visible', color: '#0891b2' },
-            { name: 'hiddenAccuracy', label: 'true patch masked', color: '#64748b' },
+            { name: 'visibleAccuracy', label: 'true patch visible', color: PALETTE.sky },
+            { name: 'hiddenAccuracy', label: 'true patch masked', color: PALETTE.slate },
           ] : []),
         ],
         references: [{ value: 1 / referencePatches, label: `chance (1/${referencePatches})` }, { value: 1, label: '1' }],
@@ -224,30 +225,30 @@ export const locaDescription: MethodDescription = {
           id: 'prototype-spread', title: 'Prototype use', section: 'collapse' as const,
           help: 'H(p̄): entropy of the student’s prototype prediction averaged over all query patches (ln K = every prototype used equally, 0 = one prototype for everything); the mean-entropy term maximises it. Next to it, the mean entropy of one patch’s prediction.',
           lines: [
-            { name: 'predictionSpread', label: 'H(p̄)', color: '#16a34a' },
-            { name: 'studentEntropy', label: 'mean H(p)', color: '#ea580c' },
+            { name: 'predictionSpread', label: 'H(p̄)', color: PALETTE.green },
+            { name: 'studentEntropy', label: 'mean H(p)', color: PALETTE.orange },
           ],
           references: [{ value: lnK, label: 'ln K' }, { value: 0, label: '0 (one prototype)' }],
         },
         {
           id: 'target-entropy', title: 'Teacher target entropy', section: 'collapse' as const,
           help: 'Mean entropy of the Sinkhorn-balanced teacher assignments the query patches learn from: near ln K they say nothing, near 0 each reference patch gets one prototype.',
-          lines: [{ name: 'targetEntropy', label: 'H(Q)', color: '#dc2626' }],
+          lines: [{ name: 'targetEntropy', label: 'H(Q)', color: PALETTE.vermillion }],
           references: [{ value: lnK, label: 'ln K' }],
         },
       ] : []),
       {
         id: 'inside', title: 'Query patches inside the reference', section: 'collapse', summary: false,
         help: 'Fraction of query patches whose centre lies in the reference view: only those carry a position target.',
-        lines: [{ name: 'insideFraction', label: 'inside', color: '#64748b' }],
+        lines: [{ name: 'insideFraction', label: 'inside', color: PALETTE.slate }],
       },
       ...commonCollapseCharts(rows, Number(values.width)),
       {
         id: 'schedules', title: 'Schedules', section: 'collapse', summary: false,
         help: 'Learning rate and teacher momentum λ as the run applies them (warm-up then cosine; cosine to 1).',
         lines: [
-          { name: 'learningRate', label: 'lr', color: '#9333ea' },
-          ...(cluster ? [{ name: 'teacherMomentum', label: 'λ', color: '#64748b' }] : []),
+          { name: 'learningRate', label: 'lr', color: PALETTE.purple },
+          ...(cluster ? [{ name: 'teacherMomentum', label: 'λ', color: PALETTE.slate }] : []),
         ],
       },
     ];

@@ -13,6 +13,7 @@ import type { ReferenceLine } from '../../methods/types';
 import { alignSeries, chartTestId } from './chartData';
 import { scheduleDraw } from '../drawQueue';
 import { chartAxis } from './axis';
+import { PALETTE } from '../../methods/palette';
 
 export interface ChartMetric {
   /** Key in `history.series`. */
@@ -41,7 +42,8 @@ function historyOf(state: StoreState, runKey: number | undefined): MetricsHistor
   return state.runs.find((r) => r.key === key)?.history;
 }
 
-const REFERENCE_COLORS = ['#8a8f9c', '#b07d3a', '#5f8a6b', '#8a6bb0'];
+/** Reference lines are muted: a grey, then Tol's muted tones (they label values, not results). */
+const REFERENCE_COLORS = [PALETTE.grey, '#b07d3a', '#5f8a6b', '#8a6bb0'];
 const FALLBACK_WIDTH = 480;
 
 export function MetricChart({

@@ -12,6 +12,7 @@ import { drawKey, scheduleDraw } from '../drawQueue';
 import { blitScaled } from '../probes/canvas';
 import { binMax, descendingOrder, entropy, vectorsToRgba } from './draw';
 import './collapse.css';
+import { PALETTE } from '../../methods/palette';
 
 const selectFocusedRun = (state: StoreState) => selectFocused(state);
 const selectDistribution = (state: StoreState) => state.distribution;
@@ -156,11 +157,11 @@ function DistributionView() {
     const s = binMax(student, order, bins);
     const top = Math.max(...t, ...s, 1e-6);
     const barWidth = width / bins;
-    ctx.fillStyle = '#dc2626';
+    ctx.fillStyle = PALETTE.vermillion;
     t.forEach((v, i) => ctx.fillRect(i * barWidth, half - (v / top) * (half - 2), Math.max(1, barWidth - 0.5), (v / top) * (half - 2)));
-    ctx.fillStyle = '#2563eb';
+    ctx.fillStyle = PALETTE.blue;
     s.forEach((v, i) => ctx.fillRect(i * barWidth, half, Math.max(1, barWidth - 0.5), (v / top) * (half - 2)));
-    ctx.fillStyle = '#8a8f9c';
+    ctx.fillStyle = PALETTE.grey;
     ctx.fillRect(0, half, width, 1);
   }), [teacher, student, sorted, K]);
 

@@ -4,27 +4,17 @@
  * similarity matrix. No React, no canvas: unit-tested in Node.
  */
 import { divergingColor } from '../collapse/draw';
+import { CLASS_COLORS as PALETTE_CLASS_COLORS, PALETTE } from '../../methods/palette';
 
 /**
  * Ten categorical colours, one per class: Okabe & Ito's colour-blind-safe eight (black last,
  * so the first classes get the most distinct hues), then Paul Tol's wine and olive. Points
  * are drawn with a thin dark outline so the yellow stays visible on a light background.
  */
-export const CLASS_COLORS: readonly string[] = Object.freeze([
-  '#0072B2', // blue
-  '#E69F00', // orange
-  '#009E73', // bluish green
-  '#D55E00', // vermillion
-  '#CC79A7', // reddish purple
-  '#56B4E9', // sky blue
-  '#F0E442', // yellow
-  '#000000', // black
-  '#882255', // wine
-  '#999933', // olive
-]);
+export const CLASS_COLORS: readonly string[] = Object.freeze([...PALETTE_CLASS_COLORS]);
 
 /** Colour of an unknown (negative or non-integer) label. */
-export const UNKNOWN_CLASS_COLOR = '#8a8f9c';
+export const UNKNOWN_CLASS_COLOR = PALETTE.grey;
 
 /** A label's colour; labels past the palette wrap around (more than ten classes share colours). */
 export function classColor(label: number): string {

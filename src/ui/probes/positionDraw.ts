@@ -5,6 +5,7 @@
  */
 import type { PositionQuery } from '../../methods/probes';
 import { colormap } from './draw';
+import { PALETTE } from '../../methods/palette';
 
 /**
  * What a query patch shows:
@@ -245,8 +246,8 @@ export function layoutFigure(
 // ---- colours ----
 
 export const STATUS_COLORS: Record<PatchStatus, string> = {
-  correct: '#16a34a',
-  wrong: '#dc2626',
+  correct: PALETTE.green,
+  wrong: PALETTE.vermillion,
   outside: '#8a90a0',
   unused: '#c3c7d0',
 };

@@ -6,11 +6,12 @@
  */
 import { SEGMENTATION_FRACTIONS } from '../../methods/evaluation';
 import { formatScore, type LabelEfficiencySeries } from './resultsData';
+import { PALETTE } from '../../methods/palette';
 
 const WIDTH = 420;
 const HEIGHT = 220;
 const PAD = { left: 44, right: 112, top: 14, bottom: 34 };
-const BASELINE_COLOR = '#8a8f9c';
+const BASELINE_COLOR = PALETTE.grey;
 
 export function LabelEfficiency({ series }: { series: readonly LabelEfficiencySeries[] }) {
   if (series.length === 0) return null;

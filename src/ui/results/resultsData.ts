@@ -9,6 +9,7 @@ import type { SettingValues } from '../../methods/schema';
 import { describeChanges } from '../../state/store';
 import { presetValues } from '../../state/url';
 import { learnReference, type LearnReference } from '../../methods/learnReference';
+import { PALETTE } from '../../methods/palette';
 
 /** What the table reads of a run (RunView has it all once it carries `evaluations`). */
 export interface ResultsRunInput {
@@ -275,9 +276,9 @@ export interface BaselineLine {
   color: string;
 }
 
-export const SHARED_BASELINE_COLOR = '#8a8f9c';
+export const SHARED_BASELINE_COLOR = PALETTE.grey;
 /** The supervised reference's dotted line: dark, distinct from every run colour. */
-export const SUPERVISED_COLOR = '#1f2937';
+export const SUPERVISED_COLOR = PALETTE.ink;
 
 /**
  * The untrained networks' scores as dashed lines: one per distinct value (runs with the same
