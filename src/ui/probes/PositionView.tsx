@@ -9,14 +9,15 @@ import './probes.css';
 import './position.css';
 import { actions, useAppStore, type StoreState } from '../../state/store';
 import { scheduleDraw } from '../drawQueue';
+import { PositionLegend, PositionPickers } from './PositionControls';
 import type { PositionExample } from '../../methods/probes';
 import {
-  ActiveMarks, GridLines, LegendLine, Lines, ORIGINAL_CSS_PX, QueryMarks, REFERENCE_COLOR, Readout, capitalise, drawOriginal,
+  ActiveMarks, GridLines, Lines, ORIGINAL_CSS_PX, QueryMarks, REFERENCE_COLOR, Readout, drawOriginal,
   drawPixels, grow, pct, queryColor, rc, type Active, type Analysed,
 } from './PositionMarks';
 import {
-  STATUS_COLORS, accuracyOf, addCounts, chanceLevel, countStatuses, formatPercent, heatmapRgba, layoutFigure,
-  patchRect, patchRowCol, predictionRow, queryLabels, queryStatuses, shownQueries, type QuerySelection, type Rect,
+  accuracyOf, addCounts, chanceLevel, countStatuses, formatPercent, heatmapRgba, layoutFigure,
+  nextPatch, patchRect, predictionRow, queryLabels, queryStatuses, shownQueries, type QuerySelection, type Rect,
 } from './positionDraw';
 
 const selectPosition = (s: StoreState) => s.position;
@@ -115,22 +116,14 @@ export function PositionView() {
     setActive({ query: qi, patch: Math.max(first, 0), pinned: true, keyboard: true });
   };
   const onQueryKey = (qi: number, e: KeyboardEvent) => {
-    const g = queries[qi].grid;
-    const patch = live?.query === qi ? live.patch : 0;
-    let { row, col } = patchRowCol(g, patch);
     if (e.key === 'Escape') {
       setActive(null);
       return;
     }
-    if (e.key === 'ArrowLeft') col = Math.max(col - 1, 0);
-    else if (e.key === 'ArrowRight') col = Math.min(col + 1, g - 1);
-    else if (e.key === 'ArrowUp') row = Math.max(row - 1, 0);
-    else if (e.key === 'ArrowDown') row = Math.min(row + 1, g - 1);
-    else if (e.key === 'Home') { row = 0; col = 0; }
-    else if (e.key === 'End') { row = g - 1; col = g - 1; }
-    else if (e.key !== 'Enter' && e.key !== ' ') return;
+    const patch = nextPatch(e.key, queries[qi].grid, live?.query === qi ? live.patch : 0);
+    if (patch === null) return;
     e.preventDefault();
-    setActive({ query: qi, patch: row * g + col, pinned: true, keyboard: true });
+    setActive({ query: qi, patch, pinned: true, keyboard: true });
   };
 
   const lineWidth = allMode ? 1.3 : 2;
@@ -146,36 +139,11 @@ export function PositionView() {
         reference (grey cross) are not in the loss. Step {probe.step}.
       </p>
 
-      <div className="probe-controls">
-        <fieldset className="segmented" data-testid="position-image-picker">
-          <legend>Probe image</legend>
-          {probe.examples.map((_, i) => (
-            <label key={i} className="segmented__option">
-              <input
-                type="radio" name={`${uid}-image`} value={i} checked={i === index}
-                onChange={() => { actions.setProbeImage(i); setActive(null); }}
-              />
-              <span>Image {i + 1}</span>
-            </label>
-          ))}
-        </fieldset>
-        <fieldset className="segmented" data-testid="position-query-picker">
-          <legend>Query</legend>
-          {(['all', ...queries.map((_, i) => i)] as QuerySelection[]).map((value) => (
-            <label key={value} className="segmented__option">
-              <input
-                type="radio" name={`${uid}-query`} value={value} checked={current === value}
-                aria-label={value === 'all' ? 'All queries' : `${capitalise(labels[value])}${queries[value].flipped ? ', flipped' : ''}`}
-                onChange={() => { setSelection(value); setActive(null); }}
-              />
-              <span>
-                {value === 'all' ? 'All queries' : capitalise(labels[value])}
-                {value !== 'all' && queries[value].flipped ? ' ↔' : ''}
-              </span>
-            </label>
-          ))}
-        </fieldset>
-      </div>
+      <PositionPickers
+        name={uid} images={probe.examples.length} image={index} queries={queries} labels={labels} selection={current}
+        onImage={(i) => { actions.setProbeImage(i); setActive(null); }}
+        onSelection={(value) => { setSelection(value); setActive(null); }}
+      />
 
       <div className="position-view__top">
         <figure className="position-original">
@@ -316,29 +284,7 @@ export function PositionView() {
       </div>
 
       <div className="position-view__bottom">
-        <ul className="position-legend" aria-label="Legend">
-          <li><LegendLine color={STATUS_COLORS.correct} /> correct <b>{counts.correct}</b></li>
-          <li><LegendLine color={STATUS_COLORS.wrong} /> wrong <b>{counts.wrong}</b></li>
-          <li>
-            <svg className="position-legend__swatch" viewBox="0 0 14 14" aria-hidden="true">
-              <rect width="14" height="14" fill={`url(#${uid}-outside)`} stroke="#8a90a0" />
-              <path d="M3 3 L11 11 M11 3 L3 11" stroke="#5b6475" strokeWidth="1.5" />
-            </svg>
-            outside the reference, not in the loss <b>{counts.outside}</b>
-          </li>
-          {counts.unused > 0 && (
-            <li>
-              <span className="position-legend__box position-legend__box--unused" /> not sent to the student{' '}
-              <b>{counts.unused}</b>
-            </li>
-          )}
-          <li>
-            <svg className="position-legend__swatch" viewBox="0 0 14 14" aria-hidden="true">
-              <rect width="14" height="14" fill={`url(#${uid}-mask)`} />
-            </svg>
-            masked: the teacher did not see it
-          </li>
-        </ul>
+        <PositionLegend counts={counts} uid={uid} />
         <Readout
           live={live} query={activeQuery} label={live ? labels[live.query] : ''} status={activeStatus}
           argmax={live ? analysed[live.query].argmax[live.patch] : -1} grid={grid} row={heatRow}

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { colormap } from './draw';
 import {
   FIGURE, HEAT_ALPHA, accuracyOf, addCounts, argmaxRows, boxRect, chanceLevel, countStatuses, formatPercent,
-  heatmapRgba, layoutFigure, patchCentre, patchRect, predictionRow, probabilityColor, queryLabels, queryStatuses,
+  heatmapRgba, layoutFigure, nextPatch, patchCentre, patchRect, predictionRow, probabilityColor, queryLabels, queryStatuses,
   shownQueries,
 } from './positionDraw';
 
@@ -188,5 +188,26 @@ describe('heat map colours', () => {
   it('reads one patch row out of the predictions', () => {
     const predictions = f32([1, 0, 0, 0, 0, 0, 0.5, 0.5]);
     expect([...predictionRow(predictions, 2, 1)]).toEqual([0, 0, 0.5, 0.5]);
+  });
+});
+
+describe('nextPatch: keyboard moves between the patches of a query', () => {
+  it('moves by one and stops at the edges; Home and End jump to the corners', () => {
+    // 3×3: patch 4 is the centre.
+    expect(nextPatch('ArrowLeft', 3, 4)).toBe(3);
+    expect(nextPatch('ArrowRight', 3, 4)).toBe(5);
+    expect(nextPatch('ArrowUp', 3, 4)).toBe(1);
+    expect(nextPatch('ArrowDown', 3, 4)).toBe(7);
+    expect(nextPatch('ArrowLeft', 3, 3)).toBe(3);
+    expect(nextPatch('ArrowDown', 3, 8)).toBe(8);
+    expect(nextPatch('Home', 3, 5)).toBe(0);
+    expect(nextPatch('End', 3, 1)).toBe(8);
+  });
+
+  it('Enter and Space keep the patch; other keys are not the view\'s', () => {
+    expect(nextPatch('Enter', 4, 6)).toBe(6);
+    expect(nextPatch(' ', 4, 6)).toBe(6);
+    expect(nextPatch('a', 4, 6)).toBeNull();
+    expect(nextPatch('Tab', 4, 6)).toBeNull();
   });
 });

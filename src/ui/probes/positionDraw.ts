@@ -124,6 +124,22 @@ export function patchRowCol(grid: number, index: number): { row: number; col: nu
   return { row: Math.floor(index / grid), col: index % grid };
 }
 
+/**
+ * The patch a key moves to on a grid×grid query (arrows, Home, End; Enter and Space keep it),
+ * clamped at the edges; null for a key that does not move between patches.
+ */
+export function nextPatch(key: string, grid: number, patch: number): number | null {
+  let { row, col } = patchRowCol(grid, patch);
+  if (key === 'ArrowLeft') col = Math.max(col - 1, 0);
+  else if (key === 'ArrowRight') col = Math.min(col + 1, grid - 1);
+  else if (key === 'ArrowUp') row = Math.max(row - 1, 0);
+  else if (key === 'ArrowDown') row = Math.min(row + 1, grid - 1);
+  else if (key === 'Home') { row = 0; col = 0; }
+  else if (key === 'End') { row = grid - 1; col = grid - 1; }
+  else if (key !== 'Enter' && key !== ' ') return null;
+  return row * grid + col;
+}
+
 /** The square of patch `index` (raster order) of a grid×grid view drawn in `rect`. */
 export function patchRect(rect: Rect, grid: number, index: number): Rect {
   const { row, col } = patchRowCol(grid, index);
