@@ -36,3 +36,9 @@ export const CLASS_COLORS = [P.blue, P.orange, P.green, P.vermillion, P.purple, 
 
 /** Levels of a feature pyramid, coarse to fine or fine to coarse as the method lists them. */
 export const LEVEL_COLORS = [P.blue, P.green, P.orange, P.purple];
+
+/** Marks drawn over images (crop boxes, query arrows): saturated, apart from each other. */
+export const MARK_COLORS = [P.blue, P.vermillion, P.green, P.purple, P.orange, P.sky, P.wine, P.teal, P.indigo, P.olive];
+
+/** Reference lines on a metric chart (greys and muted tones, never a run's colour). */
+export const REFERENCE_COLORS = [P.grey, '#b07d3a', '#5f8a6b', '#8a6bb0'];

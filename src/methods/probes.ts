@@ -246,6 +246,36 @@ export interface ReconstructionProbe {
   levels: ReconstructionLevel[]; // coarse → fine
 }
 
-export type ProbePayload =
-  AttentionProbe | CropsProbe | DistributionProbe | EmbeddingProbe | SimilarityProbe | PositionProbe | DenoisingProbe | FeatureProbe
-  | ReconstructionProbe;
+/**
+ * Every probe kind and its payload: the one list a new probe kind is added to (its view is
+ * registered in ui/probes/registry.ts, its store slot follows from this map).
+ */
+export interface ProbeTypes {
+  attention: AttentionProbe;
+  crops: CropsProbe;
+  distribution: DistributionProbe;
+  embedding: EmbeddingProbe;
+  similarity: SimilarityProbe;
+  position: PositionProbe;
+  denoising: DenoisingProbe;
+  features: FeatureProbe;
+  reconstruction: ReconstructionProbe;
+}
+
+export type ProbeKind = keyof ProbeTypes;
+export type ProbePayload = ProbeTypes[ProbeKind];
+
+/** The latest payload of each kind (a run fills only its method's kinds). */
+export type ProbeSlots = { readonly [K in ProbeKind]?: ProbeTypes[K] };
+
+// Each payload's `kind` is its key in ProbeTypes (a mismatch fails tsc here).
+type KindIsKey = { [K in ProbeKind]: [ProbeTypes[K]['kind']] extends [K] ? ([K] extends [ProbeTypes[K]['kind']] ? true : false) : false };
+type Assert<T extends true> = T;
+export type _ProbeKindsMatch = Assert<false extends KindIsKey[ProbeKind] ? false : true>;
+
+/** `slots` with each payload put in its kind's slot (a later payload of a kind wins). */
+export function withProbes(slots: ProbeSlots, payloads: readonly ProbePayload[]): ProbeSlots {
+  const next: Partial<Record<ProbeKind, ProbePayload>> = { ...slots };
+  for (const payload of payloads) next[payload.kind] = payload;
+  return next as ProbeSlots;
+}

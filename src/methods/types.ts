@@ -4,7 +4,7 @@
  */
 import type { Tensor, Tensor4D, Scalar, Tensor2D, Tensor3D, NamedTensorMap } from '@tensorflow/tfjs';
 import type { Preset, Setting, SettingValues } from './schema';
-import type { ProbePayload } from './probes';
+import type { ProbeKind, ProbePayload } from './probes';
 import type { ChartSpec, CollapseMode, Lesson } from './collapse';
 export type { ReferenceLine } from './collapse';
 import type { FineTuneNetwork } from '../engine/eval/finetune';
@@ -65,7 +65,7 @@ export interface MethodDescription {
   /** Teaching comparisons: a healthy run next to one with a mechanism removed. */
   lessons: readonly Lesson[];
   /** The probe views a run with these settings fills (the page hides the others). */
-  probeKinds(values: SettingValues): readonly ProbePayload['kind'][];
+  probeKinds(values: SettingValues): readonly ProbeKind[];
   /** The vectors its steps read back with the metrics (StepOutput.vectors), drawn as heat strips. */
   vectors?: readonly { name: string; title: string; help: string }[];
   /** Loads the implementation; only the worker and Node call this (it pulls in tfjs). */

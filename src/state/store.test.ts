@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { dinoDescription } from '../methods/dino/description';
-import { actions, changedSinceRun, describeChanges, selectFocused, store } from './store';
+import { actions, changedSinceRun, describeChanges, selectFocused, selectProbe, store } from './store';
 import { defaultExperiment, presetValues } from './url';
 
 const tiny = () => defaultExperiment('dino', 'tiny');
@@ -43,7 +43,11 @@ describe('store: runs of a comparison', () => {
     actions.addRun(2, 'b', tiny());
     actions.addMetrics(99, { step: 1, values: { loss: 1 } });
     actions.setProbes(2, [{ kind: 'distribution', step: 1, count: 1, classes: 2, teacherTemperature: 0.04, studentTemperature: 0.1, teacher: new Float32Array(2), student: new Float32Array(2) }]);
-    expect(store.getState().distribution).toBeNull();
+    expect(store.getState().probes.distribution).toBeUndefined();
+    const similarity = { kind: 'similarity' as const, step: 1, size: 2, matrix: new Float32Array(4) };
+    actions.setProbes(1, [similarity]);
+    expect(selectProbe('similarity')(store.getState())).toBe(similarity);
+    expect(selectProbe('embedding')(store.getState())).toBeNull();
     actions.removeRun(a);
     expect(store.getState().runs.map((r) => r.name)).toEqual(['b']);
     expect(selectFocused(store.getState())?.name).toBe('b');

@@ -11,10 +11,7 @@ import type { BackendInfo } from '../engine/backend';
 import type { MetricsRecord } from '../training/trainer';
 import { advanceDetector, collapseModesOf, initialDetector, type DetectorState } from '../methods/collapse';
 import type { EvaluationRecord } from '../methods/evaluation';
-import type {
-  AttentionProbe, CropsProbe, DenoisingProbe, DistributionProbe, EmbeddingProbe, FeatureProbe, PositionProbe, ProbePayload, ReconstructionProbe,
-  SimilarityProbe,
-} from '../methods/probes';
+import { withProbes, type ProbeKind, type ProbePayload, type ProbeSlots, type ProbeTypes } from '../methods/probes';
 import { getMethod } from '../methods/registry';
 import { validateSettingValue, type Setting, type SettingValue, type SettingValues } from '../methods/schema';
 import type { RunStatus } from '../worker/protocol';
@@ -85,16 +82,8 @@ export interface StoreState {
   saved: SavedSummary[] | null;
   /** A lost device: Resume rebuilds every run from its checkpoint. */
   recoverable: boolean;
-  // probes slice (focused run)
-  attention: AttentionProbe | null;
-  crops: CropsProbe | null;
-  distribution: DistributionProbe | null;
-  embedding: EmbeddingProbe | null;
-  similarity: SimilarityProbe | null;
-  position: PositionProbe | null;
-  denoising: DenoisingProbe | null;
-  features: FeatureProbe | null;
-  reconstruction: ReconstructionProbe | null;
+  /** The focused run's latest probe payload of each kind (see ProbeTypes; read with selectProbe). */
+  probes: ProbeSlots;
   // notices slice
   notices: Notice[];
   // view state (not part of the experiment)
@@ -108,19 +97,18 @@ const emptyHistory = (): MetricsHistory => ({ steps: [], series: {}, version: 0 
 /** Run colors, in order of creation; chosen to stay apart for common color blindness. */
 export { RUN_COLORS };
 
+const NO_PROBES: ProbeSlots = {};
+
 export function initialState(experiment: Experiment = defaultExperiment()): StoreState {
   return {
     experiment, backend: null, runs: [], focusedKey: -1, lesson: null, recoverable: false, saved: null,
-    attention: null, crops: null, distribution: null, embedding: null, similarity: null, position: null, denoising: null, features: null, reconstruction: null, notices: [], attentionHead: -1, probeImage: 0,
+    probes: NO_PROBES, notices: [], attentionHead: -1, probeImage: 0,
     compareMetric: 'loss',
   };
 }
 
 export const store = createStore<StoreState>(() => initialState());
 
-const NO_PROBES = {
-  attention: null, crops: null, distribution: null, embedding: null, similarity: null, position: null, denoising: null, features: null, reconstruction: null,
-} as const;
 
 let nextNoticeId = 1;
 let nextRunKey = 1;
@@ -195,7 +183,7 @@ export const actions = {
       draft: experiment, status: null, history: emptyHistory(), detector: initialDetector(), vectors: {},
       evaluations: [], evaluating: false, evaluationProgress: '',
     }));
-    if (store.getState().focusedKey === key) store.setState({ ...NO_PROBES });
+    if (store.getState().focusedKey === key) store.setState({ probes: NO_PROBES });
   },
   removeRun(key: number): void {
     const state = store.getState();
@@ -207,7 +195,7 @@ export const actions = {
     }
   },
   removeAllRuns(): void {
-    store.setState({ runs: [], focusedKey: -1, lesson: null, ...NO_PROBES });
+    store.setState({ runs: [], focusedKey: -1, lesson: null, probes: NO_PROBES });
   },
   /** Shows this run: its settings go into the panel (the previous run keeps its edits). */
   focusRun(key: number): void {
@@ -216,7 +204,7 @@ export const actions = {
     if (!target || state.focusedKey === key) return;
     const runs = state.runs.map((r) => (r.key === state.focusedKey ? { ...r, draft: state.experiment } : r));
     store.setState({
-      runs, focusedKey: key, experiment: target.draft, ...NO_PROBES,
+      runs, focusedKey: key, experiment: target.draft, probes: NO_PROBES,
     });
   },
   renameRun(key: number, name: string): void {
@@ -300,19 +288,7 @@ export const actions = {
     const state = store.getState();
     const run = runById(state, runId);
     if (!run || run.key !== state.focusedKey) return;
-    const update: Partial<StoreState> = {};
-    for (const payload of payloads) {
-      if (payload.kind === 'attention') update.attention = payload;
-      if (payload.kind === 'crops') update.crops = payload;
-      if (payload.kind === 'distribution') update.distribution = payload;
-      if (payload.kind === 'embedding') update.embedding = payload;
-      if (payload.kind === 'similarity') update.similarity = payload;
-      if (payload.kind === 'position') update.position = payload;
-      if (payload.kind === 'denoising') update.denoising = payload;
-      if (payload.kind === 'features') update.features = payload;
-      if (payload.kind === 'reconstruction') update.reconstruction = payload;
-    }
-    store.setState(update);
+    store.setState({ probes: withProbes(state.probes, payloads) });
   },
   setAttentionHead(head: number): void {
     store.setState({ attentionHead: head });
@@ -342,12 +318,17 @@ export const selectMethod = (state: StoreState) => getMethod(state.experiment.me
 export const selectValues = (state: StoreState) => state.experiment.values;
 export const selectFocused = (state: StoreState): RunView | undefined => state.runs.find((r) => r.key === state.focusedKey);
 export const selectStatus = (state: StoreState) => selectFocused(state)?.status ?? null;
-/** Whether the focused run's method fills this probe view (the page hides the views it does not). */
-export const selectHasProbe = (kind: ProbePayload['kind']) => (state: StoreState): boolean => {
+/**
+ * The probe kinds the focused run's method fills (the panel's method before any run), space
+ * separated: one string, so the selector's result compares by value. The page shows only these views.
+ */
+export const selectProbeKinds = (state: StoreState): string => {
   const run = selectFocused(state);
   const method = run ? getMethod(run.methodId) : selectMethod(state);
-  return method.probeKinds(run?.values ?? state.experiment.values).includes(kind);
+  return method.probeKinds(run?.values ?? state.experiment.values).join(' ');
 };
+/** The focused run's latest payload of one probe kind (null until its first probe). Build once per view, at module level. */
+export const selectProbe = <K extends ProbeKind>(kind: K) => (state: StoreState): ProbeTypes[K] | null => state.probes[kind] ?? null;
 const EMPTY_HISTORY = emptyHistory();
 export const selectHistory = (state: StoreState) => selectFocused(state)?.history ?? EMPTY_HISTORY;
 /** Settings whose value differs from the focused run's and that need a Reset to apply. */

@@ -3,7 +3,7 @@
  * a few steps with their metric records, and one kind of probe. Test support only.
  */
 import type { Trainer } from './trainer';
-import type { ProbePayload } from '../methods/probes';
+import type { ProbeKind, ProbeTypes } from '../methods/probes';
 
 /** Copies of the trainer's saved tensors (those whose name passes `filter`), by name. */
 export async function weightsOf(trainer: Trainer, filter: (name: string) => boolean = () => true): Promise<Record<string, Float32Array>> {
@@ -29,8 +29,8 @@ export async function stepRecords(trainer: Trainer, count: number): Promise<Reco
 }
 
 /** The trainer's probe payload of one kind (throws when the method sends none). */
-export async function probeOf<K extends ProbePayload['kind']>(trainer: Trainer, kind: K): Promise<Extract<ProbePayload, { kind: K }>> {
+export async function probeOf<K extends ProbeKind>(trainer: Trainer, kind: K): Promise<ProbeTypes[K]> {
   const probe = (await trainer.probe()).find((p) => p.kind === kind);
   if (!probe) throw new Error(`no ${kind} probe`);
-  return probe as Extract<ProbePayload, { kind: K }>;
+  return probe as ProbeTypes[K];
 }

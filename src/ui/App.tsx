@@ -6,14 +6,7 @@ import { RunControls } from './controls/RunControls';
 import { Header } from './Header';
 import { MethodCard } from './MethodCard';
 import { Notices } from './Notices';
-import { AttentionView } from './probes/AttentionView';
-import { CropsView } from './probes/CropsView';
-import { EmbeddingView } from './probes/EmbeddingView';
-import { PositionView } from './probes/PositionView';
-import { DenoisingView } from './probes/DenoisingView';
-import { FeatureView } from './probes/FeatureView';
-import { ReconstructionView } from './probes/ReconstructionView';
-import { SimilarityView } from './probes/SimilarityView';
+import { ProbeViews } from './probes/ProbeViews';
 import { CompareChart } from './runs/CompareChart';
 import { ResultsTable } from './results/ResultsTable';
 import { LessonBox } from './runs/LessonBox';
@@ -44,14 +37,7 @@ export function App() {
           <CompareChart />
           <ResultsTable />
           <CollapsePanel />
-          <PositionView />
-          <FeatureView />
-          <ReconstructionView />
-          <DenoisingView />
-          <EmbeddingView />
-          <SimilarityView />
-          <AttentionView />
-          <CropsView />
+          <ProbeViews />
         </main>
       </div>
     </div>

@@ -13,7 +13,7 @@ import type { ReferenceLine } from '../../methods/types';
 import { alignSeries, chartTestId } from './chartData';
 import { scheduleDraw } from '../drawQueue';
 import { chartAxis } from './axis';
-import { PALETTE } from '../../methods/palette';
+import { REFERENCE_COLORS } from '../../methods/palette';
 
 export interface ChartMetric {
   /** Key in `history.series`. */
@@ -43,7 +43,6 @@ function historyOf(state: StoreState, runKey: number | undefined): MetricsHistor
 }
 
 /** Reference lines are muted: a grey, then Tol's muted tones (they label values, not results). */
-const REFERENCE_COLORS = [PALETTE.grey, '#b07d3a', '#5f8a6b', '#8a6bb0'];
 const FALLBACK_WIDTH = 480;
 
 export function MetricChart({

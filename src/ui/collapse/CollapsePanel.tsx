@@ -6,7 +6,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { collapseModesOf } from '../../methods/collapse';
 import { getMethod } from '../../methods/registry';
-import { actions, selectFocused, useAppStore, type StoreState } from '../../state/store';
+import { actions, selectFocused, selectProbe, useAppStore, type StoreState } from '../../state/store';
 import { MetricChart } from '../charts/MetricChart';
 import { drawKey, scheduleDraw } from '../drawQueue';
 import { blitScaled } from '../probes/canvas';
@@ -15,9 +15,9 @@ import './collapse.css';
 import { PALETTE } from '../../methods/palette';
 
 const selectFocusedRun = (state: StoreState) => selectFocused(state);
-const selectDistribution = (state: StoreState) => state.distribution;
+const selectDistribution = selectProbe('distribution');
 const selectProbeImage = (state: StoreState) => state.probeImage;
-const selectProbeImages = (state: StoreState) => state.attention;
+const selectProbeImages = selectProbe('attention');
 
 export function CollapsePanel() {
   const run = useAppStore(selectFocusedRun);

@@ -4,7 +4,7 @@
  */
 import { useEffect, useId, useMemo, useRef, useState } from 'react';
 import './probes.css';
-import { actions, selectHasProbe, useAppStore, type StoreState } from '../../state/store';
+import { actions, selectProbe, useAppStore, type StoreState } from '../../state/store';
 import type { AttentionProbe } from '../../methods/probes';
 import { headMap, heatToRgba, imageToRgba, maskJaccard, massMask } from './draw';
 import { drawKey, scheduleDraw } from '../drawQueue';
@@ -18,9 +18,8 @@ const OVERLAYS: { value: Overlay; label: string }[] = [
   { value: 'both', label: 'Both' },
 ];
 
-const selectAttention = (s: StoreState) => s.attention;
+const selectAttention = selectProbe('attention');
 const selectHead = (s: StoreState) => s.attentionHead;
-const selectHasAttention = selectHasProbe('attention');
 const selectMass = (s: StoreState) => {
   const value = s.experiment.values.attentionMass;
   return typeof value === 'number' ? value : 0.6;
@@ -32,7 +31,6 @@ const OUTLINE = '#3ef0ff'; // cyan: apart from every inferno colour
 
 export function AttentionView() {
   const probe = useAppStore(selectAttention);
-  const hasAttention = useAppStore(selectHasAttention);
   const head = useAppStore(selectHead);
   const mass = useAppStore(selectMass);
   const [overlay, setOverlay] = useState<Overlay>('both');
@@ -65,7 +63,6 @@ export function AttentionView() {
     return () => cancels.forEach((cancel) => cancel());
   }, [probe, maps, kept, overlay]);
 
-  if (!hasAttention) return null; // a backbone without attention (the lineage's CNN)
   if (!probe) {
     return (
       <section className="probe-view" data-testid="attention-view">

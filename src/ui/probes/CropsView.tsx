@@ -4,17 +4,18 @@
  */
 import { useEffect, useRef } from 'react';
 import './probes.css';
-import { selectHasProbe, useAppStore, type StoreState } from '../../state/store';
+import { selectProbe, useAppStore } from '../../state/store';
 import type { CropView, CropsProbe } from '../../methods/probes';
 import { imageToRgba } from './draw';
+import { MARK_COLORS } from '../../methods/palette';
 import { scheduleDraw } from '../drawQueue';
 import { blitScaled, upscale } from './canvas';
 
-const selectCrops = (s: StoreState) => s.crops;
-const selectHasCrops = selectHasProbe('crops');
+const selectCrops = selectProbe('crops');
 
-const GLOBAL_COLORS = ['#e4572e', '#2e86de'];
-const LOCAL_COLORS = ['#2ca02c', '#9b59b6', '#d4a017', '#17a2b8', '#e377c2', '#8c564b', '#7f8c8d', '#bcbd22'];
+// The two global crops take the first two mark colours, the local crops the rest.
+const GLOBAL_COLORS = MARK_COLORS.slice(0, 2);
+const LOCAL_COLORS = MARK_COLORS.slice(2);
 const GLOBAL_CSS_PX = 128; // a global crop's displayed side; local crops scale from it
 
 interface Labelled {
@@ -37,7 +38,6 @@ function labelCrops(crops: readonly CropView[]): Labelled[] {
 
 export function CropsView() {
   const probe = useAppStore(selectCrops);
-  const hasCrops = useAppStore(selectHasCrops);
   const originalRef = useRef<HTMLCanvasElement>(null);
   const cropRefs = useRef<(HTMLCanvasElement | null)[]>([]);
 
@@ -60,7 +60,6 @@ export function CropsView() {
     return () => cancels.forEach((cancel) => cancel());
   }, [probe]);
 
-  if (!hasCrops) return null;
   if (!probe) {
     return (
       <section className="probe-view" data-testid="crops-view">

@@ -8,8 +8,7 @@
 import { useMemo, type CSSProperties } from 'react';
 import './probes.css';
 import './denoising.css';
-import { selectValues, useAppStore, type StoreState } from '../../state/store';
-import type { DenoisingProbe } from '../../methods/probes';
+import { selectValues, selectProbe, useAppStore } from '../../state/store';
 import type { Corruption } from '../../measures/noise';
 import { PixelCanvas } from './PixelCanvas';
 import {
@@ -18,7 +17,7 @@ import {
 } from './denoisingDraw';
 
 /** The store holds the latest denoising probe of the focused run. */
-const selectDenoising = (s: StoreState): DenoisingProbe | null => s.denoising;
+const selectDenoising = selectProbe('denoising');
 
 /** Signed noise is drawn as 0.5 + ε / (2·NOISE_SCALE): ±2 (two standard deviations of ε) spans black to white. */
 const NOISE_SCALE = 2;

@@ -6,11 +6,11 @@
 import { useEffect, useMemo, useRef } from 'react';
 import './probes.css';
 import './embedding.css';
-import { useAppStore, type StoreState } from '../../state/store';
+import { selectProbe, useAppStore } from '../../state/store';
 import { scheduleDraw } from '../drawQueue';
 import { classColor, fitScatter, formatPercent, type ScatterFit } from './embeddingDraw';
 
-const selectEmbedding = (s: StoreState) => s.embedding;
+const selectEmbedding = selectProbe('embedding');
 
 const SIDE_CSS_PX = 320; // the scatter's displayed side
 const MARGIN_CSS_PX = 14; // room for the outermost points' radius

@@ -7,7 +7,7 @@
 import { useId, useMemo, useRef, useState, type CSSProperties, type KeyboardEvent } from 'react';
 import './probes.css';
 import './features.css';
-import { useAppStore, type StoreState } from '../../state/store';
+import { selectProbe, useAppStore } from '../../state/store';
 import type { FeatureProbe } from '../../methods/probes';
 import { PixelCanvas } from './PixelCanvas';
 import { ERROR_STOPS } from './denoisingDraw';
@@ -16,7 +16,7 @@ import {
 } from './featureDraw';
 
 /** The latest feature probe of the focused run. */
-const selectFeatures = (s: StoreState): FeatureProbe | null => s.features;
+const selectFeatures = selectProbe('features');
 
 /** CSS side of a thumbnail in the image picker. */
 const THUMB = 40;

@@ -5,12 +5,13 @@
  */
 import type { PositionExample, PositionQuery } from '../../methods/probes';
 import { imageToRgba } from './draw';
+import { MARK_COLORS, PALETTE } from '../../methods/palette';
 import { blitScaled, upscale } from './canvas';
 import { STATUS_COLORS, boxRect, patchCentre, patchRect, patchRowCol, type PatchStatus, type Rect, type StatusCounts } from './positionDraw';
 
 export const REFERENCE_COLOR = '#1d2330';
 // Apart from the green/red/grey of right, wrong and outside.
-const QUERY_COLORS = ['#2563eb', '#9333ea', '#ea580c', '#0891b2', '#db2777', '#854d0e', '#4f46e5', '#0d9488', '#b45309', '#7c3aed'];
+const QUERY_COLORS = MARK_COLORS.filter((c) => c !== PALETTE.green && c !== PALETTE.vermillion);
 const TRUE_OUTLINE = '#3ef0ff'; // cyan: apart from every inferno colour
 export const ORIGINAL_CSS_PX = 168;
 

@@ -7,7 +7,7 @@
 import { useEffect, useId, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import './probes.css';
 import './position.css';
-import { actions, useAppStore, type StoreState } from '../../state/store';
+import { actions, selectProbe, useAppStore, type StoreState } from '../../state/store';
 import { scheduleDraw } from '../drawQueue';
 import { PositionLegend, PositionPickers } from './PositionControls';
 import type { PositionExample } from '../../methods/probes';
@@ -20,7 +20,7 @@ import {
   nextPatch, patchRect, predictionRow, queryLabels, queryStatuses, shownQueries, type QuerySelection, type Rect,
 } from './positionDraw';
 
-const selectPosition = (s: StoreState) => s.position;
+const selectPosition = selectProbe('position');
 const selectProbeImage = (s: StoreState) => s.probeImage;
 
 

@@ -9,8 +9,7 @@
 import { useEffect, useMemo, useRef, useState, type CSSProperties, type RefObject } from 'react';
 import './probes.css';
 import './reconstruction.css';
-import { selectValues, useAppStore, type StoreState } from '../../state/store';
-import type { ReconstructionProbe } from '../../methods/probes';
+import { selectValues, selectProbe, useAppStore } from '../../state/store';
 import { ERROR_STOPS, imageToRgba as imageRgba } from './denoisingDraw';
 import { formatLoss, gradientCss } from './featureDraw';
 import { PixelCanvas } from './PixelCanvas';
@@ -20,7 +19,7 @@ import {
 } from './reconstructionDraw';
 
 /** The store holds the latest reconstruction probe of the focused run. */
-const selectReconstruction = (s: StoreState): ReconstructionProbe | null => s.reconstruction;
+const selectReconstruction = selectProbe('reconstruction');
 
 /** Gap between cells, px (matches --reconstruction-gap). */
 const GAP = 6;

@@ -5,15 +5,15 @@
  * is collapse.
  */
 import { useEffect, useMemo, useRef } from 'react';
-import './probes.css';
-import './embedding.css';
-import { useAppStore, type StoreState } from '../../state/store';
-import type { SimilarityProbe } from '../../methods/probes';
-import { similaritySummary, similarityToRgba } from './embeddingDraw';
-import { scheduleDraw } from '../drawQueue';
-import { blitScaled, upscale } from './canvas';
+import '../probes.css';
+import './similarity.css';
+import { selectProbe, useAppStore } from '../../../state/store';
+import type { SimilarityProbe } from '../../../methods/probes';
+import { similaritySummary, similarityToRgba } from './similarityDraw';
+import { scheduleDraw } from '../../drawQueue';
+import { blitScaled, upscale } from '../canvas';
 
-const selectSimilarity = (s: StoreState) => s.similarity;
+const selectSimilarity = selectProbe('similarity');
 
 const TARGET_PX = 256; // the heat map's backing-store side, in whole steps per cell
 const SEPARATOR = 'rgba(29, 35, 48, 0.75)';
