@@ -1,4 +1,4 @@
-import type { Setting, SettingValues } from './schema';
+import { readValues, type Setting, type SettingValues } from './schema';
 
 /** The setting groups of `commonSettings` (each method lists its own before them). */
 export const COMMON_GROUPS = [
@@ -11,7 +11,7 @@ export const COMMON_GROUPS = [
  * Settings every method shares: data, run length and cadences, batch size. Each method's
  * description appends these to its own list, so the URL, the panel and the CLI see one list.
  */
-export const commonSettings: readonly Setting[] = [
+export const commonSettings = [
   {
     kind: 'number', name: 'seed', urlKey: 's', label: 'Seed', group: 'run',
     help: 'Seeds the data, the crops and the initial weights: same seed, same run.',
@@ -72,7 +72,7 @@ export const commonSettings: readonly Setting[] = [
     help: 'Images per step (each is cropped several times).',
     default: 64, min: 2, max: 512, step: 1, integer: true,
   },
-];
+] as const satisfies readonly Setting[];
 
 /** Settings that can change mid-run for every method (cadences only). */
 export const commonLiveSettings = ['metricsEvery', 'probeEvery', 'evalEvery'] as const;
@@ -82,14 +82,15 @@ export const commonLiveSettings = ['metricsEvery', 'probeEvery', 'evalEvery'] as
  * scores, MLP activations), for MethodDescription.largestTensorBytes. `views` names them.
  */
 export function vitLargestTensor(values: SettingValues, views: string): { bytes: number; what: string } {
-  const size = Number(values.imageSize);
-  const batch = Number(values.batchSize);
-  const tokens = (size / Number(values.patchSize)) ** 2 + 1;
+  const v = readValues(VIT_RUN_SETTINGS, values);
+  const size = Number(v.imageSize);
+  const batch = v.batchSize;
+  const tokens = (size / v.patchSize) ** 2 + 1;
   const candidates = [
-    { bytes: Number(values.datasetSize) * size * size * 3 * 4, what: 'the training images' },
+    { bytes: v.datasetSize * size * size * 3 * 4, what: 'the training images' },
     // Attention scores: [2B·heads, T, T].
-    { bytes: 2 * batch * Number(values.heads) * tokens * tokens * 4, what: `the attention scores of ${views}` },
-    { bytes: 2 * batch * tokens * Number(values.width) * Number(values.mlpRatio) * 4, what: `the MLP activations of ${views}` },
+    { bytes: 2 * batch * v.heads * tokens * tokens * 4, what: `the attention scores of ${views}` },
+    { bytes: 2 * batch * tokens * v.width * v.mlpRatio * 4, what: `the MLP activations of ${views}` },
   ];
   return candidates.reduce((a, b) => (b.bytes > a.bytes ? b : a));
 }
@@ -98,7 +99,7 @@ export function vitLargestTensor(values: SettingValues, views: string): { bytes:
  * The ViT backbone's settings, shared by every ViT method (same keys, ranges and defaults, so
  * a link's model part means the same thing for each). `depthHelp` lets a method say more.
  */
-export function vitSettings(depthHelp = 'Transformer blocks.'): Setting[] {
+export function vitSettings(depthHelp = 'Transformer blocks.') {
   return [
     { kind: 'number', name: 'patchSize', urlKey: 'ps', label: 'Patch size', group: 'model',
       help: 'Pixels per side of a ViT patch; 4 on 32 px images gives 8×8 = 64 tokens + CLS.',
@@ -114,16 +115,20 @@ export function vitSettings(depthHelp = 'Transformer blocks.'): Setting[] {
     { kind: 'number', name: 'mlpRatio', urlKey: 'mr', label: 'MLP ratio', group: 'model',
       help: 'Hidden width of each block’s MLP, as a multiple of the width.',
       default: 2, min: 1, max: 4, step: 1, integer: true },
-  ];
+  ] as const satisfies readonly Setting[];
 }
+
+/** A ViT method's backbone and run settings: what the shared ViT checks below read. */
+const VIT_RUN_SETTINGS = [...vitSettings(), ...commonSettings] as const;
 
 /** The ViT's own constraints, one message each. */
 export function vitProblems(values: SettingValues): string[] {
   const problems: string[] = [];
-  const patch = Number(values.patchSize);
-  if (Number(values.imageSize) % patch !== 0) problems.push(`Image size ${values.imageSize} must be a multiple of the patch size ${patch}.`);
-  if (Number(values.width) % Number(values.heads) !== 0) {
-    problems.push(`Width ${values.width} must be divisible by the number of heads ${values.heads}.`);
+  const v = readValues(VIT_RUN_SETTINGS, values);
+  const patch = v.patchSize;
+  if (Number(v.imageSize) % patch !== 0) problems.push(`Image size ${v.imageSize} must be a multiple of the patch size ${patch}.`);
+  if (v.width % v.heads !== 0) {
+    problems.push(`Width ${v.width} must be divisible by the number of heads ${v.heads}.`);
   }
   return problems;
 }
@@ -134,13 +139,13 @@ export function vitProblems(values: SettingValues): string[] {
  * Both default to what the papers do (no rotation, hue ±0.1), so only presets that ask for them
  * (the `learn` ones) change; off, they draw no random numbers, so older runs replay exactly.
  */
-export function shapesAugmentationSettings(group: string): Setting[] {
+export function shapesAugmentationSettings(group: string) {
   return [
     { kind: 'number', name: 'rotation', urlKey: 'ro', label: 'Rotation', group,
       help: 'Each view is turned by a random angle up to this many degrees (0: off, as in the papers). For shapes, whose classes come at any angle, it takes away a shortcut: two views of one image otherwise share their object’s pose.', default: 0, min: 0, max: 180, step: 15, unit: '°' },
     { kind: 'number', name: 'hueJitter', urlKey: 'hj', label: 'Hue jitter', group,
       help: 'Largest hue rotation of the colour jitter, in turns (0.1 as in the papers; 0.5: any hue). Where colour is random and not the label, as in shapes, a full turn stops the views matching by colour.', default: 0.1, min: 0, max: 0.5, step: 0.05 },
-  ];
+  ] as const satisfies readonly Setting[];
 }
 
 /**

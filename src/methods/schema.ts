@@ -137,3 +137,30 @@ export function formatSettingValue(setting: Setting, value: SettingValue): strin
   if (setting.kind === 'number') return String(Number(value));
   return String(value);
 }
+
+/** The type a setting's value has: a number, a boolean, or a string (a choice). */
+type ValueOfSetting<S> = S extends { kind: 'number' } ? number : S extends { kind: 'boolean' } ? boolean : string;
+
+/**
+ * The values of a setting list, typed by name: `ValuesOf<typeof dinoSettings>` has
+ * `teacherTemperature: number`, `centering: boolean` and no `teacherTemprature`. The list's
+ * names must be literal types: write it `[…] as const satisfies readonly Setting[]`.
+ */
+export type ValuesOf<S extends readonly Setting[]> = { readonly [K in S[number] as K['name']]: ValueOfSetting<K> };
+
+/**
+ * `values` read against `settings`, typed (see ValuesOf): each value by its setting's kind, and
+ * the setting's default where `values` lacks it (a link or a checkpoint older than the
+ * setting). A list whose names were widened to `string` is refused by tsc, since it would let
+ * any name through.
+ */
+export function readValues<const S extends readonly Setting[]>(
+  settings: string extends S[number]['name'] ? never : S, values: SettingValues,
+): ValuesOf<S> {
+  const out: Record<string, SettingValue> = {};
+  for (const setting of settings) {
+    const value = values[setting.name] ?? setting.default;
+    out[setting.name] = setting.kind === 'number' ? Number(value) : setting.kind === 'boolean' ? Boolean(value) : String(value);
+  }
+  return out as ValuesOf<S>;
+}

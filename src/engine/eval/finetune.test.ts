@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { confusionMatrix, meanIoU } from '../../measures/masks';
-import { type ParamTree, constantVariable, fanInUniformVariable } from '../nn/params';
+import { constantVariable, fanInUniformVariable, namedVariables } from '../nn/params';
 import { Rng } from '../random';
 import { type FineTuneNetwork, type FineTuneOptions, balancedClassWeights, fineTuneSegmentation } from './finetune';
 
@@ -45,10 +45,12 @@ const CHANNELS = 8;
 /** A tiny dense network: one 3×3 convolution to 8 channels ("same" padding) and a ReLU. */
 function convNetwork(seed: number, frozen?: (name: string) => boolean): FineTuneNetwork & { params: { conv: { weight: tf.Variable; bias: tf.Variable } } } {
   const rng = Rng.stream(seed, 'test-conv');
+  const params = { conv: { weight: fanInUniformVariable(rng, [3, 3, 3, CHANNELS], 27), bias: constantVariable([CHANNELS], 0) } };
   return {
-    params: { conv: { weight: fanInUniformVariable(rng, [3, 3, 3, CHANNELS], 27), bias: constantVariable([CHANNELS], 0) } },
-    features: (params: ParamTree, images: tf.Tensor4D) => {
-      const { conv } = params as { conv: { weight: tf.Variable; bias: tf.Variable } };
+    params,
+    variables: namedVariables(params),
+    features: (images: tf.Tensor4D) => {
+      const { conv } = params;
       return tf.relu(tf.add(tf.conv2d(images, conv.weight as tf.Tensor4D, 1, 'same'), conv.bias)) as tf.Tensor4D;
     },
     featureDim: CHANNELS,
@@ -155,9 +157,10 @@ describe('fineTuneSegmentation', () => {
       });
       return { images: tf.tensor4d(values, [squaresAt.length, SIZE, SIZE, 3]), mask };
     };
+    const scale = constantVariable([1], 1);
     const network: FineTuneNetwork = {
-      params: { scale: constantVariable([1], 1) },
-      features: (params, images) => tf.mul(images, (params as { scale: tf.Variable }).scale) as tf.Tensor4D,
+      variables: new Map([['scale', scale]]),
+      features: (images) => tf.mul(images, scale) as tf.Tensor4D,
       featureDim: 3,
       frozen: () => true,
     };

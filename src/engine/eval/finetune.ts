@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { confusionMatrix, meanIoU } from '../../measures/masks';
 import { AdamW } from '../optim/adamw';
-import { type ParamTree, constantVariable, disposeTree, namedVariables, truncatedNormalVariable } from '../nn/params';
+import { constantVariable, truncatedNormalVariable } from '../nn/params';
 import { Rng } from '../random';
 
 /**
@@ -15,15 +15,16 @@ import { Rng } from '../random';
  * readable their features are: a denoiser's decoder features need not be linearly separable by
  * class, yet the network may adapt to the task from far fewer labels than a random one.
  *
- * It knows nothing about the network's architecture: the network is a ParamTree plus a pure
- * function from (params, images) to per-pixel features at the image resolution.
+ * It knows nothing about the network's architecture: the network is its variables by name plus
+ * a function from images to per-pixel features at the image resolution, computed with them.
  */
 
 /** A dense network handed over for fine-tuning: fresh trainable variables the fine-tuner owns (and disposes). */
 export interface FineTuneNetwork {
-  params: ParamTree;
-  /** Per-pixel features [N, S, S, featureDim] of images [N, S, S, 3] in [0, 1], computed with `params`. */
-  features(params: ParamTree, images: tf.Tensor4D): tf.Tensor4D;
+  /** The network's variables by name (namedVariables of its tree): trained, then disposed. */
+  variables: ReadonlyMap<string, tf.Variable>;
+  /** Per-pixel features [N, S, S, featureDim] of images [N, S, S, 3] in [0, 1], computed with `variables`. */
+  features(images: tf.Tensor4D): tf.Tensor4D;
   featureDim: number;
   /** Names (as namedVariables gives them) to keep frozen; default none. */
   frozen?: (name: string) => boolean;
@@ -71,7 +72,7 @@ const HEAD_INIT_STD = 0.01;
  * returns the held-out mIoU (meanIoU's convention: classes absent from both truth and
  * prediction are skipped). Pixels are class ids, [N·S·S] in raster order per image.
  *
- * Takes ownership of `network.params`: they are trained in place and disposed before it returns
+ * Takes ownership of `network.variables`: they are trained in place and disposed before it returns
  * (or throws), with everything else it creates, so tf.memory().numTensors ends where it started
  * less the network's variables. Variables that are frozen or not trainable keep their values.
  *
@@ -118,7 +119,7 @@ export async function fineTuneSegmentation(
       // The optimiser's names are prefixed so a network variable called "head.weight" cannot
       // collide with the new head's.
       const trainable = new Map<string, tf.Variable>();
-      for (const [name, variable] of namedVariables(network.params)) {
+      for (const [name, variable] of network.variables) {
         if (variable.trainable && !network.frozen?.(name)) trainable.set(`network.${name}`, variable);
       }
       trainable.set('classifier.weight', head.weight);
@@ -191,7 +192,7 @@ export async function fineTuneSegmentation(
   } finally {
     optimizer?.dispose();
     tf.dispose(owned);
-    disposeTree(network.params);
+    for (const variable of network.variables.values()) variable.dispose();
   }
 }
 
@@ -203,7 +204,7 @@ export async function fineTuneSegmentation(
 function pixelLogits(
   network: FineTuneNetwork, head: { weight: tf.Variable; bias: tf.Variable }, images: tf.Tensor4D, classes: number,
 ): tf.Tensor2D {
-  const features = network.features(network.params, images);
+  const features = network.features(images);
   const [n, height, width] = images.shape;
   const [fn, fh, fw, fd] = features.shape;
   if (fn !== n || fh !== height || fw !== width || fd !== network.featureDim) {

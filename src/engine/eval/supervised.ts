@@ -3,7 +3,7 @@ import { cropAndResize } from '../augment/cropResize';
 import { sampleResizedCrop, samplePhotometric } from '../augment/crops';
 import { applyPhotometric, packPhotometric, PHOTOMETRIC_WIDTH } from '../augment/photometric';
 import { AdamW } from '../optim/adamw';
-import { constantVariable, disposeTree, namedVariables, truncatedNormalVariable, type ParamTree } from '../nn/params';
+import { constantVariable, truncatedNormalVariable } from '../nn/params';
 import { Rng } from '../random';
 import { cosineAt } from '../schedules';
 
@@ -17,9 +17,9 @@ import { cosineAt } from '../schedules';
  */
 export interface SupervisedNetwork {
   /** Fresh variables the trainer owns (and disposes). */
-  params: ParamTree;
-  /** Image-level features [N, featureDim] of images [N, S, S, 3] in [0, 1], computed with `params` (the method's `embed`). */
-  features(params: ParamTree, images: tf.Tensor4D): tf.Tensor2D;
+  variables: ReadonlyMap<string, tf.Variable>;
+  /** Image-level features [N, featureDim] of images [N, S, S, 3] in [0, 1], computed with `variables` (the method's `embed`). */
+  features(images: tf.Tensor4D): tf.Tensor2D;
   featureDim: number;
 }
 
@@ -58,7 +58,7 @@ export async function trainSupervised(
     bias: constantVariable([classes], 0),
   };
   const trainable = new Map<string, tf.Variable>();
-  for (const [name, variable] of namedVariables(network.params)) if (variable.trainable) trainable.set(`network.${name}`, variable);
+  for (const [name, variable] of network.variables) if (variable.trainable) trainable.set(`network.${name}`, variable);
   trainable.set('head.weight', head.weight);
   trainable.set('head.bias', head.bias);
   const optimizer = new AdamW(trainable);
@@ -89,7 +89,7 @@ export async function trainSupervised(
         ) as tf.Tensor4D;
         const target = tf.oneHot(tf.gather(labels, index), classes);
         const { grads } = tf.variableGrads(() => {
-          const logits = tf.add(tf.matMul(network.features(network.params, views), head.weight), head.bias);
+          const logits = tf.add(tf.matMul(network.features(views), head.weight), head.bias);
           return tf.losses.softmaxCrossEntropy(target, logits) as tf.Scalar;
         }, variables);
         const byName = new Map<string, tf.Tensor>();
@@ -113,7 +113,7 @@ export async function trainSupervised(
     head.bias.dispose();
   }
   return {
-    embed: (images) => tf.tidy(() => network.features(network.params, images)),
-    dispose: () => disposeTree(network.params),
+    embed: (images) => tf.tidy(() => network.features(images)),
+    dispose: () => { for (const variable of network.variables.values()) variable.dispose(); },
   };
 }

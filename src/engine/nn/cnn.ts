@@ -15,7 +15,6 @@ export interface CnnConfig {
 }
 
 export interface CnnParams {
-  [key: string]: unknown;
   convs: { kernel: tf.Variable; gamma: tf.Variable; beta: tf.Variable }[];
 }
 

@@ -1,13 +1,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../random';
-import { disposeTree, namedVariables, type ParamTree } from './params';
+import { disposeTree, namedVariables } from './params';
 import {
   createStudent, studentBackbone, studentForward, studentRegress, upsampleNearest,
   type StudentConfig, type StudentParams,
 } from './fpn';
 
-const tree = (params: StudentParams) => params as unknown as ParamTree;
+const tree = (params: StudentParams) => params;
 
 function randomImages(seed: number, shape: [number, number, number, number]): tf.Tensor4D {
   const rng = new Rng(seed);

@@ -49,11 +49,10 @@ export interface FpnParams {
 }
 
 export interface StudentParams {
-  [key: string]: unknown;
   /** backbone[i]: level i; conv1 is the stem (3 → channels[0]) at i = 0, channels[i−1] → channels[i] after the pool otherwise. */
   backbone: DoubleConvParams[];
   fpn: FpnParams;
-  /** config.groups: not a variable, so namedVariables/save/load skip it; cloneTree does not copy it (copy it over). */
+  /** config.groups: not a variable, so namedVariables/save/load skip it; cloneTree copies it as it is. */
   groups: number;
 }
 
@@ -108,7 +107,7 @@ export function createStudent(config: StudentConfig, rng: Rng): StudentParams {
 }
 
 function checkGroups(params: StudentParams): number {
-  if (typeof params.groups !== 'number') throw new Error('StudentParams.groups is missing (cloneTree does not copy it: set it on the copy)');
+  if (typeof params.groups !== 'number') throw new Error('StudentParams.groups is missing');
   return params.groups;
 }
 

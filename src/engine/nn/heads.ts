@@ -18,7 +18,6 @@ export interface DinoHeadConfig {
 }
 
 export interface DinoHeadParams {
-  [key: string]: unknown;
   mlp: LinearParams[];
   lastLayer: { direction: tf.Variable; norm: tf.Variable }; // v [bottleneck, K], g [K]
 }

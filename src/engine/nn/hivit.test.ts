@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { maskFromOrder, sampleMask, type PatchMask } from '../losses/mim';
 import { Rng } from '../random';
 import { allPatches, createHiViT, hivitForward, patchMerge, sinCosPositions, type HiViTConfig, type HiViTParams, type VisiblePatches } from './hivit';
-import { disposeTree, namedVariables, type ParamTree } from './params';
+import { disposeTree, namedVariables } from './params';
 import {
   createDecoder, createNeck, decoderForward, featureHeadsForward, fullGrid, levelShapes, pyramidLevels, targetStages,
   type DecoderParams, type NeckParams, type PyramidConfig,
@@ -40,9 +40,9 @@ describe('HiViT and the feature pyramid: shapes', () => {
   const models: { params: HiViTParams; neck: NeckParams | null; decoder: DecoderParams }[] = [];
   afterAll(() => {
     for (const m of models) {
-      disposeTree(m.params as unknown as ParamTree);
-      if (m.neck) disposeTree(m.neck as unknown as ParamTree);
-      disposeTree(m.decoder as unknown as ParamTree);
+      disposeTree(m.params);
+      if (m.neck) disposeTree(m.neck);
+      disposeTree(m.decoder);
     }
   });
 
@@ -86,8 +86,8 @@ describe('HiViT and the feature pyramid: shapes', () => {
     const decoder = createDecoder(pyramidConfig(true), rng);
     models.push({ params, neck, decoder });
     const variables = [
-      ...namedVariables(params as unknown as ParamTree, 'backbone'), ...namedVariables(neck as unknown as ParamTree, 'neck'),
-      ...namedVariables(decoder as unknown as ParamTree, 'decoder'),
+      ...namedVariables(params, 'backbone'), ...namedVariables(neck, 'neck'),
+      ...namedVariables(decoder, 'decoder'),
     ];
     const mask = sampleMask(new Rng(6), 2, N, 0.75);
     tf.tidy(() => {
@@ -139,7 +139,7 @@ describe('masking: the encoder never sees a masked patch', () => {
           expect(kept).toBeGreaterThan(0);
         });
       } finally {
-        disposeTree(params as unknown as ParamTree);
+        disposeTree(params);
       }
     });
   }
@@ -155,7 +155,7 @@ describe('masking: the encoder never sees a masked patch', () => {
         expect(tf.max(tf.abs(tf.sub(masked.top, full.top))).dataSync()[0]).toBeLessThan(1e-6);
       });
     } finally {
-      disposeTree(params as unknown as ParamTree);
+      disposeTree(params);
     }
   });
 });

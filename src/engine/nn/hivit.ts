@@ -50,7 +50,6 @@ export interface MergeParams {
 }
 
 export interface HiViTParams {
-  [key: string]: unknown;
   patchEmbed: { kernel: tf.Variable; bias: tf.Variable }; // [k·k·3, C] as a matrix, k = p/4 (or p)
   patchNorm: LayerNormParams | null;
   stage1: MlpBlockParams[];

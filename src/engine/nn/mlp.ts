@@ -16,7 +16,6 @@ export interface MlpLayerConfig {
 }
 
 export interface MlpParams {
-  [key: string]: unknown;
   layers: { linear: LinearParams; gamma?: tf.Variable; beta?: tf.Variable }[];
 }
 

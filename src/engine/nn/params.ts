@@ -7,18 +7,30 @@ import type { Rng } from '../random';
  * save/load and weight-decay rules all address weights by name.
  */
 /** `null` marks a part a configuration leaves out (e.g. HiViT's stages in the plain ViT). */
-export type ParamTree = tf.Variable | null | ParamTree[] | { [key: string]: ParamTree };
+export type ParamTree = tf.Variable | null | readonly ParamTree[] | { readonly [key: string]: ParamTree };
 
-export function namedVariables(tree: ParamTree, prefix = ''): Map<string, tf.Variable> {
+/**
+ * `T` checked as a parameter tree: every leaf a tf.Variable, null, or a plain number, string or
+ * boolean of configuration (skipped by namedVariables, copied by cloneTree). The helpers below
+ * take any such `T`, so a network's own interface (UNetParams, ViTParams …) goes in without a
+ * cast, and a tree with a plain tensor or a function among its leaves fails tsc.
+ */
+export type Params<T> = T extends tf.Variable | null | undefined | number | boolean | string ? T
+  : T extends tf.Tensor ? never
+  : T extends (...args: never[]) => unknown ? never
+  : T extends object ? { readonly [K in keyof T]: Params<T[K]> }
+  : never;
+
+export function namedVariables<T>(tree: T & Params<T>, prefix = ''): Map<string, tf.Variable> {
   const out = new Map<string, tf.Variable>();
-  const walk = (node: ParamTree, path: string) => {
-    if (node === null) return;
+  const walk = (node: unknown, path: string) => {
+    if (node === null || typeof node !== 'object') return;
     if (node instanceof tf.Variable) {
       out.set(path, node);
     } else if (Array.isArray(node)) {
       node.forEach((child, i) => walk(child, path ? `${path}.${i}` : String(i)));
     } else {
-      for (const [key, child] of Object.entries(node)) walk(child, path ? `${path}.${key}` : key);
+      for (const [key, child] of Object.entries(node as object)) walk(child, path ? `${path}.${key}` : key);
     }
   };
   walk(tree, prefix);
@@ -26,13 +38,16 @@ export function namedVariables(tree: ParamTree, prefix = ''): Map<string, tf.Var
 }
 
 /** A deep copy with new variables (the teacher starts as an exact copy of the student). */
-export function cloneTree<T extends ParamTree>(tree: T, trainable: boolean): T {
-  if (tree === null) return tree;
-  if (tree instanceof tf.Variable) return fromTensor(() => tf.clone(tree), trainable) as T;
-  if (Array.isArray(tree)) return tree.map((child) => cloneTree(child, trainable)) as T;
-  const out: Record<string, ParamTree> = {};
-  for (const [key, child] of Object.entries(tree)) out[key] = cloneTree(child, trainable);
-  return out as T;
+export function cloneTree<T>(tree: T & Params<T>, trainable: boolean): T {
+  const copy = (node: unknown): unknown => {
+    if (node === null || typeof node !== 'object') return node;
+    if (node instanceof tf.Variable) return fromTensor(() => tf.clone(node), trainable);
+    if (Array.isArray(node)) return node.map(copy);
+    const out: Record<string, unknown> = {};
+    for (const [key, child] of Object.entries(node as object)) out[key] = copy(child);
+    return out;
+  };
+  return copy(tree) as T;
 }
 
 /**
@@ -60,7 +75,7 @@ export function assignSaved(saved: tf.NamedTensorMap, weights: tf.NamedTensorMap
   }
 }
 
-export function disposeTree(tree: ParamTree): void {
+export function disposeTree<T>(tree: T & Params<T>): void {
   for (const variable of namedVariables(tree).values()) variable.dispose();
 }
 

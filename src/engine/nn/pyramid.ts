@@ -63,7 +63,6 @@ export interface SplitParams {
 }
 
 export interface NeckParams {
-  [key: string]: unknown;
   alignTop: LinearParams;
   split16to8: SplitParams;
   align16to8: tf.Variable; // [d/2, f]
@@ -76,7 +75,6 @@ export interface NeckParams {
 }
 
 export interface FeatureHeadParams {
-  [key: string]: unknown;
   maskToken: tf.Variable; // [1, D]
   block: BlockParams;
   norm: LayerNormParams;
@@ -84,7 +82,6 @@ export interface FeatureHeadParams {
 }
 
 export interface DecoderParams {
-  [key: string]: unknown;
   embed: { norm: LayerNormParams; linear: LinearParams }[];
   maskToken: tf.Variable; // [1, D]
   blocks: BlockParams[];

@@ -1,13 +1,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../random';
-import { disposeTree, namedVariables, type ParamTree } from './params';
+import { disposeTree, namedVariables } from './params';
 import {
   conv3x3, createUNet, groupNorm, normGroups, unetDecode, unetEncode, unetFeatureDim, unetForward, upsampleNearest2x,
   type UNetConfig, type UNetParams,
 } from './unet';
 
-const tree = (params: UNetParams) => params as unknown as ParamTree;
+const tree = (params: UNetParams) => params;
 
 function randomImages(seed: number, shape: [number, number, number, number]): tf.Tensor4D {
   const rng = new Rng(seed);

@@ -47,7 +47,6 @@ export interface DoubleConvParams {
 }
 
 export interface UNetParams {
-  [key: string]: unknown;
   /** encoder[i]: level i (i > 0 starts with a 2×2 average pool), channels[i−1] (3 at i = 0) → channels[i]. */
   encoder: DoubleConvParams[];
   /** decoder[i]: level i < L−1, (channels[i] skip + channels[i+1] upsampled) → channels[i]; run from L−2 down to 0. */
@@ -55,7 +54,7 @@ export interface UNetParams {
   out: ConvParams; // 1×1, channels[0] → outChannels
   /**
    * config.groups, the one number the forward needs that no variable shape carries. Not a
-   * variable, so namedVariables/save/load skip it; cloneTree does not copy it (copy it over).
+   * variable, so namedVariables/save/load skip it; cloneTree copies it as it is.
    */
   groups: number;
 }
@@ -192,7 +191,7 @@ export function upsampleNearest2x(x: tf.Tensor4D): tf.Tensor4D {
 }
 
 function checkGroups(params: UNetParams): number {
-  if (typeof params.groups !== 'number') throw new Error('UNetParams.groups is missing (cloneTree does not copy it: set it on the copy)');
+  if (typeof params.groups !== 'number') throw new Error('UNetParams.groups is missing');
   return params.groups;
 }
 

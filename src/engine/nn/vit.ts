@@ -33,7 +33,6 @@ export interface BlockParams {
 }
 
 export interface ViTParams {
-  [key: string]: unknown;
   patchEmbed: { kernel: tf.Variable; bias: tf.Variable }; // kernel [p, p, 3, D]
   clsToken: tf.Variable; // [1, 1, D]
   positionEmbedding: tf.Variable; // [1, 1 + N, D]

@@ -1,7 +1,8 @@
 import { cosineAt } from '../../engine/schedules';
 import { readCommon } from '../../engine/runConfig';
 import type { Corruption } from '../../measures/noise';
-import type { SettingValues } from '../schema';
+import { readValues, type SettingValues } from '../schema';
+import { DEP_SETTINGS } from './settings';
 
 /** DeP's settings, typed, with the per-step stage and learning rate. */
 export interface DepConfig {
@@ -29,26 +30,26 @@ export function depChannels(width: number, levels: number): number[] {
 }
 
 export function readDepConfig(values: SettingValues): DepConfig {
+  const v = readValues(DEP_SETTINGS, values);
   const common = readCommon(values);
-  const n = (name: string) => Number(values[name]);
-  const variant = values.variant === 'DDeP' ? 'DDeP' : 'DeP';
-  const supervisedSteps = variant === 'DDeP' ? Math.min(n('supervisedSteps'), common.totalSteps) : 0;
+  const variant = v.variant === 'DDeP' ? 'DDeP' : 'DeP';
+  const supervisedSteps = variant === 'DDeP' ? Math.min(v.supervisedSteps, common.totalSteps) : 0;
   const denoisingSteps = common.totalSteps - supervisedSteps;
-  const warmup = n('warmupSteps');
-  const peak = n('learningRate');
+  const warmup = v.warmupSteps;
+  const peak = v.learningRate;
   return {
     variant,
     imageSize: common.imageSize,
-    channels: depChannels(n('width'), n('levels')),
-    groups: n('groups'),
-    corruption: values.corruption === 'simple' ? 'simple' : 'vp',
-    sigma: n('sigma'),
-    sigmaMode: values.sigmaMode === 'sampled' ? 'sampled' : 'fixed',
-    sigmaMin: n('sigmaMin'),
-    sigmaMax: n('sigmaMax'),
+    channels: depChannels(v.width, v.levels),
+    groups: v.groups,
+    corruption: v.corruption === 'simple' ? 'simple' : 'vp',
+    sigma: v.sigma,
+    sigmaMode: v.sigmaMode === 'sampled' ? 'sampled' : 'fixed',
+    sigmaMin: v.sigmaMin,
+    sigmaMax: v.sigmaMax,
     supervisedSteps,
-    weightDecay: n('weightDecay'),
-    fineTune: { steps: n('fineTuneSteps'), learningRate: n('fineTuneLearningRate'), batchSize: Math.min(16, common.batchSize) },
+    weightDecay: v.weightDecay,
+    fineTune: { steps: v.fineTuneSteps, learningRate: v.fineTuneLearningRate, batchSize: Math.min(16, common.batchSize) },
     scheduleAt(step) {
       // Each stage warms up and decays over its own length, as two separate trainings would.
       if (step < supervisedSteps) {

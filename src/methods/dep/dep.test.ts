@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { disposeTree } from '../../engine/nn/params';
 import { Trainer } from '../../training/trainer';
 import { corruptPixels, denoisePixels } from '../../measures/noise';
 import { presetValues } from '../../state/url';
@@ -126,17 +125,17 @@ describe('DeP / DDeP mechanisms (cpu)', () => {
     const before = await weightsOf(trainer);
     const count = tf.memory().numTensors;
     const { network } = trainer.instance.fineTuneNetwork!();
-    const copy = network.params as unknown as { encoder: { conv1: { kernel: tf.Variable } }[] };
-    tf.tidy(() => copy.encoder[0].conv1.kernel.assign(tf.zerosLike(copy.encoder[0].conv1.kernel)));
+    const kernel = network.variables.get('encoder.0.conv1.kernel')!;
+    tf.tidy(() => kernel.assign(tf.zerosLike(kernel)));
     const after = await weightsOf(trainer);
     expect(after['unet.encoder.0.conv1.kernel']).toEqual(before['unet.encoder.0.conv1.kernel']);
-    const features = tf.tidy(() => network.features(network.params, tf.zeros([2, 16, 16, 3])));
+    const features = tf.tidy(() => network.features(tf.zeros([2, 16, 16, 3])));
     expect(features.shape).toEqual([2, 16, 16, network.featureDim]);
     features.dispose();
     // The noise head is not part of the segmentation network.
     expect(network.frozen?.('out.kernel')).toBe(true);
     expect(network.frozen?.('encoder.0.conv1.kernel')).toBe(false);
-    disposeTree(network.params);
+    for (const variable of network.variables.values()) variable.dispose();
     expect(tf.memory().numTensors).toBe(count);
     trainer.dispose();
   }, 60_000);

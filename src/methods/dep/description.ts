@@ -1,65 +1,11 @@
 import type { Lesson } from '../collapse';
-import { commonLiveSettings, commonSettings, LEARN_COMMON, COMMON_GROUPS } from '../common';
-import type { Setting, SettingValues } from '../schema';
+import { commonLiveSettings, LEARN_COMMON, COMMON_GROUPS } from '../common';
+import { readValues, type SettingValues } from '../schema';
+import { DEP_SETTINGS } from './settings';
 import type { MethodDescription } from '../types';
 import { depChannels } from './config';
 import { PALETTE } from '../palette';
 
-/**
- * DeP / DDeP (Brempong et al. 2022, "Denoising Pretraining for Semantic Segmentation"): a small
- * U-Net pre-trained to predict the noise added to an image, then fine-tuned for segmentation
- * with few labels. No official code is public; the defaults follow the paper's text (σ = 0.22
- * variance-preserving noise, no timestep conditioning) scaled down to the shapes dataset.
- */
-const depSettings: readonly Setting[] = [
-  { kind: 'choice', name: 'variant', urlKey: 'v', label: 'Variant', group: 'method',
-    help: 'DeP: the whole U-Net learns to denoise. DDeP: a short supervised stage first trains the encoder to classify the ' +
-      'labelled images; it is then frozen and only the decoder learns to denoise.',
-    default: 'DeP', choices: ['DeP', 'DDeP'] },
-  { kind: 'number', name: 'supervisedSteps', urlKey: 'ss', label: 'Supervised stage', group: 'method',
-    help: 'DDeP only: steps of the supervised encoder stage (image classification on the labelled split) that run before denoising.',
-    default: 200, min: 10, max: 100000, step: 10, integer: true, unit: 'steps' },
-  // model
-  { kind: 'number', name: 'width', urlKey: 'w', label: 'Width', group: 'model',
-    help: 'Channels of the U-Net’s finest level; each coarser level doubles them.',
-    default: 16, min: 4, max: 128, step: 4, integer: true },
-  { kind: 'number', name: 'levels', urlKey: 'lv', label: 'Levels', group: 'model',
-    help: 'Resolutions of the U-Net: the encoder halves the image levels − 1 times, the decoder climbs back with skip connections.',
-    default: 3, min: 2, max: 5, step: 1, integer: true },
-  { kind: 'number', name: 'groups', urlKey: 'g', label: 'GroupNorm groups', group: 'model',
-    help: 'Channel groups of each GroupNorm (clamped to divide the channels).', default: 4, min: 1, max: 32, step: 1, integer: true },
-  // noise
-  { kind: 'choice', name: 'corruption', urlKey: 'cr', label: 'Corruption', group: 'noise',
-    help: 'vp: x̃ = √γ·x + √(1−γ)·ε with γ = 1/(1+σ²) (variance preserving, the paper’s); simple: x̃ = x + σ·ε.',
-    default: 'vp', choices: ['vp', 'simple'] },
-  { kind: 'number', name: 'sigma', urlKey: 'sg', label: 'Noise σ', group: 'noise',
-    help: 'Noise level (0.22 in the paper). Move it before training to see the noisy inputs in the denoising view; during a ' +
-      'run it applies from the next step.',
-    default: 0.22, min: 0.01, max: 2, step: 0.01, slider: true },
-  { kind: 'choice', name: 'sigmaMode', urlKey: 'sm', label: 'σ per image', group: 'noise',
-    help: 'fixed: every image gets σ. sampled: each image draws σ log-uniformly between the min and max below (a diffusion-like ' +
-      'spread of noise levels; the paper found one fixed σ better).',
-    default: 'fixed', choices: ['fixed', 'sampled'] },
-  { kind: 'number', name: 'sigmaMin', urlKey: 'sn', label: 'Sampled σ min', group: 'noise',
-    help: 'Smallest σ when σ is sampled per image.', default: 0.05, min: 0.01, max: 2, step: 0.01 },
-  { kind: 'number', name: 'sigmaMax', urlKey: 'sx', label: 'Sampled σ max', group: 'noise',
-    help: 'Largest σ when σ is sampled per image.', default: 1, min: 0.01, max: 4, step: 0.01 },
-  // fine-tuning
-  { kind: 'number', name: 'fineTuneSteps', urlKey: 'ft', label: 'Fine-tuning steps', group: 'fine-tuning',
-    help: 'Steps of each segmentation fine-tuning the evaluation runs (per label fraction, for the pre-trained and the ' +
-      'randomly initialised U-Net alike).', default: 150, min: 0, max: 10000, step: 10, integer: true, unit: 'steps' },
-  { kind: 'number', name: 'fineTuneLearningRate', urlKey: 'flr', label: 'Fine-tuning lr', group: 'fine-tuning',
-    help: 'Constant AdamW learning rate of the fine-tuning (whole U-Net and a new 1×1 segmentation head).',
-    default: 0.002, min: 0.00001, max: 0.1, step: 0.00001, log: true },
-  // optimization
-  { kind: 'number', name: 'learningRate', urlKey: 'lr', label: 'Learning rate', group: 'optimization',
-    help: 'Peak AdamW learning rate of each stage (linear warm-up, then cosine to 1% of it).',
-    default: 0.002, min: 0.00001, max: 0.1, step: 0.00001, log: true },
-  { kind: 'number', name: 'warmupSteps', urlKey: 'wu', label: 'lr warm-up', group: 'optimization',
-    help: 'Steps of linear warm-up at the start of each stage.', default: 50, min: 0, max: 100000, step: 10, integer: true, unit: 'steps' },
-  { kind: 'number', name: 'weightDecay', urlKey: 'wd', label: 'Weight decay', group: 'optimization',
-    help: 'AdamW weight decay on convolution kernels.', default: 0, min: 0, max: 1, step: 0.01 },
-];
 
 /** The `learn` preset (measured by `npm run study`): 16 px easy shapes, a 3-level U-Net. */
 const learnValues: SettingValues = {
@@ -125,7 +71,7 @@ export const depDescription: MethodDescription = {
     { id: 'fine-tuning', label: 'Fine-tuning' },
     ...COMMON_GROUPS,
   ],
-  settings: [...depSettings, ...commonSettings],
+  settings: DEP_SETTINGS,
   presets: [
     { id: 'default', label: 'Default (DeP)', description: 'A 3-level U-Net on 32 px shapes, VP noise at σ = 0.22, the whole network denoise-pretrained.', values: {} },
     { id: 'ddep', label: 'DDeP', description: 'A supervised encoder stage first, then only the decoder learns to denoise.', values: { variant: 'DDeP' } },
@@ -137,34 +83,37 @@ export const depDescription: MethodDescription = {
   ],
   liveSettings: [...commonLiveSettings, 'sigma'],
   validate(values) {
+    const v = readValues(DEP_SETTINGS, values);
     const problems: string[] = [];
-    const size = Number(values.imageSize);
-    const levels = Number(values.levels);
+    const size = Number(v.imageSize);
+    const levels = v.levels;
     const factor = 2 ** (levels - 1);
     if (size % factor !== 0 || size / factor < 2) {
       problems.push(`${levels} levels halve the image ${levels - 1} times: image size ${size} must be a multiple of ${factor} and at least ${2 * factor}.`);
     }
-    if (values.sigmaMode === 'sampled' && Number(values.sigmaMin) > Number(values.sigmaMax)) {
+    if (v.sigmaMode === 'sampled' && v.sigmaMin > v.sigmaMax) {
       problems.push('Sampled σ min must not exceed its max.');
     }
-    if (values.variant === 'DDeP' && Number(values.supervisedSteps) >= Number(values.totalSteps)) {
-      problems.push(`The supervised stage (${values.supervisedSteps} steps) must be shorter than the run (${values.totalSteps} steps), or nothing is left for denoising.`);
+    if (v.variant === 'DDeP' && v.supervisedSteps >= v.totalSteps) {
+      problems.push(`The supervised stage (${v.supervisedSteps} steps) must be shorter than the run (${v.totalSteps} steps), or nothing is left for denoising.`);
     }
     return problems;
   },
   largestTensorBytes(values) {
-    const size = Number(values.imageSize);
-    const batch = Number(values.batchSize);
-    const channels = depChannels(Number(values.width), Number(values.levels));
+    const v = readValues(DEP_SETTINGS, values);
+    const size = Number(v.imageSize);
+    const batch = v.batchSize;
+    const channels = depChannels(v.width, v.levels);
     const candidates = [
-      { bytes: Number(values.datasetSize) * size * size * 3 * 4, what: 'the training images' },
+      { bytes: v.datasetSize * size * size * 3 * 4, what: 'the training images' },
       // The finest decoder level concatenates the upsampled and the skip maps: 2·w channels at full size.
       { bytes: batch * size * size * 2 * channels[0] * 4, what: 'the U-Net’s finest decoder activations' },
     ];
     return candidates.reduce((a, b) => (b.bytes > a.bytes ? b : a));
   },
   charts(values) {
-    const ddep = values.variant === 'DDeP';
+    const v = readValues(DEP_SETTINGS, values);
+    const ddep = v.variant === 'DDeP';
     return [
       {
         id: 'loss', title: 'Loss', section: 'training',

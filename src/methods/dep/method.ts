@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { FineTuneNetwork } from '../../engine/eval/finetune';
 import { embeddingPayload } from '../payloads';
 import { createLinear, linear, type LinearParams } from '../../engine/nn/layers';
-import { assignSaved, cloneTree, disposeTree, namedVariables, type ParamTree } from '../../engine/nn/params';
+import { assignSaved, cloneTree, disposeTree, namedVariables } from '../../engine/nn/params';
 import { createUNet, unetEncode, unetForward, type UNetConfig, type UNetParams } from '../../engine/nn/unet';
 import { AdamW } from '../../engine/optim/adamw';
 import { Rng } from '../../engine/random';
@@ -46,7 +46,7 @@ class DepInstance implements MethodInstance {
     const bottleneckSide = this.c.imageSize / 2 ** (this.c.channels.length - 1);
     const bottleneckSize = bottleneckSide * bottleneckSide * this.c.channels[this.c.channels.length - 1];
     this.classifier = ddep ? createLinear(rng, bottleneckSize, this.labelled!.classes) : null;
-    this.variables = namedVariables(this.unet as unknown as ParamTree);
+    this.variables = namedVariables(this.unet);
     const denoised = new Map([...this.variables].filter(([name]) => !ddep || !name.startsWith('encoder.')));
     this.denoiser = new Denoiser(this.unet, denoised, context.seed, 'dep');
     this.supervised = this.classifier
@@ -143,13 +143,12 @@ class DepInstance implements MethodInstance {
 
   /** The finest decoder features of clean images, [N, S, S, width]: one feature vector per pixel. */
   supervisedNetwork(): SupervisedNetwork {
-    const params = cloneTree(this.unet as unknown as ParamTree, true) as unknown as UNetParams;
-    params.groups = this.unet.groups;
+    const params = cloneTree(this.unet, true);
     const size = this.c.imageSize;
     return {
-      params: params as unknown as ParamTree,
+      variables: namedVariables(params),
       // The encoder alone reaches the loss; the decoder's copies get no gradient and stay as they are.
-      features: (p, images) => this.flat(unetEncode(p as unknown as UNetParams, toModel(images)).bottleneck),
+      features: (images) => this.flat(unetEncode(params, toModel(images)).bottleneck),
       featureDim: tf.tidy(() => this.embed(tf.zeros([1, size, size, 3]))).shape[1],
     };
   }
@@ -159,12 +158,11 @@ class DepInstance implements MethodInstance {
   }
 
   fineTuneNetwork(): FineTuneSpec {
-    const params = cloneTree(this.unet as unknown as ParamTree, true) as unknown as UNetParams;
-    params.groups = this.unet.groups;
+    const params = cloneTree(this.unet, true);
     const network: FineTuneNetwork = {
-      params: params as unknown as ParamTree,
+      variables: namedVariables(params),
       // The whole U-Net is fine-tuned; the noise head (out.*) is replaced by the segmentation head.
-      features: (p, images) => unetForward(p as unknown as UNetParams, toModel(images)).features.at(-1)!,
+      features: (images) => unetForward(params, toModel(images)).features.at(-1)!,
       featureDim: this.c.channels[0],
       frozen: (name) => name.startsWith('out.'),
     };
@@ -183,7 +181,7 @@ class DepInstance implements MethodInstance {
   }
 
   dispose(): void {
-    disposeTree(this.unet as unknown as ParamTree);
+    disposeTree(this.unet);
     if (this.classifier) disposeTree(this.classifier);
     this.denoiser.dispose();
     this.supervisedOptimizer?.dispose();

@@ -2,7 +2,8 @@ import { cosineAt, linearWarmupAt } from '../../engine/schedules';
 import type { DinoHeadConfig } from '../../engine/nn/heads';
 import type { ViTConfig } from '../../engine/nn/vit';
 import { readCommon } from '../../engine/runConfig';
-import type { SettingValues } from '../schema';
+import { readValues, type SettingValues } from '../schema';
+import { DINO_SETTINGS } from './settings';
 
 /** DINO's settings, typed, with the per-step schedules of main_dino.py. */
 export interface DinoConfig {
@@ -35,48 +36,47 @@ export interface DinoSchedule {
 }
 
 export function readDinoConfig(values: SettingValues): DinoConfig {
+  const v = readValues(DINO_SETTINGS, values);
   const common = readCommon(values);
-  const n = (name: string) => Number(values[name]);
-  const b = (name: string) => Boolean(values[name]);
   const totalSteps = common.totalSteps;
   // main_dino.py: lr = args.lr · batch_size / 256, linear warm-up from 0, cosine to min_lr.
-  const peakLearningRate = (n('learningRate') * common.batchSize) / 256;
-  const sharpening = b('sharpening');
+  const peakLearningRate = (v.learningRate * common.batchSize) / 256;
+  const sharpening = v.sharpening;
   return {
     vit: {
-      imageSize: common.imageSize, patchSize: n('patchSize'), width: n('width'), depth: n('depth'),
-      heads: n('heads'), mlpRatio: n('mlpRatio'),
+      imageSize: common.imageSize, patchSize: v.patchSize, width: v.width, depth: v.depth,
+      heads: v.heads, mlpRatio: v.mlpRatio,
     },
     head: {
-      inputDim: n('width'), hiddenDim: n('headHidden'), bottleneckDim: n('bottleneck'),
-      outputDim: n('outputDim'), normLastLayer: b('normLastLayer'),
+      inputDim: v.width, hiddenDim: v.headHidden, bottleneckDim: v.bottleneck,
+      outputDim: v.outputDim, normLastLayer: v.normLastLayer,
     },
-    localCrops: b('multiCrop') ? n('localCrops') : 0,
-    localCropSize: n('localCropSize'),
-    globalScaleMin: n('globalScaleMin'),
-    localScaleMin: n('localScaleMin'),
-    localScaleMax: n('localScaleMax'),
-    colorJitter: n('colorJitter'),
-    hueJitter: Number(values.hueJitter ?? 0.1),
-    rotation: Number(values.rotation ?? 0),
-    grayscaleProbability: n('grayscaleProbability'),
-    blurSolarize: b('blurSolarize'),
-    centering: b('centering'),
-    centerMomentum: n('centerMomentum'),
-    studentTemperature: n('studentTemperature'),
-    momentumTeacher: b('momentumTeacher'),
-    gradientClip: n('gradientClip'),
-    freezeLastLayerSteps: n('freezeLastLayerSteps'),
+    localCrops: v.multiCrop ? v.localCrops : 0,
+    localCropSize: v.localCropSize,
+    globalScaleMin: v.globalScaleMin,
+    localScaleMin: v.localScaleMin,
+    localScaleMax: v.localScaleMax,
+    colorJitter: v.colorJitter,
+    hueJitter: v.hueJitter,
+    rotation: v.rotation,
+    grayscaleProbability: v.grayscaleProbability,
+    blurSolarize: v.blurSolarize,
+    centering: v.centering,
+    centerMomentum: v.centerMomentum,
+    studentTemperature: v.studentTemperature,
+    momentumTeacher: v.momentumTeacher,
+    gradientClip: v.gradientClip,
+    freezeLastLayerSteps: v.freezeLastLayerSteps,
     scheduleAt(step) {
       const teacherTemperature = linearWarmupAt(
-        n('warmupTeacherTemperature'), n('teacherTemperature'), n('teacherTemperatureWarmupSteps'), step,
+        v.warmupTeacherTemperature, v.teacherTemperature, v.teacherTemperatureWarmupSteps, step,
       );
       return {
-        learningRate: cosineAt({ base: peakLearningRate, final: n('minLearningRate'), totalSteps, warmupSteps: n('warmupSteps') }, step),
-        weightDecay: cosineAt({ base: n('weightDecay'), final: n('weightDecayEnd'), totalSteps }, step),
-        teacherMomentum: cosineAt({ base: n('teacherMomentum'), final: 1, totalSteps }, step),
+        learningRate: cosineAt({ base: peakLearningRate, final: v.minLearningRate, totalSteps, warmupSteps: v.warmupSteps }, step),
+        weightDecay: cosineAt({ base: v.weightDecay, final: v.weightDecayEnd, totalSteps }, step),
+        teacherMomentum: cosineAt({ base: v.teacherMomentum, final: 1, totalSteps }, step),
         // Sharpening off: the teacher uses the student's temperature.
-        teacherTemperature: sharpening ? teacherTemperature : n('studentTemperature'),
+        teacherTemperature: sharpening ? teacherTemperature : v.studentTemperature,
       };
     },
   };

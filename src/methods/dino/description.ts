@@ -1,100 +1,10 @@
 import { commonCollapseCharts, type Lesson } from '../collapse';
-import { commonLiveSettings, commonSettings, LEARN_COMMON, shapesAugmentationSettings, vitLargestTensor, vitProblems, vitSettings, COMMON_GROUPS } from '../common';
-import type { Setting, SettingValues } from '../schema';
+import { commonLiveSettings, LEARN_COMMON, vitLargestTensor, vitProblems, COMMON_GROUPS } from '../common';
+import { readValues, type SettingValues } from '../schema';
+import { DINO_SETTINGS } from './settings';
 import type { MethodDescription } from '../types';
 import { PALETTE } from '../palette';
 
-/** DINO's own settings (METHODS.md; defaults scaled down from facebookresearch/dino main_dino.py). */
-const dinoSettings: readonly Setting[] = [
-  // model
-  ...vitSettings(),
-  { kind: 'number', name: 'headHidden', urlKey: 'hh', label: 'Head hidden', group: 'model',
-    help: 'Hidden width of the 3-layer DINO head MLP (2048 in the paper).',
-    default: 256, min: 16, max: 2048, step: 16, integer: true },
-  { kind: 'number', name: 'bottleneck', urlKey: 'bn', label: 'Head bottleneck', group: 'model',
-    help: 'Dimension of the L2-normalised bottleneck before the prototypes (256 in the paper).',
-    default: 64, min: 8, max: 512, step: 8, integer: true },
-  { kind: 'number', name: 'outputDim', urlKey: 'k', label: 'Prototypes K', group: 'model',
-    help: 'Output dimension K of the head: the teacher’s "classes" (65536 in the paper).',
-    default: 1024, min: 8, max: 8192, step: 8, integer: true },
-  { kind: 'boolean', name: 'normLastLayer', urlKey: 'nl', label: 'Normalise last layer', group: 'model',
-    help: 'Weight-normalised prototypes with their norm fixed at 1 (norm_last_layer in the code).',
-    default: true },
-  // crops
-  { kind: 'boolean', name: 'multiCrop', urlKey: 'mc', label: 'Multi-crop', group: 'crops',
-    help: 'Local crops through the student only (off: two global crops, as in the ablation).',
-    default: true },
-  { kind: 'number', name: 'localCrops', urlKey: 'lc', label: 'Local crops', group: 'crops',
-    help: 'Small crops per image, seen by the student only.',
-    default: 4, min: 1, max: 10, step: 1, integer: true },
-  { kind: 'number', name: 'localCropSize', urlKey: 'lz', label: 'Local crop size', group: 'crops',
-    help: 'Side of a local crop in pixels (a multiple of the patch size).',
-    default: 16, min: 4, max: 64, step: 2, integer: true, unit: 'px' },
-  { kind: 'number', name: 'globalScaleMin', urlKey: 'gs', label: 'Global crop min scale', group: 'crops',
-    help: 'Smallest fraction of the image a global crop covers (largest is 1).',
-    default: 0.25, min: 0.05, max: 1, step: 0.01 },
-  { kind: 'number', name: 'localScaleMin', urlKey: 'lsn', label: 'Local crop min scale', group: 'crops',
-    help: 'Smallest fraction of the image a local crop covers.',
-    default: 0.05, min: 0.01, max: 1, step: 0.01 },
-  { kind: 'number', name: 'localScaleMax', urlKey: 'lsx', label: 'Local crop max scale', group: 'crops',
-    help: 'Largest fraction of the image a local crop covers.',
-    default: 0.25, min: 0.01, max: 1, step: 0.01 },
-  { kind: 'number', name: 'colorJitter', urlKey: 'cj', label: 'Colour jitter', group: 'crops',
-    help: 'Strength of brightness/contrast/saturation/hue jitter (1 = DINO’s 0.4/0.4/0.2/0.1, p 0.8).',
-    default: 1, min: 0, max: 2, step: 0.05 },
-  ...shapesAugmentationSettings('crops'),
-  { kind: 'number', name: 'grayscaleProbability', urlKey: 'gp', label: 'Grayscale p', group: 'crops',
-    help: 'Probability that a crop is turned grey.', default: 0.2, min: 0, max: 1, step: 0.05 },
-  { kind: 'boolean', name: 'blurSolarize', urlKey: 'bs', label: 'Blur and solarize', group: 'crops',
-    help: 'DINO’s asymmetric blur (p 1.0 / 0.1 / 0.5) and solarisation (p 0.2 on the second global crop).',
-    default: true },
-  // teacher
-  { kind: 'boolean', name: 'centering', urlKey: 'c', label: 'Centering', group: 'teacher',
-    help: 'Subtract a running mean C from teacher outputs: prevents one dimension dominating.',
-    default: true },
-  { kind: 'number', name: 'centerMomentum', urlKey: 'cm', label: 'Center momentum', group: 'teacher',
-    help: 'C ← m·C + (1−m)·batch mean of teacher outputs.', default: 0.9, min: 0, max: 0.999, step: 0.001 },
-  { kind: 'boolean', name: 'sharpening', urlKey: 'sh', label: 'Sharpening', group: 'teacher',
-    help: 'Teacher temperature below the student’s (off: τ_t = τ_s): prevents uniform output.',
-    default: true },
-  { kind: 'number', name: 'teacherTemperature', urlKey: 'tt', label: 'Teacher temperature', group: 'teacher',
-    help: 'τ_t after warm-up (0.04 in the paper; 0.07 if training is unstable).',
-    default: 0.04, min: 0.005, max: 1, step: 0.005, log: true },
-  { kind: 'number', name: 'warmupTeacherTemperature', urlKey: 'wtt', label: 'Warm-up τ_t start', group: 'teacher',
-    help: 'τ_t at step 0, rising linearly to the teacher temperature.',
-    default: 0.04, min: 0.005, max: 1, step: 0.005, log: true },
-  { kind: 'number', name: 'teacherTemperatureWarmupSteps', urlKey: 'wts', label: 'τ_t warm-up', group: 'teacher',
-    help: 'Steps of the linear teacher-temperature warm-up (0 = none).',
-    default: 0, min: 0, max: 100000, step: 10, integer: true, unit: 'steps' },
-  { kind: 'number', name: 'studentTemperature', urlKey: 'st', label: 'Student temperature', group: 'teacher',
-    help: 'τ_s of the student softmax.', default: 0.1, min: 0.005, max: 1, step: 0.005, log: true },
-  { kind: 'boolean', name: 'momentumTeacher', urlKey: 'mt', label: 'Momentum teacher', group: 'teacher',
-    help: 'Teacher = EMA of the student (off: teacher = student, which collapses).', default: true },
-  { kind: 'number', name: 'teacherMomentum', urlKey: 'tm', label: 'Teacher momentum', group: 'teacher',
-    help: 'EMA momentum at step 0, cosine-scheduled to 1 by the end.',
-    default: 0.996, min: 0.5, max: 1, step: 0.001 },
-  // optimization
-  { kind: 'number', name: 'learningRate', urlKey: 'lr', label: 'Learning rate', group: 'optimization',
-    help: 'Peak AdamW lr for a batch of 256, scaled by batch/256 as in the official code.',
-    default: 0.002, min: 0.00001, max: 0.1, step: 0.00001, log: true },
-  { kind: 'number', name: 'minLearningRate', urlKey: 'mlr', label: 'Final learning rate', group: 'optimization',
-    help: 'Learning rate at the end of the cosine decay.', default: 0.000001, min: 0, max: 0.01, step: 0.000001 },
-  { kind: 'number', name: 'warmupSteps', urlKey: 'wu', label: 'lr warm-up', group: 'optimization',
-    help: 'Steps of linear learning-rate warm-up from 0.', default: 100, min: 0, max: 100000, step: 10, integer: true, unit: 'steps' },
-  { kind: 'number', name: 'weightDecay', urlKey: 'wd', label: 'Weight decay', group: 'optimization',
-    help: 'AdamW weight decay at step 0 (not on biases and norms).', default: 0.04, min: 0, max: 1, step: 0.01 },
-  { kind: 'number', name: 'weightDecayEnd', urlKey: 'wde', label: 'Final weight decay', group: 'optimization',
-    help: 'Weight decay at the end (cosine schedule).', default: 0.4, min: 0, max: 1, step: 0.01 },
-  { kind: 'number', name: 'gradientClip', urlKey: 'gc', label: 'Gradient clip', group: 'optimization',
-    help: 'Per-parameter gradient norm limit (0 = off).', default: 3, min: 0, max: 100, step: 0.5 },
-  { kind: 'number', name: 'freezeLastLayerSteps', urlKey: 'fl', label: 'Freeze prototypes', group: 'optimization',
-    help: 'Steps during which the last head layer gets no gradient (the paper: first epoch).',
-    default: 100, min: 0, max: 100000, step: 10, integer: true, unit: 'steps' },
-  // probes
-  { kind: 'number', name: 'attentionMass', urlKey: 'am', label: 'Attention mass', group: 'probes',
-    help: 'The highlighted patches hold this fraction of the CLS attention (DINO’s visualisation: 0.6).',
-    default: 0.6, min: 0.05, max: 1, step: 0.05 },
-];
 
 /**
  * Small enough for tests and slow GPUs, and healthy at that size: with 8 images of 16 px per
@@ -198,7 +108,7 @@ export const dinoDescription: MethodDescription = {
     ...COMMON_GROUPS,
     { id: 'probes', label: 'Probes' },
   ],
-  settings: [...dinoSettings, ...commonSettings],
+  settings: DINO_SETTINGS,
   presets: [
     { id: 'default', label: 'Default', description: 'ViT-tiny on 32 px shapes, all of DINO’s mechanisms on.', values: {} },
     { id: 'tiny', label: 'Tiny', description: 'A very small model on 16 px images, fast enough for tests and slow GPUs; no colour augmentation and τ_t = 0.015 keep it healthy at this size.', values: tinyValues },
@@ -210,23 +120,25 @@ export const dinoDescription: MethodDescription = {
   ],
   liveSettings: [...commonLiveSettings, 'attentionMass'],
   validate(values) {
+    const v = readValues(DINO_SETTINGS, values);
     const problems = vitProblems(values);
-    const patch = Number(values.patchSize);
-    const imageSize = Number(values.imageSize);
-    if (values.multiCrop && Number(values.localCropSize) % patch !== 0) {
-      problems.push(`Local crop size ${values.localCropSize} must be a multiple of the patch size ${patch}.`);
+    const patch = v.patchSize;
+    const imageSize = Number(v.imageSize);
+    if (v.multiCrop && v.localCropSize % patch !== 0) {
+      problems.push(`Local crop size ${v.localCropSize} must be a multiple of the patch size ${patch}.`);
     }
-    if (values.multiCrop && Number(values.localCropSize) > imageSize) {
-      problems.push(`Local crop size ${values.localCropSize} must not exceed the image size ${imageSize}.`);
+    if (v.multiCrop && v.localCropSize > imageSize) {
+      problems.push(`Local crop size ${v.localCropSize} must not exceed the image size ${imageSize}.`);
     }
-    if (Number(values.localScaleMin) > Number(values.localScaleMax)) {
+    if (v.localScaleMin > v.localScaleMax) {
       problems.push('Local crop min scale must not exceed its max scale.');
     }
     return problems;
   },
   largestTensorBytes: (values) => vitLargestTensor(values, 'the global crops'),
   charts(values) {
-    const lnK = Math.log(Number(values.outputDim));
+    const v = readValues(DINO_SETTINGS, values);
+    const lnK = Math.log(v.outputDim);
     return [
       {
         id: 'loss', title: 'Loss', section: 'training',
@@ -257,7 +169,7 @@ export const dinoDescription: MethodDescription = {
         help: '‖C‖, the running mean of the teacher logits that centering subtracts. It stays 0 with centering off.',
         lines: [{ name: 'centerNorm', label: '‖C‖', color: PALETTE.sky }],
       },
-      ...commonCollapseCharts(2 * Number(values.batchSize), Number(values.width)),
+      ...commonCollapseCharts(2 * v.batchSize, v.width),
       {
         id: 'schedules', title: 'Schedules', section: 'collapse', summary: false,
         help: 'Teacher temperature τ_t and momentum λ as the run applies them (cosine and warm-up schedules).',

@@ -7,8 +7,8 @@ import { dinoLoss, dinoTeacherLogProbs, updatedCenter } from '../../engine/losse
 import { batchMeanEntropy, meanEntropy } from '../../engine/metrics/collapse';
 import { attentionPayload, embeddingPayload } from '../payloads';
 import { createDinoHead, dinoHeadForward, LAST_LAYER_PREFIX } from '../../engine/nn/heads';
-import { assignSaved, cloneTree, disposeTree, namedVariables, type ParamTree, prefixedWeights } from '../../engine/nn/params';
-import { createViT, gridResizeMatrix, vitClsAttention, vitForward, vitPatchGrid, type ViTParams } from '../../engine/nn/vit';
+import { assignSaved, cloneTree, disposeTree, namedVariables, prefixedWeights } from '../../engine/nn/params';
+import { createViT, gridResizeMatrix, vitClsAttention, vitForward, vitPatchGrid } from '../../engine/nn/vit';
 import { AdamW, emaUpdate } from '../../engine/optim/adamw';
 import { Rng } from '../../engine/random';
 import type { CropView, ProbePayload } from '../probes';
@@ -17,7 +17,6 @@ import type { Batch, MethodContext, MethodImplementation, MethodInstance, ProbeI
 import { readDinoConfig, type DinoConfig } from './config';
 
 interface Network {
-  [key: string]: unknown;
   backbone: ReturnType<typeof createViT>;
   head: ReturnType<typeof createDinoHead>;
 }
@@ -52,9 +51,9 @@ class DinoInstance implements MethodInstance {
       backbone: createViT(c.vit, weightsRng),
       head: createDinoHead(c.head, weightsRng),
     };
-    this.teacher = cloneTree(this.student as unknown as ParamTree, false) as unknown as Network; // teacher starts as the student
-    this.studentVariables = namedVariables(this.student as unknown as ParamTree);
-    this.teacherVariables = namedVariables(this.teacher as unknown as ParamTree);
+    this.teacher = cloneTree(this.student, false); // teacher starts as the student
+    this.studentVariables = namedVariables(this.student);
+    this.teacherVariables = namedVariables(this.teacher);
     this.trainable = new Map(
       [...this.studentVariables].filter(([name]) => !(c.head.normLastLayer && name === `head.${LAST_LAYER_PREFIX}norm`)),
     );
@@ -257,9 +256,10 @@ class DinoInstance implements MethodInstance {
 
   /** The teacher's patch tokens (DINO's paper evaluates the teacher). */
   supervisedNetwork(): SupervisedNetwork {
+    const params = cloneTree(this.teacher.backbone, true);
     return {
-      params: cloneTree(this.teacher.backbone as unknown as ParamTree, true),
-      features: (params, images) => vitForward(params as unknown as ViTParams, this.config.vit, normalize(images) as tf.Tensor4D, null).cls,
+      variables: namedVariables(params),
+      features: (images) => vitForward(params, this.config.vit, normalize(images) as tf.Tensor4D, null).cls,
       featureDim: this.config.vit.width,
     };
   }
@@ -282,8 +282,8 @@ class DinoInstance implements MethodInstance {
 
   dispose(): void {
     this.releaseCaptured();
-    disposeTree(this.student as unknown as ParamTree);
-    disposeTree(this.teacher as unknown as ParamTree);
+    disposeTree(this.student);
+    disposeTree(this.teacher);
     this.optimizer.dispose();
     this.center.dispose();
     this.localResize?.dispose();

@@ -2,7 +2,8 @@ import { readCommon } from '../../engine/runConfig';
 import { cosineAt } from '../../engine/schedules';
 import { depChannels } from '../dep/config';
 import type { NoiseSettings } from '../dep/denoiser';
-import type { SettingValues } from '../schema';
+import { readValues, type SettingValues } from '../schema';
+import { DREAMTEACHER_SETTINGS } from './settings';
 
 /** DreamTeacher's settings, typed, with the stage and learning rate of each step. */
 export interface DreamTeacherConfig {
@@ -23,31 +24,31 @@ export interface DreamTeacherConfig {
 }
 
 export function readDreamTeacherConfig(values: SettingValues): DreamTeacherConfig {
+  const v = readValues(DREAMTEACHER_SETTINGS, values);
   const common = readCommon(values);
-  const n = (name: string) => Number(values[name]);
-  const levels = n('levels');
-  const teacherSteps = Math.min(n('teacherSteps'), common.totalSteps);
+  const levels = v.levels;
+  const teacherSteps = Math.min(v.teacherSteps, common.totalSteps);
   const distillSteps = common.totalSteps - teacherSteps;
-  const warmup = n('warmupSteps');
+  const warmup = v.warmupSteps;
   return {
     imageSize: common.imageSize,
     teacherSteps,
-    teacherChannels: depChannels(n('teacherWidth'), levels),
-    studentChannels: depChannels(n('width'), levels),
-    fpnChannels: n('fpnChannels'),
+    teacherChannels: depChannels(v.teacherWidth, levels),
+    studentChannels: depChannels(v.width, levels),
+    fpnChannels: v.fpnChannels,
     groups: 4,
-    noise: { corruption: values.corruption === 'simple' ? 'simple' : 'vp', sigma: n('sigma'), sigmaMode: 'fixed', sigmaMin: n('sigma'), sigmaMax: n('sigma') },
-    mseLoss: Boolean(values.mseLoss),
-    attentionLoss: Boolean(values.attentionLoss),
-    attentionWeight: n('attentionWeight'),
-    weightDecay: n('weightDecay'),
-    fineTune: { steps: n('fineTuneSteps'), learningRate: n('fineTuneLearningRate'), batchSize: Math.min(16, common.batchSize) },
+    noise: { corruption: v.corruption === 'simple' ? 'simple' : 'vp', sigma: v.sigma, sigmaMode: 'fixed', sigmaMin: v.sigma, sigmaMax: v.sigma },
+    mseLoss: v.mseLoss,
+    attentionLoss: v.attentionLoss,
+    attentionWeight: v.attentionWeight,
+    weightDecay: v.weightDecay,
+    fineTune: { steps: v.fineTuneSteps, learningRate: v.fineTuneLearningRate, batchSize: Math.min(16, common.batchSize) },
     scheduleAt(step) {
       if (step < teacherSteps) {
-        const base = n('teacherLearningRate');
+        const base = v.teacherLearningRate;
         return { stage: 'teacher', learningRate: cosineAt({ base, final: base * 0.01, totalSteps: teacherSteps, warmupSteps: Math.min(warmup, teacherSteps) }, step) };
       }
-      const base = n('learningRate');
+      const base = v.learningRate;
       return {
         stage: 'distillation',
         learningRate: cosineAt({ base, final: base * 0.01, totalSteps: distillSteps, warmupSteps: Math.min(warmup, distillSteps) }, step - teacherSteps),

@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { trainExperiment } from '../../cli/experiment';
-import { disposeTree } from '../../engine/nn/params';
 import { Trainer } from '../../training/trainer';
 import { presetValues } from '../../state/url';
 import type { SettingValues } from '../schema';
@@ -95,10 +94,10 @@ describe('DreamTeacher stages (cpu)', () => {
     const trainer = await Trainer.create(dreamTeacherDescription, small());
     const count = tf.memory().numTensors;
     const { network } = trainer.instance.fineTuneNetwork!();
-    const features = tf.tidy(() => network.features(network.params, tf.zeros([2, 16, 16, 3])));
+    const features = tf.tidy(() => network.features(tf.zeros([2, 16, 16, 3])));
     expect(features.shape).toEqual([2, 16, 16, network.featureDim]);
     features.dispose();
-    disposeTree(network.params);
+    for (const variable of network.variables.values()) variable.dispose();
     expect(tf.memory().numTensors).toBe(count);
     trainer.dispose();
   }, 60_000);

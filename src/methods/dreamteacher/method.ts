@@ -10,7 +10,7 @@ import { corrupt } from '../../engine/losses/denoise';
 import { principalComponents, toUnitRange } from '../../engine/metrics/pca';
 import { embeddingPayload } from '../payloads';
 import { createStudent, studentBackbone, studentForward, type StudentParams } from '../../engine/nn/fpn';
-import { assignSaved, cloneTree, disposeTree, namedVariables, type ParamTree, prefixedWeights } from '../../engine/nn/params';
+import { assignSaved, cloneTree, disposeTree, namedVariables, prefixedWeights } from '../../engine/nn/params';
 import { createUNet, unetForward, type UNetParams } from '../../engine/nn/unet';
 import { AdamW } from '../../engine/optim/adamw';
 import { Rng } from '../../engine/random';
@@ -53,8 +53,8 @@ class DreamTeacherInstance implements MethodInstance {
     this.student = createStudent({
       imageSize: c.imageSize, channels: c.studentChannels, fpnChannels: c.fpnChannels, outChannels: c.teacherChannels, groups: c.groups,
     }, Rng.stream(context.seed, 'dreamteacher:student'));
-    this.teacherVariables = namedVariables(this.teacher as unknown as ParamTree);
-    this.studentVariables = namedVariables(this.student as unknown as ParamTree);
+    this.teacherVariables = namedVariables(this.teacher);
+    this.studentVariables = namedVariables(this.student);
     this.denoiser = new Denoiser(this.teacher, this.teacherVariables, context.seed, 'dreamteacher');
     // The student's optimizer never sees the teacher: distillation cannot change it.
     this.optimizer = new AdamW(this.studentVariables);
@@ -193,15 +193,14 @@ class DreamTeacherInstance implements MethodInstance {
 
   /** The student backbone's finest map [N, S, S, width]: what the frozen segmentation probe reads. */
   supervisedNetwork(): SupervisedNetwork {
-    const params = cloneTree(this.student as unknown as ParamTree, true) as unknown as StudentParams;
-    params.groups = this.student.groups;
+    const params = cloneTree(this.student, true);
     const probe = tf.tidy(() => this.embed(tf.zeros([1, this.c.imageSize, this.c.imageSize, 3])));
     const featureDim = probe.shape[1];
     probe.dispose();
     return {
-      params: params as unknown as ParamTree,
-      features: (p, images) => {
-        const features = studentBackbone(p as unknown as StudentParams, toModel(images));
+      variables: namedVariables(params),
+      features: (images) => {
+        const features = studentBackbone(params, toModel(images));
         const coarsest = features[features.length - 1];
         return tf.reshape(coarsest, [coarsest.shape[0], -1]) as tf.Tensor2D;
       },
@@ -214,12 +213,11 @@ class DreamTeacherInstance implements MethodInstance {
   }
 
   fineTuneNetwork(): FineTuneSpec {
-    const params = cloneTree(this.student as unknown as ParamTree, true) as unknown as StudentParams;
-    params.groups = this.student.groups;
+    const params = cloneTree(this.student, true);
     const network: FineTuneNetwork = {
-      params: params as unknown as ParamTree,
+      variables: namedVariables(params),
       // The student backbone and its FPN, fine-tuned whole; the finest regressed map feeds the head.
-      features: (p, images) => studentForward(p as unknown as StudentParams, toModel(images)).regressed[0],
+      features: (images) => studentForward(params, toModel(images)).regressed[0],
       featureDim: this.c.teacherChannels[0],
     };
     return { network, ...this.c.fineTune };
@@ -234,8 +232,8 @@ class DreamTeacherInstance implements MethodInstance {
   }
 
   dispose(): void {
-    disposeTree(this.teacher as unknown as ParamTree);
-    disposeTree(this.student as unknown as ParamTree);
+    disposeTree(this.teacher);
+    disposeTree(this.student);
     this.denoiser.dispose();
     this.optimizer.dispose();
   }

@@ -2,7 +2,8 @@ import { readCommon } from '../../engine/runConfig';
 import { cosineAt } from '../../engine/schedules';
 import type { HiViTConfig } from '../../engine/nn/hivit';
 import type { PyramidConfig } from '../../engine/nn/pyramid';
-import type { SettingValues } from '../schema';
+import { readValues, type SettingValues } from '../schema';
+import { ITPN_SETTINGS } from './settings';
 
 /** iTPN's settings, typed, with the per-step schedules. */
 export interface ItpnConfig {
@@ -18,35 +19,35 @@ export interface ItpnConfig {
 }
 
 export function readItpnConfig(values: SettingValues): ItpnConfig {
+  const v = readValues(ITPN_SETTINGS, values);
   const common = readCommon(values);
-  const n = (name: string) => Number(values[name]);
-  const pyramid = Boolean(values.pyramid);
-  const mfm = Boolean(values.mfm);
-  const width = n('width');
-  const peak = n('learningRate');
+  const pyramid = v.pyramid;
+  const mfm = v.mfm;
+  const width = v.width;
+  const peak = v.learningRate;
   return {
     imageSize: common.imageSize,
     backbone: {
-      imageSize: common.imageSize, patchSize: n('patchSize'), width, mlpDepth: n('mlpDepth'), depth: n('depth'),
-      heads: n('heads'), mlpRatio: n('mlpRatio'), bridgeMlpRatio: 3,
+      imageSize: common.imageSize, patchSize: v.patchSize, width, mlpDepth: v.mlpDepth, depth: v.depth,
+      heads: v.heads, mlpRatio: v.mlpRatio, bridgeMlpRatio: 3,
       // Pyramid off is the plain ViT of the MAE baseline: no sub-token stages to build a pyramid from.
       hierarchical: pyramid,
     },
     pyramid: {
-      width, pyramid, fpnWidth: n('fpnWidth'), fpnDepth: n('fpnDepth'), mlpRatio: n('mlpRatio'), patchSize: n('patchSize'),
-      decoderWidth: n('decoderWidth'), decoderDepth: n('decoderDepth'), decoderHeads: n('decoderHeads'), featureHeads: mfm,
+      width, pyramid, fpnWidth: v.fpnWidth, fpnDepth: v.fpnDepth, mlpRatio: v.mlpRatio, patchSize: v.patchSize,
+      decoderWidth: v.decoderWidth, decoderDepth: v.decoderDepth, decoderHeads: v.decoderHeads, featureHeads: mfm,
     },
-    maskRatio: n('maskRatio'),
-    mim: Boolean(values.mim),
+    maskRatio: v.maskRatio,
+    mim: v.mim,
     mfm,
-    mfmWeight: n('mfmWeight'),
-    weightDecay: n('weightDecay'),
+    mfmWeight: v.mfmWeight,
+    weightDecay: v.weightDecay,
     scheduleAt(step) {
       return {
         // MAE's schedule: linear warm-up, then half-cosine (to 1% of the peak here).
-        learningRate: cosineAt({ base: peak, final: peak * 0.01, totalSteps: common.totalSteps, warmupSteps: n('warmupSteps') }, step),
+        learningRate: cosineAt({ base: peak, final: peak * 0.01, totalSteps: common.totalSteps, warmupSteps: v.warmupSteps }, step),
         // The moving-averaged backbone of MFM: momentum from its base to 1 on a cosine, as BYOL and DINO.
-        teacherMomentum: cosineAt({ base: n('teacherMomentum'), final: 1, totalSteps: common.totalSteps }, step),
+        teacherMomentum: cosineAt({ base: v.teacherMomentum, final: 1, totalSteps: common.totalSteps }, step),
       };
     },
   };

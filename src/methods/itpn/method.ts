@@ -13,7 +13,7 @@ import {
 import { principalComponents, toUnitRange } from '../../engine/metrics/pca';
 import { embeddingPayload } from '../payloads';
 import { createHiViT, hivitForward, sinCosPositions, type HiViTParams, type VisiblePatches } from '../../engine/nn/hivit';
-import { assignSaved, cloneTree, disposeTree, namedVariables, type ParamTree } from '../../engine/nn/params';
+import { assignSaved, cloneTree, disposeTree, namedVariables } from '../../engine/nn/params';
 import {
   createDecoder, createNeck, decoderForward, featureHeadsForward, fullGrid, levelShapes, pyramidLevels, targetStages,
   type DecoderParams, type FullGrid, type LevelShape, type NeckParams,
@@ -69,13 +69,13 @@ class ItpnInstance implements MethodInstance {
     this.backbone = createHiViT(backbone, rng);
     this.neck = pyramid.pyramid ? createNeck(pyramid, rng) : null;
     this.decoder = createDecoder(pyramid, rng);
-    this.teacher = this.c.mfm ? cloneTree(this.backbone as unknown as ParamTree, false) as unknown as HiViTParams : null;
-    this.backboneVariables = namedVariables(this.backbone as unknown as ParamTree);
-    this.teacherVariables = this.teacher ? namedVariables(this.teacher as unknown as ParamTree) : new Map();
+    this.teacher = this.c.mfm ? cloneTree(this.backbone, false) : null;
+    this.backboneVariables = namedVariables(this.backbone);
+    this.teacherVariables = this.teacher ? namedVariables(this.teacher) : new Map();
     this.variables = new Map([
-      ...namedVariables(this.backbone as unknown as ParamTree, 'backbone'),
-      ...(this.neck ? namedVariables(this.neck as unknown as ParamTree, 'neck') : []),
-      ...namedVariables(this.decoder as unknown as ParamTree, 'decoder'),
+      ...namedVariables(this.backbone, 'backbone'),
+      ...(this.neck ? namedVariables(this.neck, 'neck') : []),
+      ...namedVariables(this.decoder, 'decoder'),
     ]);
     // MAE's AdamW betas (0.9, 0.95).
     this.optimizer = new AdamW(this.variables, { beta2: 0.95 });
@@ -253,10 +253,11 @@ class ItpnInstance implements MethodInstance {
    * [N, 4g, 4g, f] (what iTPN pre-trains the pyramid for), or the plain ViT's tokens [N, g, g, d].
    */
   supervisedNetwork(): SupervisedNetwork {
+    const params = cloneTree(this.backbone, true);
     return {
-      params: cloneTree(this.backbone as unknown as ParamTree, true),
-      features: (params, images) =>
-        tf.mean(hivitForward(params as unknown as HiViTParams, this.c.backbone, normalize(images) as tf.Tensor4D, null).top, 1) as tf.Tensor2D,
+      variables: namedVariables(params),
+      features: (images) =>
+        tf.mean(hivitForward(params, this.c.backbone, normalize(images) as tf.Tensor4D, null).top, 1) as tf.Tensor2D,
       featureDim: this.c.backbone.width,
     };
   }
@@ -284,16 +285,15 @@ class ItpnInstance implements MethodInstance {
    */
   fineTuneNetwork(): FineTuneSpec {
     const params = {
-      backbone: cloneTree(this.backbone as unknown as ParamTree, true),
-      neck: this.neck ? cloneTree(this.neck as unknown as ParamTree, true) : null,
+      backbone: cloneTree(this.backbone, true),
+      neck: this.neck ? cloneTree(this.neck, true) : null,
     };
     const size = this.c.backbone.imageSize;
     const featureDim = tf.tidy(() => this.dense(this.backbone, this.neck, tf.zeros([1, size, size, 3]))).shape[3];
     const network: FineTuneNetwork = {
-      params: params as unknown as ParamTree,
-      features: (p, images) => {
-        const tree = p as unknown as { backbone: HiViTParams; neck: NeckParams | null };
-        const dense = this.dense(tree.backbone, tree.neck, images);
+      variables: namedVariables(params),
+      features: (images) => {
+        const dense = this.dense(params.backbone, params.neck, images);
         const [n, side, , c] = dense.shape;
         if (side === size) return dense;
         const k = size / side; // nearest-neighbour repeat to pixels (a broadcast, so its gradient is a sum)
@@ -317,10 +317,10 @@ class ItpnInstance implements MethodInstance {
   }
 
   dispose(): void {
-    disposeTree(this.backbone as unknown as ParamTree);
-    if (this.neck) disposeTree(this.neck as unknown as ParamTree);
-    disposeTree(this.decoder as unknown as ParamTree);
-    if (this.teacher) disposeTree(this.teacher as unknown as ParamTree);
+    disposeTree(this.backbone);
+    if (this.neck) disposeTree(this.neck);
+    disposeTree(this.decoder);
+    if (this.teacher) disposeTree(this.teacher);
     this.optimizer.dispose();
     this.position.dispose();
   }

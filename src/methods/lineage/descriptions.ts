@@ -2,7 +2,7 @@
  * SimCLR, MoCo v3, BYOL and SimSiam: four descriptions over one implementation (method.ts),
  * each with its own text, defaults, switches, presets and lessons.
  */
-import { commonLiveSettings, commonSettings } from '../common';
+import { commonLiveSettings } from '../common';
 import type { SettingValues } from '../schema';
 import type { MethodDescription } from '../types';
 import {
@@ -16,7 +16,7 @@ function describe(variant: Variant, text: Texts): MethodDescription {
     id: variant,
     ...text,
     groups: LINEAGE_GROUPS,
-    settings: [...lineageSettings(variant), ...commonSettings],
+    settings: lineageSettings(variant),
     liveSettings: [...commonLiveSettings, 'attentionMass'],
     validate: (values: SettingValues) => lineageValidate(values, variant),
     largestTensorBytes: lineageLargestTensor,

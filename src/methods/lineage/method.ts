@@ -14,7 +14,7 @@ import { embeddingStd } from '../../engine/metrics/collapse';
 import { attentionPayload, embeddingPayload } from '../payloads';
 import { l2Normalize, stopGradient } from '../../engine/nn/layers';
 import { createMlp, mlpForward, type MlpLayerConfig, type MlpParams } from '../../engine/nn/mlp';
-import { assignSaved, cloneTree, disposeTree, namedVariables, type ParamTree, prefixedWeights } from '../../engine/nn/params';
+import { assignSaved, cloneTree, disposeTree, namedVariables, prefixedWeights } from '../../engine/nn/params';
 import { createCnn, cnnFeatureMap, cnnForward, type CnnConfig, type CnnParams } from '../../engine/nn/cnn';
 import { createViT, vitClsAttention, vitForward, vitPatchGrid, type ViTConfig, type ViTParams } from '../../engine/nn/vit';
 import { AdamW, emaUpdate } from '../../engine/optim/adamw';
@@ -22,13 +22,12 @@ import { readCommon } from '../../engine/runConfig';
 import { cosineAt } from '../../engine/schedules';
 import { Rng } from '../../engine/random';
 import type { CropView, ProbePayload } from '../probes';
-import type { SettingValues } from '../schema';
+import { readValues, type SettingValues } from '../schema';
 import type { SupervisedNetwork } from '../../engine/eval/supervised';
 import type { Batch, MethodContext, MethodImplementation, MethodInstance, ProbeInput, StepOutput } from '../types';
-import { MECHANISMS, type Variant } from './settings';
+import { lineageSettings, MECHANISMS, type Variant } from './settings';
 
 interface Encoder {
-  [key: string]: unknown;
   backbone: ViTParams | CnnParams;
   projector: MlpParams;
 }
@@ -70,33 +69,33 @@ function predictorLayers(variant: Variant, hidden: number, out: number): MlpLaye
 }
 
 function readConfig(values: SettingValues, variant: Variant): LineageConfig {
+  const v = readValues(lineageSettings(variant), values);
   const common = readCommon(values);
-  const n = (name: string) => Number(values[name]);
   const has = MECHANISMS[variant];
-  const peak = (n('learningRate') * common.batchSize) / 256;
-  const momentumEncoder = has.momentum && Boolean(values.momentumEncoder);
+  const peak = (v.learningRate * common.batchSize) / 256;
+  const momentumEncoder = has.momentum && v.momentumEncoder;
   return {
     variant,
-    backbone: values.backbone === 'cnn' ? 'cnn' : 'vit',
-    cnn: { imageSize: common.imageSize, width: n('width'), stages: n('depth') },
-    vit: { imageSize: common.imageSize, patchSize: n('patchSize'), width: n('width'), depth: n('depth'), heads: n('heads'), mlpRatio: n('mlpRatio') },
-    projector: headLayers(variant, n('projectorHidden'), n('projectorOut')),
-    predictor: has.predictor && Boolean(values.predictor) ? predictorLayers(variant, n('predictorHidden'), n('projectorOut')) : null,
-    temperature: has.temperature ? n('temperature') : 1,
-    queueSize: has.queue ? n('queueSize') : 0,
+    backbone: v.backbone === 'cnn' ? 'cnn' : 'vit',
+    cnn: { imageSize: common.imageSize, width: v.width, stages: v.depth },
+    vit: { imageSize: common.imageSize, patchSize: v.patchSize, width: v.width, depth: v.depth, heads: v.heads, mlpRatio: v.mlpRatio },
+    projector: headLayers(variant, v.projectorHidden, v.projectorOut),
+    predictor: has.predictor && v.predictor ? predictorLayers(variant, v.predictorHidden, v.projectorOut) : null,
+    temperature: has.temperature ? v.temperature : 1,
+    queueSize: has.queue ? v.queueSize : 0,
     momentumEncoder,
-    stopGradient: has.stopGradient ? Boolean(values.stopGradient) : true,
-    cropScaleMin: n('cropScaleMin'),
-    colorJitter: n('colorJitter'),
-    hueJitter: Number(values.hueJitter ?? 0.1),
-    rotation: Number(values.rotation ?? 0),
-    grayscaleProbability: n('grayscaleProbability'),
-    blur: Boolean(values.blur),
-    weightDecay: n('weightDecay'),
+    stopGradient: has.stopGradient ? v.stopGradient : true,
+    cropScaleMin: v.cropScaleMin,
+    colorJitter: v.colorJitter,
+    hueJitter: v.hueJitter,
+    rotation: v.rotation,
+    grayscaleProbability: v.grayscaleProbability,
+    blur: v.blur,
+    weightDecay: v.weightDecay,
     scheduleAt: (step) => ({
-      learningRate: cosineAt({ base: peak, final: 0, totalSteps: common.totalSteps, warmupSteps: n('warmupSteps') }, step),
+      learningRate: cosineAt({ base: peak, final: 0, totalSteps: common.totalSteps, warmupSteps: v.warmupSteps }, step),
       // BYOL / MoCo v3: from the base momentum to 1 on a half cosine.
-      momentum: momentumEncoder ? cosineAt({ base: n('momentum'), final: 1, totalSteps: common.totalSteps }, step) : 0,
+      momentum: momentumEncoder ? cosineAt({ base: v.momentum, final: 1, totalSteps: common.totalSteps }, step) : 0,
     }),
   };
 }
@@ -137,10 +136,10 @@ class LineageInstance implements MethodInstance {
       projector: createMlp(c.vit.width, c.projector, rng),
     };
     this.predictor = c.predictor ? createMlp(c.projector[c.projector.length - 1].out, c.predictor, rng) : null;
-    this.target = c.momentumEncoder ? cloneTree(this.online as unknown as ParamTree, false) as unknown as Encoder : null;
-    this.onlineVariables = namedVariables(this.online as unknown as ParamTree);
-    this.targetVariables = this.target ? namedVariables(this.target as unknown as ParamTree) : null;
-    this.trainable = new Map([...this.onlineVariables, ...(this.predictor ? namedVariables(this.predictor as unknown as ParamTree, 'predictor') : [])]);
+    this.target = c.momentumEncoder ? cloneTree(this.online, false) : null;
+    this.onlineVariables = namedVariables(this.online);
+    this.targetVariables = this.target ? namedVariables(this.target) : null;
+    this.trainable = new Map([...this.onlineVariables, ...(this.predictor ? namedVariables(this.predictor, 'predictor') : [])]);
     this.optimizer = new AdamW(this.trainable);
     const dim = c.projector[c.projector.length - 1].out;
     if (c.queueSize > 0) {
@@ -299,10 +298,10 @@ class LineageInstance implements MethodInstance {
 
   /** The online backbone's dense features: ViT patch tokens, or the CNN's last feature map. */
   supervisedNetwork(): SupervisedNetwork {
-    const backbone = cloneTree(this.online.backbone as unknown as ParamTree, true);
+    const backbone = cloneTree(this.online.backbone, true);
     return {
-      params: backbone,
-      features: (params, images) => this.features({ backbone: params as unknown as ViTParams | CnnParams, projector: this.online.projector }, normalize(images) as tf.Tensor4D),
+      variables: namedVariables(backbone),
+      features: (images) => this.features({ backbone, projector: this.online.projector }, normalize(images) as tf.Tensor4D),
       featureDim: this.c.vit.width,
     };
   }
@@ -328,9 +327,9 @@ class LineageInstance implements MethodInstance {
 
   dispose(): void {
     this.releaseCaptured();
-    disposeTree(this.online as unknown as ParamTree);
-    if (this.predictor) disposeTree(this.predictor as unknown as ParamTree);
-    if (this.target) disposeTree(this.target as unknown as ParamTree);
+    disposeTree(this.online);
+    if (this.predictor) disposeTree(this.predictor);
+    if (this.target) disposeTree(this.target);
     this.optimizer.dispose();
     this.queue?.dispose();
   }

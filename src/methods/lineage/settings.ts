@@ -3,8 +3,8 @@
  * and only the switches that apply to each method (plain data: the page imports this).
  */
 import { commonCollapseCharts, type ChartSpec, type Lesson } from '../collapse';
-import { LEARN_COMMON, shapesAugmentationSettings, vitLargestTensor, vitProblems, vitSettings, COMMON_GROUPS } from '../common';
-import type { Preset, Setting, SettingValues } from '../schema';
+import { commonSettings, LEARN_COMMON, shapesAugmentationSettings, vitLargestTensor, vitProblems, vitSettings, COMMON_GROUPS } from '../common';
+import { readValues, type Preset, type Setting, type SettingValues, type ValuesOf } from '../schema';
 import { PALETTE } from '../palette';
 
 export type Variant = 'simclr' | 'moco' | 'byol' | 'simsiam';
@@ -26,9 +26,10 @@ export const LINEAGE_GROUPS = [
   { id: 'probes', label: 'Probes' },
 ] as const;
 
-export function lineageSettings(variant: Variant): Setting[] {
+/** The lineage's settings for one method: only the switches that method has (MECHANISMS). */
+export function lineageSettings(variant: Variant) {
   const has = MECHANISMS[variant];
-  const settings: Setting[] = [
+  const model = [
     { kind: 'choice', name: 'backbone', urlKey: 'bb', label: 'Backbone', group: 'model',
       help: 'vit: a ViT as in DINO (attention maps). cnn: a small CNN (stride-2 conv–BN–ReLU stages, average pooled), closer to the papers’ ResNets.',
       default: 'vit', choices: ['vit', 'cnn'] },
@@ -37,38 +38,28 @@ export function lineageSettings(variant: Variant): Setting[] {
       help: 'Hidden width of the projector MLP (Linear–BN–ReLU layers).', default: 256, min: 8, max: 4096, step: 8, integer: true },
     { kind: 'number', name: 'projectorOut', urlKey: 'po', label: 'Projection dim', group: 'heads',
       help: 'Output of the projector: the space the loss compares views in.', default: 128, min: 8, max: 2048, step: 8, integer: true },
-  ];
-  if (has.predictor) {
-    settings.push(
+  ] as const satisfies readonly Setting[];
+  const predictor = [
       { kind: 'boolean', name: 'predictor', urlKey: 'pr', label: 'Predictor', group: 'heads',
         help: 'An MLP on the online side only, predicting the other view’s projection. Off: the asymmetry is gone.', default: true },
       { kind: 'number', name: 'predictorHidden', urlKey: 'qh', label: 'Predictor hidden', group: 'heads',
         help: 'Hidden width of the predictor MLP.', default: variant === 'simsiam' ? 64 : 256, min: 8, max: 4096, step: 8, integer: true },
-    );
-  }
-  if (has.temperature) {
-    settings.push({ kind: 'number', name: 'temperature', urlKey: 't', label: 'Temperature τ', group: 'objective',
+  ] as const satisfies readonly Setting[];
+  const temperature = [{ kind: 'number', name: 'temperature', urlKey: 't', label: 'Temperature τ', group: 'objective',
       help: 'Divides the cosine similarities before the softmax: low τ weighs the hardest negatives most.',
-      default: variant === 'simclr' ? 0.2 : 0.2, min: 0.01, max: 2, step: 0.01, log: true });
-  }
-  if (has.queue) {
-    settings.push({ kind: 'number', name: 'queueSize', urlKey: 'qs', label: 'Queue of negatives', group: 'objective',
+      default: 0.2, min: 0.01, max: 2, step: 0.01, log: true }] as const satisfies readonly Setting[];
+  const queue = [{ kind: 'number', name: 'queueSize', urlKey: 'qs', label: 'Queue of negatives', group: 'objective',
       help: 'MoCo v2-style queue of past keys used as negatives (0: MoCo v3, negatives from the batch). A multiple of 2 × batch size.',
-      default: 0, min: 0, max: 65536, step: 64, integer: true });
-  }
-  if (has.momentum) {
-    settings.push(
+      default: 0, min: 0, max: 65536, step: 64, integer: true }] as const satisfies readonly Setting[];
+  const momentum = [
       { kind: 'boolean', name: 'momentumEncoder', urlKey: 'mt', label: 'Momentum encoder', group: 'objective',
         help: 'Targets from an EMA of the online network. Off: targets from the online network itself (with stop-gradient).', default: true },
       { kind: 'number', name: 'momentum', urlKey: 'tm', label: 'Momentum', group: 'objective',
         help: 'EMA coefficient at step 0; it rises to 1 on a cosine schedule.', default: 0.99, min: 0.5, max: 1, step: 0.001 },
-    );
-  }
-  if (has.stopGradient) {
-    settings.push({ kind: 'boolean', name: 'stopGradient', urlKey: 'sg', label: 'Stop-gradient', group: 'objective',
-      help: 'No gradient through the target branch. Off: SimSiam collapses (its paper’s Fig. 2).', default: true });
-  }
-  settings.push(
+  ] as const satisfies readonly Setting[];
+  const stopGradient = [{ kind: 'boolean', name: 'stopGradient', urlKey: 'sg', label: 'Stop-gradient', group: 'objective',
+      help: 'No gradient through the target branch. Off: SimSiam collapses (its paper’s Fig. 2).', default: true }] as const satisfies readonly Setting[];
+  const rest = [
     { kind: 'number', name: 'cropScaleMin', urlKey: 'cs', label: 'Crop min scale', group: 'augmentation',
       help: 'Smallest fraction of the image a view covers (random resized crop).', default: 0.2, min: 0.05, max: 1, step: 0.01 },
     { kind: 'number', name: 'colorJitter', urlKey: 'cj', label: 'Colour jitter', group: 'augmentation',
@@ -86,9 +77,21 @@ export function lineageSettings(variant: Variant): Setting[] {
       help: 'AdamW decoupled weight decay (not on biases and norms).', default: 0.05, min: 0, max: 1, step: 0.01 },
     { kind: 'number', name: 'attentionMass', urlKey: 'am', label: 'Attention mass', group: 'probes',
       help: 'The highlighted patches hold this fraction of the CLS attention.', default: 0.6, min: 0.05, max: 1, step: 0.05 },
-  );
-  return settings;
+  ] as const satisfies readonly Setting[];
+  return [
+    ...model,
+    ...(has.predictor ? predictor : []),
+    ...(has.temperature ? temperature : []),
+    ...(has.queue ? queue : []),
+    ...(has.momentum ? momentum : []),
+    ...(has.stopGradient ? stopGradient : []),
+    ...rest,
+    ...commonSettings,
+  ] as const;
 }
+
+/** A lineage run's values, typed: every setting any of the four methods has (see lineageSettings). */
+export type LineageValues = ValuesOf<ReturnType<typeof lineageSettings>>;
 
 /** Small enough for tests and slow GPUs. */
 export const LINEAGE_TINY: SettingValues = {
@@ -124,6 +127,7 @@ export function lineagePresets(variant: Variant, broken: Preset[], tinyOverrides
 }
 
 export function lineageCharts(values: SettingValues, variant: Variant): ChartSpec[] {
+  const v = readValues(lineageSettings(variant), values);
   const charts: ChartSpec[] = [
     {
       id: 'loss', title: 'Loss', section: 'training',
@@ -135,7 +139,7 @@ export function lineageCharts(values: SettingValues, variant: Variant): ChartSpe
       }[variant],
       lines: [{ name: 'loss', label: 'loss', color: PALETTE.blue }],
       references: variant === 'simclr'
-        ? [{ value: 2 * Math.log(2 * Number(values.batchSize) - 1), label: '2·ln(2B − 1): all embeddings equal' }]
+        ? [{ value: 2 * Math.log(2 * v.batchSize - 1), label: '2·ln(2B − 1): all embeddings equal' }]
         : variant === 'simsiam' ? [{ value: -1, label: '−1: perfect agreement' }] : [],
     },
     {
@@ -153,7 +157,7 @@ export function lineageCharts(values: SettingValues, variant: Variant): ChartSpe
       lines: [{ name: 'projectionStd', label: 'std(z) × √D', color: PALETTE.olive }],
       references: [{ value: 1, label: 'healthy (1)' }, { value: 0, label: 'collapsed (0)' }],
     },
-    ...commonCollapseCharts(2 * Number(values.batchSize), Number(values.width)),
+    ...commonCollapseCharts(2 * v.batchSize, v.width),
   ];
   if (MECHANISMS[variant].momentum) {
     charts.push({
@@ -171,26 +175,28 @@ export function lesson(id: string, title: string, metric: string, text: string, 
 }
 
 export function lineageValidate(values: SettingValues, variant: Variant): string[] {
-  const problems = values.backbone === 'cnn' ? [] : vitProblems(values);
-  if (values.backbone === 'cnn' && 2 ** Number(values.depth) > Number(values.imageSize)) {
-    problems.push(`A CNN of depth ${values.depth} halves ${values.imageSize} px images below 1 px: use at most ${Math.floor(Math.log2(Number(values.imageSize)))} stages.`);
+  const v = readValues(lineageSettings(variant), values);
+  const problems = v.backbone === 'cnn' ? [] : vitProblems(values);
+  if (v.backbone === 'cnn' && 2 ** v.depth > Number(v.imageSize)) {
+    problems.push(`A CNN of depth ${v.depth} halves ${v.imageSize} px images below 1 px: use at most ${Math.floor(Math.log2(Number(v.imageSize)))} stages.`);
   }
   if (variant === 'moco') {
-    const queue = Number(values.queueSize);
-    const perStep = 2 * Number(values.batchSize);
+    const queue = v.queueSize;
+    const perStep = 2 * v.batchSize;
     if (queue > 0 && queue % perStep !== 0) problems.push(`Queue size ${queue} must be a multiple of 2 × batch size = ${perStep} (the keys enqueued per step).`);
   }
   return problems;
 }
 
 export function lineageLargestTensor(values: SettingValues): { bytes: number; what: string } {
-  if (values.backbone !== 'cnn') return vitLargestTensor(values, 'the two views');
+  const v = readValues(lineageSettings('simclr'), values);
+  if (v.backbone !== 'cnn') return vitLargestTensor(values, 'the two views');
   // The CNN's largest activation is its stem: [2B, S, S, channels].
-  const size = Number(values.imageSize);
-  const stem = Math.max(8, Math.round(Number(values.width) / 2 ** (Number(values.depth) - 1)));
+  const size = Number(v.imageSize);
+  const stem = Math.max(8, Math.round(v.width / 2 ** (v.depth - 1)));
   const candidates = [
-    { bytes: Number(values.datasetSize) * size * size * 3 * 4, what: 'the training images' },
-    { bytes: 2 * Number(values.batchSize) * size * size * stem * 4, what: 'the first convolution’s activations' },
+    { bytes: v.datasetSize * size * size * 3 * 4, what: 'the training images' },
+    { bytes: 2 * v.batchSize * size * size * stem * 4, what: 'the first convolution’s activations' },
   ];
   return candidates.reduce((a, b) => (b.bytes > a.bytes ? b : a));
 }

@@ -11,7 +11,7 @@ import { embeddingPayload } from '../payloads';
 import { createCrossAttention, crossAttentionForward, type CrossAttentionParams } from '../../engine/nn/crossAttention';
 import { createDinoHead, dinoHeadForward, LAST_LAYER_PREFIX, type DinoHeadParams } from '../../engine/nn/heads';
 import { createLayerNorm, createLinear, layerNorm, linear, type LayerNormParams, type LinearParams } from '../../engine/nn/layers';
-import { assignSaved, cloneTree, disposeTree, namedVariables, type ParamTree, prefixedWeights } from '../../engine/nn/params';
+import { assignSaved, cloneTree, disposeTree, namedVariables, prefixedWeights } from '../../engine/nn/params';
 import { createViT, gridResizeMatrix, vitForward, vitPatchGrid, type ViTParams } from '../../engine/nn/vit';
 import { AdamW, emaUpdate } from '../../engine/optim/adamw';
 import { Rng } from '../../engine/random';
@@ -22,7 +22,6 @@ import { readLocaConfig, type LocaConfig } from './config';
 import { positionPayload, queryTokensPerImage, type Views } from './positionPayload';
 
 interface Encoder {
-  [key: string]: unknown;
   backbone: ViTParams;
   head: DinoHeadParams; // projection head + prototypes (the cluster loss)
 }
@@ -59,10 +58,10 @@ class LocaInstance implements MethodInstance {
       position: createLinear(rng, c.vit.width, c.sizes.referencePatches),
     };
     this.teacher = c.clusterLoss
-      ? (cloneTree({ backbone: this.student.backbone, head: this.student.head } as unknown as ParamTree, false) as unknown as Encoder)
+      ? (cloneTree({ backbone: this.student.backbone, head: this.student.head }, false))
       : null;
-    this.studentVariables = namedVariables(this.student as unknown as ParamTree);
-    this.teacherVariables = this.teacher ? namedVariables(this.teacher as unknown as ParamTree) : new Map();
+    this.studentVariables = namedVariables(this.student);
+    this.teacherVariables = this.teacher ? namedVariables(this.teacher) : new Map();
     // The prototypes' norm is fixed at 1 (weight-normalised without a gain); the head is unused
     // without the cluster loss.
     this.trainable = new Map([...this.studentVariables].filter(([name]) =>
@@ -348,9 +347,10 @@ class LocaInstance implements MethodInstance {
 
   /** Patch tokens of the teacher (the student's without a teacher), as a grid. */
   supervisedNetwork(): SupervisedNetwork {
+    const params = cloneTree(this.teacher?.backbone ?? this.student.backbone, true);
     return {
-      params: cloneTree((this.teacher?.backbone ?? this.student.backbone) as unknown as ParamTree, true),
-      features: (params, images) => tf.mean(this.patchTokens(params as unknown as ViTParams, normalize(images) as tf.Tensor4D, null, null), 1) as tf.Tensor2D,
+      variables: namedVariables(params),
+      features: (images) => tf.mean(this.patchTokens(params, normalize(images) as tf.Tensor4D, null, null), 1) as tf.Tensor2D,
       featureDim: this.config.vit.width,
     };
   }
@@ -368,8 +368,8 @@ class LocaInstance implements MethodInstance {
   }
 
   dispose(): void {
-    disposeTree(this.student as unknown as ParamTree);
-    if (this.teacher) disposeTree(this.teacher as unknown as ParamTree);
+    disposeTree(this.student);
+    if (this.teacher) disposeTree(this.teacher);
     this.optimizer.dispose();
     this.focalResize?.dispose();
   }

@@ -1,4 +1,5 @@
-import type { SettingValues } from '../schema';
+import { readValues, type SettingValues } from '../schema';
+import { LOCA_SETTINGS } from './settings';
 
 /** Token counts of LOCA's views, derived from the settings (page and worker alike). */
 export interface LocaSizes {
@@ -12,15 +13,16 @@ export interface LocaSizes {
 }
 
 export function locaSizes(values: SettingValues): LocaSizes {
-  const patch = Number(values.patchSize);
-  const referenceGrid = Math.max(1, Math.floor(Number(values.imageSize) / patch));
+  const v = readValues(LOCA_SETTINGS, values);
+  const patch = v.patchSize;
+  const referenceGrid = Math.max(1, Math.floor(Number(v.imageSize) / patch));
   const referencePatches = referenceGrid * referenceGrid;
-  const focalGrid = Math.max(1, Math.floor(Number(values.focalSize) / patch));
+  const focalGrid = Math.max(1, Math.floor(v.focalSize / patch));
   return {
     referenceGrid,
     referencePatches,
-    referenceKept: Math.min(referencePatches, Math.max(1, Math.round((1 - Number(values.maskRatio)) * referencePatches))),
-    queryKept: Math.min(referencePatches, Math.max(1, Math.round(Number(values.queryKeep) * referencePatches))),
+    referenceKept: Math.min(referencePatches, Math.max(1, Math.round((1 - v.maskRatio) * referencePatches))),
+    queryKept: Math.min(referencePatches, Math.max(1, Math.round(v.queryKeep * referencePatches))),
     focalGrid,
     focalPatches: focalGrid * focalGrid,
   };
