@@ -5,12 +5,13 @@
  * changes. Above it, a preview computed on the page of what the σ setting's noise looks like,
  * so moving the slider shows the noise level before the next run trains on it.
  */
-import { useMemo, type CSSProperties } from 'react';
+import { useMemo } from 'react';
 import './probes.css';
 import './denoising.css';
 import { selectValues, selectProbe, useAppStore } from '../../state/store';
 import type { Corruption } from '../../measures/noise';
 import { PixelCanvas } from './PixelCanvas';
+import { ImageTable, type ImageRow } from './ImageTable';
 import {
   ERROR_MAX, cellSide, corruptionSetting, denoisingSummary, errorGradientCss, errorToRgba, formatDb, formatSigma,
   imageToRgba, noiseToRgba, previewPixels, sigmaSetting,
@@ -90,7 +91,6 @@ export function DenoisingView() {
     <section
       className="probe-view denoising-view" data-testid="denoising-view"
       data-step={probe.step} data-sigma={probe.sigma} data-mse={probe.mse}
-      style={{ '--denoising-cell': `${side}px` } as CSSProperties}
     >
       <p className="probe-view__caption">
         DeP adds noise to each probe image and trains the network to predict that noise. Per image: the clean image, the
@@ -119,14 +119,14 @@ export function DenoisingView() {
             <ul className="setting-preview__list denoising-preview__list">
               {preview.map((rgba, i) => (
                 <li key={i} className="denoising-preview__pair">
-                  <figure className="denoising-cell">
+                  <figure className="probe-figure">
                     <DenoisingCanvas
                       rgba={rows[i].clean} size={size} side={side} part="clean"
                       label={`Probe image ${i + 1}, clean`}
                     />
                     <figcaption className="setting-preview__label">clean</figcaption>
                   </figure>
-                  <figure className="denoising-cell">
+                  <figure className="probe-figure">
                     <DenoisingCanvas
                       rgba={rgba} size={size} side={side} part="preview"
                       label={`Probe image ${i + 1} with noise at σ = ${formatSigma(sigma)} (${CORRUPTION_NAMES[corruption]}), a preview`}
@@ -140,34 +140,17 @@ export function DenoisingView() {
         </div>
       )}
 
-      <div className="denoising-table">
-        <div className="denoising-row denoising-row--head" aria-hidden="true">
-          {cols.map((c) => (
-            <span key={c.role} className="denoising-head" title={c.help}>
-              {c.title}
-              <span className="denoising-head__symbol">{c.symbol}</span>
-            </span>
-          ))}
-          <span className="denoising-head denoising-head--psnr" title="Peak signal-to-noise ratio against the clean image">
-            PSNR
-            <span className="denoising-head__symbol">vs clean</span>
-          </span>
-        </div>
-        {rows.map((row, i) => {
+      <ImageTable
+        columns={cols} side={side} rowTestId="denoising-row" canvasTestId="denoising-canvas"
+        tail={{ head: <>PSNR<span className="image-table__symbol">vs clean</span></>, help: 'Peak signal-to-noise ratio against the clean image', width: 'minmax(8.5rem, 1fr)' }}
+        rows={rows.map((row, i): ImageRow => {
           const s = summary.images[i];
           const gain = s.denoised - s.noisy;
-          return (
-            <div
-              key={i} className="denoising-row" data-testid="denoising-row" data-index={i}
-              role="group" aria-label={`Probe image ${i + 1}`}
-            >
-              {cols.map((c) => (
-                <figure key={c.role} className={`denoising-cell denoising-cell--${c.role}`} title={c.help}>
-                  <DenoisingCanvas rgba={row[c.role]} size={size} side={side} part={c.role} label={`Probe image ${i + 1}, ${c.title} ${c.symbol}`} />
-                  <figcaption className="denoising-cell__label">{c.title} {c.symbol}</figcaption>
-                </figure>
-              ))}
-              <p className="denoising-row__psnr" title="PSNR of the noisy input and of the denoised estimate against the clean image">
+          return {
+            key: i, label: `Probe image ${i + 1}`, data: { 'data-index': i },
+            cells: Object.fromEntries(cols.map((c) => [c.role, { rgba: row[c.role], size, label: `Probe image ${i + 1}, ${c.title} ${c.symbol}` }])),
+            tail: (
+              <p className="image-table__numbers denoising-row__psnr" title="PSNR of the noisy input and of the denoised estimate against the clean image">
                 <span className="denoising-row__psnr-label">PSNR</span>
                 <span>noisy {formatDb(s.noisy)}</span>
                 <span>→ denoised <b>{formatDb(s.denoised)}</b></span>
@@ -177,24 +160,24 @@ export function DenoisingView() {
                   </span>
                 )}
               </p>
-            </div>
-          );
+            ),
+          };
         })}
-      </div>
+      />
 
-      <div className="denoising-legend" aria-hidden="true">
-        <span className="denoising-legend__item">
-          ε, ε̂: <span>−{NOISE_SCALE}</span><span className="denoising-legend__bar denoising-legend__bar--noise" />
+      <div className="probe-legend" aria-hidden="true">
+        <span className="probe-legend__item">
+          ε, ε̂: <span>−{NOISE_SCALE}</span><span className="probe-legend__bar denoising-legend__bar--noise" />
           <span>+{NOISE_SCALE}</span> per colour channel, grey = 0
         </span>
-        <span className="denoising-legend__item">
+        <span className="probe-legend__item">
           |ε̂ − ε|: <span>0</span>
-          <span className="denoising-legend__bar" style={{ background: errorGradientCss() }} />
+          <span className="probe-legend__bar" style={{ background: errorGradientCss() }} />
           <span>≥ {ERROR_MAX}</span>
         </span>
       </div>
 
-      <p className="help denoising-readout" data-testid="denoising-readout">
+      <p className="help probe-readout" data-testid="denoising-readout">
         step {probe.step} · probe MSE <b>{probe.mse.toFixed(3)}</b>{' '}
         <span className="denoising-readout__ref">(1.0 = predicting zero noise)</span> · mean PSNR noisy{' '}
         {formatDb(summary.meanNoisy)} → denoised <b>{formatDb(summary.meanDenoised)}</b>
@@ -205,5 +188,5 @@ export function DenoisingView() {
 
 /** A cell of the view: the shared pixel canvas with this view's class and test id. */
 function DenoisingCanvas(props: { rgba: Uint8ClampedArray<ArrayBuffer>; size: number; side: number; part: Role; label: string }) {
-  return <PixelCanvas {...props} className="denoising-cell__canvas" testid="denoising-canvas" />;
+  return <PixelCanvas {...props} className="probe-canvas" testid="denoising-canvas" />;
 }

@@ -50,7 +50,7 @@ export function EmbeddingView() {
             role="img"
             aria-label={`Scatter of ${fit.drawn} embeddings on PC1 (horizontal) and PC2 (vertical), coloured by class`}
           />
-          <ul className="embedding-legend" aria-label="Classes" data-testid="embedding-legend">
+          <ul className="probe-legend-list embedding-legend" aria-label="Classes" data-testid="embedding-legend">
             {probe.classNames.map((name, label) => (
               <li key={label} className="embedding-legend__item">
                 <span className="embedding-legend__swatch" style={{ background: classColor(label) }} aria-hidden="true" />

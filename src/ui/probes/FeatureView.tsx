@@ -4,12 +4,13 @@
  * PCA basis, as RGB), their attention maps, and the per-position squared error, with the level's
  * losses. Every level is drawn at the same size, so a coarse level's pixels look bigger.
  */
-import { useId, useMemo, useRef, useState, type CSSProperties, type KeyboardEvent } from 'react';
+import { useId, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import './probes.css';
 import './features.css';
 import { selectProbe, useAppStore } from '../../state/store';
 import type { FeatureProbe } from '../../methods/probes';
 import { PixelCanvas } from './PixelCanvas';
+import { ImageTable, type ImageColumn, type ImageRow } from './ImageTable';
 import { ERROR_STOPS } from './denoisingDraw';
 import {
   HEAT_STOPS, errorToRgbaScaled, featureCellSide, featureSummary, formatLoss, gradientCss, heatToRgba, rgbToRgba,
@@ -26,20 +27,17 @@ type Role = CellRole | 'image';
 
 interface Column {
   role: CellRole;
-  title: string;
-  symbol: string;
-  help: string;
   /** Drawn from the student, so untrained while the teacher is still training. */
   student: boolean;
 }
 
-const COLUMNS: Column[] = [
+const COLUMNS: readonly (ImageColumn & Column)[] = [
   {
     role: 'teacher', title: 'teacher features', symbol: 'PCA → RGB', student: false,
     help: 'The teacher’s decoder features at this level (normalised per position as the loss uses them), the first three principal components as red, green and blue',
   },
   {
-    role: 'student', title: 'student features', symbol: 'PCA → RGB', student: true,
+    role: 'student', title: 'student features', symbol: 'PCA → RGB', student: true, className: 'feature-cell--student',
     help: 'The student’s regressed features at this level, on the same principal components as the teacher’s: equal colours mean similar features',
   },
   {
@@ -47,11 +45,11 @@ const COLUMNS: Column[] = [
     help: 'Where the teacher’s features are strong: Σ over channels of the squared activation, scaled so the image’s maximum is 1',
   },
   {
-    role: 'student-attention', title: 'student attention', symbol: 'Σ_c |A_c|²', student: true,
+    role: 'student-attention', title: 'student attention', symbol: 'Σ_c |A_c|²', student: true, className: 'feature-cell--student',
     help: 'The same for the student’s features: the attention-transfer (AT) loss matches it to the teacher’s',
   },
   {
-    role: 'error', title: 'error', symbol: '|s − t|²', student: true,
+    role: 'error', title: 'error', symbol: '|s − t|²', student: true, className: 'feature-cell--student',
     help: 'Per position squared error between the student’s and the teacher’s features, mean over channels; one scale for every level',
   },
 ];
@@ -107,7 +105,6 @@ export function FeatureView() {
     <section
       className={`probe-view feature-view${untrained ? ' feature-view--untrained' : ''}`} data-testid="feature-view"
       data-step={probe.step} data-stage={probe.stage} data-image={index}
-      style={{ '--feature-cell': `${side}px` } as CSSProperties}
     >
       <p className="probe-view__caption">
         DreamTeacher’s teacher is a denoising U-Net: it noises the image, takes one denoising step, and its decoder’s
@@ -125,7 +122,7 @@ export function FeatureView() {
       </p>
 
       <div className="feature-top">
-        <figure className="feature-cell feature-cell--image">
+        <figure className="probe-figure">
           <FeatureCanvas
             rgba={thumbs[index]} size={probe.imageSize} side={side} part="image" testid="feature-canvas"
             label={`${imageLabel}, the input (${probe.imageSize}×${probe.imageSize} px)`}
@@ -153,71 +150,52 @@ export function FeatureView() {
               ))}
             </div>
           </div>
-          <div className="feature-legend" aria-hidden="true">
-            <span className="feature-legend__item">
+          <div className="probe-legend" aria-hidden="true">
+            <span className="probe-legend__item feature-legend__item">
               attention: <span>0</span>
-              <span className="feature-legend__bar" style={{ background: gradientCss(HEAT_STOPS) }} />
+              <span className="probe-legend__bar" style={{ background: gradientCss(HEAT_STOPS) }} />
               <span>1 (image max)</span>
             </span>
-            <span className="feature-legend__item">
+            <span className="probe-legend__item feature-legend__item">
               error, all levels: <span>0</span>
-              <span className="feature-legend__bar" style={{ background: gradientCss(ERROR_STOPS) }} />
+              <span className="probe-legend__bar" style={{ background: gradientCss(ERROR_STOPS) }} />
               <span title="One scale for every level, so levels compare">≥ {formatLoss(summary.errorMax)}</span>
             </span>
           </div>
         </div>
       </div>
 
-      <div className="feature-table">
-        <div className="feature-row feature-row--head" aria-hidden="true">
-          <span className="feature-head feature-head--level">level</span>
-          {COLUMNS.map((c) => (
-            <span key={c.role} className="feature-head" title={c.help}>
-              {c.title}
-              <span className="feature-head__symbol">{c.symbol}</span>
-            </span>
-          ))}
-          <span className="feature-head feature-head--loss" title="This level’s losses on the probe images">
-            losses
-            <span className="feature-head__symbol">all images</span>
-          </span>
-        </div>
-        {probe.levels.map((level, l) => {
+      <ImageTable
+        columns={COLUMNS} side={side} rowTestId="feature-level" canvasTestId="feature-canvas"
+        lead={{ head: 'level', width: 'var(--feature-level)' }}
+        tail={{ head: <>losses<span className="image-table__symbol">all images</span></>, help: 'This level’s losses on the probe images', width: 'minmax(6.5rem, 1fr)' }}
+        rows={probe.levels.map((level, l): ImageRow => {
           const row = rows[l];
           const levelLabel = `${level.name}, ${level.size}×${level.size}, ${level.channels} channels`;
-          return (
-            <div
-              key={`${level.name}-${l}`} className="feature-row" data-testid="feature-level" data-level={level.name}
-              data-mse={level.mse} data-attention-loss={level.attentionLoss} role="group" aria-label={`Level ${levelLabel}`}
-            >
+          return {
+            key: `${level.name}-${l}`, label: `Level ${levelLabel}`,
+            data: { 'data-level': level.name, 'data-mse': level.mse, 'data-attention-loss': level.attentionLoss },
+            cells: row ? Object.fromEntries(COLUMNS.map((c) => [c.role, {
+              rgba: row[c.role], size: level.size,
+              label: `${imageLabel}, level ${levelLabel}: ${c.title}${untrained && c.student ? ' (student not trained yet)' : ''}`,
+            }])) : {},
+            lead: (
               <p className="feature-row__level">
                 <b>{level.name}</b>
                 <span className="feature-row__size">{level.channels} ch · {level.size}×{level.size}</span>
               </p>
-              {COLUMNS.map((c) => (
-                <figure
-                  key={c.role} title={c.help}
-                  className={`feature-cell feature-cell--${c.role}${c.student ? ' feature-cell--student' : ''}`}
-                >
-                  {row && (
-                    <FeatureCanvas
-                      rgba={row[c.role]} size={level.size} side={side} part={c.role} testid="feature-canvas"
-                      label={`${imageLabel}, level ${levelLabel}: ${c.title}${untrained && c.student ? ' (student not trained yet)' : ''}`}
-                    />
-                  )}
-                  <figcaption className="feature-cell__label">{c.title}</figcaption>
-                </figure>
-              ))}
-              <p className="feature-row__loss" title="This level’s losses on the probe images: feature regression (MSE) and attention transfer (AT)">
+            ),
+            tail: (
+              <p className="image-table__numbers feature-row__loss" title="This level’s losses on the probe images: feature regression (MSE) and attention transfer (AT)">
                 <span>MSE <b>{formatLoss(level.mse)}</b></span>
                 <span>AT <b>{formatLoss(level.attentionLoss)}</b></span>
               </p>
-            </div>
-          );
+            ),
+          };
         })}
-      </div>
+      />
 
-      <p className="help feature-readout" data-testid="feature-readout">
+      <p className="help probe-readout" data-testid="feature-readout">
         step {probe.step} · {STAGE_LABELS[probe.stage]} · mean over {probe.levels.length} levels: MSE{' '}
         <b>{formatLoss(summary.meanMse)}</b> · AT <b>{formatLoss(summary.meanAttentionLoss)}</b>
       </p>
@@ -225,7 +203,7 @@ export function FeatureView() {
   );
 }
 
-/** A cell of the view: the shared pixel canvas with this view's class. */
+/** An image outside the table (the chosen image, the picker's thumbnails): the shared pixel canvas, framed. */
 function FeatureCanvas(props: { rgba: Uint8ClampedArray<ArrayBuffer>; size: number; side: number; part?: Role; label?: string; testid?: string }) {
-  return <PixelCanvas {...props} className="feature-cell__canvas" />;
+  return <PixelCanvas {...props} className="probe-canvas" />;
 }

@@ -56,7 +56,7 @@ export function PositionPickers({ name, images, image, queries, labels, selectio
 /** What the marks mean, with the counts of the queries shown; `uid` names the view's SVG patterns. */
 export function PositionLegend({ counts, uid }: { counts: StatusCounts; uid: string }) {
   return (
-    <ul className="position-legend" aria-label="Legend">
+    <ul className="probe-legend-list position-legend" aria-label="Legend">
       <li><LegendLine color={STATUS_COLORS.correct} /> correct <b>{counts.correct}</b></li>
       <li><LegendLine color={STATUS_COLORS.wrong} /> wrong <b>{counts.wrong}</b></li>
       <li>

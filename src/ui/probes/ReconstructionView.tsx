@@ -13,6 +13,7 @@ import { selectValues, selectProbe, useAppStore } from '../../state/store';
 import { ERROR_STOPS, imageToRgba as imageRgba } from './denoisingDraw';
 import { formatLoss, gradientCss } from './featureDraw';
 import { PixelCanvas } from './PixelCanvas';
+import { ImageTable, type ImageColumn, type ImageRow } from './ImageTable';
 import {
   RECON_ERROR_MAX, errorRgba, formatRatio, levelRgba, maskRatioSetting, maskedAtRatio,
   maskedInputRgba, pastedReconstructionRgba, reconstructionCellSide, reconstructionSummary, visibleCount,
@@ -21,15 +22,10 @@ import {
 /** The store holds the latest reconstruction probe of the focused run. */
 const selectReconstruction = selectProbe('reconstruction');
 
-/** Gap between cells, px (matches --reconstruction-gap). */
+/** Gap between cells, px (set as --reconstruction-gap and --image-table-gap). */
 const GAP = 6;
 
-interface Column {
-  role: string;
-  title: string;
-  symbol: string;
-  help: string;
-}
+type Column = ImageColumn;
 
 type Rgba = Uint8ClampedArray<ArrayBuffer>;
 
@@ -107,7 +103,7 @@ export function ReconstructionView() {
     <section
       className="probe-view reconstruction-view" data-testid="reconstruction-view"
       data-step={probe.step} data-mask-ratio={probe.maskRatio} data-mse={probe.mse}
-      style={{ '--reconstruction-cell': `${side}px`, '--reconstruction-cols': columns.length, '--reconstruction-gap': `${GAP}px` } as CSSProperties}
+      style={{ '--reconstruction-gap': `${GAP}px`, '--image-table-gap': `${GAP}px` } as CSSProperties}
     >
       <p className="probe-view__caption">
         {method} hides a fraction {formatRatio(probe.maskRatio)} of each image’s {patches} patches: the encoder sees only
@@ -139,7 +135,7 @@ export function ReconstructionView() {
             <ul className="setting-preview__list reconstruction-preview__list">
               {preview.images.map((rgba, i) => (
                 <li key={i}>
-                  <figure className="reconstruction-cell">
+                  <figure className="probe-figure">
                     <ReconstructionCanvas
                       rgba={rgba} size={size} side={side} part="preview"
                       label={`Probe image ${i + 1} masked at ratio ${formatRatio(previewRatio)}, a preview`}
@@ -163,56 +159,40 @@ export function ReconstructionView() {
         <p className="reconstruction-scroll-hint" aria-hidden="true">scroll sideways for all {columns.length} columns →</p>
       )}
       <div ref={scroller} className="reconstruction-scroll" role="region" aria-label="Reconstructions per probe image" tabIndex={overflows ? 0 : undefined}>
-        <div className="reconstruction-table">
-          <div className="reconstruction-row reconstruction-row--head" aria-hidden="true">
-            {columns.map((c) => (
-              <span key={c.role} className={`reconstruction-head reconstruction-head--${c.role}`} title={c.help}>
-                {c.title}
-                <span className="reconstruction-head__symbol">{c.symbol}</span>
-              </span>
-            ))}
-          </div>
-          {rows.map((row, i) => (
-            <div
-              key={i} className="reconstruction-row" data-testid="reconstruction-row" data-index={i}
-              data-mse={summary.imageMse[i]} role="group" aria-label={`Probe image ${i + 1}`}
-            >
-              {columns.map((c, k) => (
-                <figure key={c.role} className={`reconstruction-cell reconstruction-cell--${c.role}`} title={c.help}>
-                  <ReconstructionCanvas
-                    rgba={row[c.role]} size={k < 5 ? size : probe.levels[k - 5].size} side={side} part={c.role}
-                    label={`Probe image ${i + 1}, ${c.title} (${c.symbol})${c.role === 'error' ? `, masked-patch MSE ${formatLoss(summary.imageMse[i])}` : ''}`}
-                  />
-                  {c.role === 'error' && (
-                    <figcaption className="reconstruction-cell__note">MSE {formatLoss(summary.imageMse[i])}</figcaption>
-                  )}
-                </figure>
-              ))}
-            </div>
-          ))}
-        </div>
+        <ImageTable
+          className="reconstruction-table" columns={columns} side={side}
+          rowTestId="reconstruction-row" canvasTestId="reconstruction-canvas"
+          rows={rows.map((row, i): ImageRow => ({
+            key: i, label: `Probe image ${i + 1}`, data: { 'data-index': i, 'data-mse': summary.imageMse[i] },
+            cells: Object.fromEntries(columns.map((c, k) => [c.role, {
+              rgba: row[c.role], size: k < 5 ? size : probe.levels[k - 5].size,
+              label: `Probe image ${i + 1}, ${c.title} (${c.symbol})${c.role === 'error' ? `, masked-patch MSE ${formatLoss(summary.imageMse[i])}` : ''}`,
+              note: c.role === 'error' ? `MSE ${formatLoss(summary.imageMse[i])}` : undefined,
+            }])),
+          }))}
+        />
       </div>
 
-      <div className="reconstruction-legend" aria-hidden="true">
-        <span className="reconstruction-legend__item">
+      <div className="probe-legend" aria-hidden="true">
+        <span className="probe-legend__item">
           error: <span>0</span>
-          <span className="reconstruction-legend__bar" style={{ background: gradientCss(ERROR_STOPS) }} />
+          <span className="probe-legend__bar" style={{ background: gradientCss(ERROR_STOPS) }} />
           <span>≥ {RECON_ERROR_MAX}</span>
         </span>
-        <span className="reconstruction-legend__item">
+        <span className="probe-legend__item">
           <span className="reconstruction-legend__swatch reconstruction-legend__swatch--masked" /> masked patch (input)
         </span>
-        <span className="reconstruction-legend__item">
+        <span className="probe-legend__item">
           <span className="reconstruction-legend__swatch reconstruction-legend__swatch--visible" /> visible patch, not scored (error)
         </span>
         {probe.levels.length > 0 && (
-          <span className="reconstruction-legend__item">
+          <span className="probe-legend__item">
             <span className="reconstruction-legend__swatch reconstruction-legend__swatch--unseen" /> not seen (levels)
           </span>
         )}
       </div>
 
-      <p className="help reconstruction-readout" data-testid="reconstruction-readout">{summary.text}</p>
+      <p className="help probe-readout" data-testid="reconstruction-readout">{summary.text}</p>
     </section>
   );
 }
@@ -233,7 +213,7 @@ function useOverflow(ref: RefObject<HTMLDivElement | null>, dependency: unknown)
   return overflows;
 }
 
-/** A cell of the view: the shared pixel canvas with this view's class and test id. */
+/** A preview image: the shared pixel canvas, framed, with the table's test id. */
 function ReconstructionCanvas(props: { rgba: Rgba; size: number; side: number; part: string; label: string }) {
-  return <PixelCanvas {...props} className="reconstruction-cell__canvas" testid="reconstruction-canvas" />;
+  return <PixelCanvas {...props} className="probe-canvas" testid="reconstruction-canvas" />;
 }

@@ -53,20 +53,31 @@ function putRgb(rgba: Uint8ClampedArray, i: number, values: Float32Array, src: n
   rgba[i * 4 + 3] = 255;
 }
 
+/**
+ * A size×size RGBA image for probe image `index`, painted pixel by pixel: `paint(rgba, i, x, y,
+ * hidden)` with i the pixel's raster index and `hidden` whether its patch is masked.
+ */
+function paintByPatch(
+  size: number, patch: number, grid: number, masked: Uint8Array, index: number,
+  paint: (rgba: Uint8ClampedArray<ArrayBuffer>, i: number, x: number, y: number, hidden: boolean) => void,
+): Uint8ClampedArray<ArrayBuffer> {
+  const patches = grid * grid;
+  const rgba = new Uint8ClampedArray(size * size * 4);
+  for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) {
+    paint(rgba, y * size + x, x, y, isMasked(masked, patches, index, patchOf(x, y, patch, grid)));
+  }
+  return rgba;
+}
+
 /** What the encoder gets: image `index` with its masked patches grey (hatched), its visible ones untouched. */
 export function maskedInputRgba(
   images: Float32Array, masked: Uint8Array, size: number, patch: number, grid: number, index: number,
 ): Uint8ClampedArray<ArrayBuffer> {
-  const count = size * size;
-  const base = index * count * 3;
-  const patches = grid * grid;
-  const rgba = new Uint8ClampedArray(count * 4);
-  for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) {
-    const i = y * size + x;
-    if (isMasked(masked, patches, index, patchOf(x, y, patch, grid))) putGrey(rgba, i, onHatch(x, y) ? MASK_HATCH : MASK_GREY);
+  const base = index * size * size * 3;
+  return paintByPatch(size, patch, grid, masked, index, (rgba, i, x, y, hidden) => {
+    if (hidden) putGrey(rgba, i, onHatch(x, y) ? MASK_HATCH : MASK_GREY);
     else putRgb(rgba, i, images, base + i * 3);
-  }
-  return rgba;
+  });
 }
 
 /** MAE's "reconstruction + visible": the prediction (clipped) at masked patches, the original pixels at visible ones. */
@@ -74,16 +85,10 @@ export function pastedReconstructionRgba(
   images: Float32Array, reconstruction: Float32Array, masked: Uint8Array, size: number, patch: number, grid: number,
   index: number,
 ): Uint8ClampedArray<ArrayBuffer> {
-  const count = size * size;
-  const base = index * count * 3;
-  const patches = grid * grid;
-  const rgba = new Uint8ClampedArray(count * 4);
-  for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) {
-    const i = y * size + x;
-    const from = isMasked(masked, patches, index, patchOf(x, y, patch, grid)) ? reconstruction : images;
-    putRgb(rgba, i, from, base + i * 3);
-  }
-  return rgba;
+  const base = index * size * size * 3;
+  return paintByPatch(size, patch, grid, masked, index, (rgba, i, _x, _y, hidden) => {
+    putRgb(rgba, i, hidden ? reconstruction : images, base + i * 3);
+  });
 }
 
 
@@ -96,14 +101,10 @@ export function errorRgba(
   error: Float32Array, masked: Uint8Array, size: number, patch: number, grid: number, index: number,
   max = RECON_ERROR_MAX,
 ): Uint8ClampedArray<ArrayBuffer> {
-  const count = size * size;
-  const base = index * count;
-  const patches = grid * grid;
-  const rgba = new Uint8ClampedArray(count * 4);
-  for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) {
-    const i = y * size + x;
+  const base = index * size * size;
+  return paintByPatch(size, patch, grid, masked, index, (rgba, i, x, y, hidden) => {
     const c = errorColorScaled(error[base + i], max);
-    if (!isMasked(masked, patches, index, patchOf(x, y, patch, grid))) {
+    if (!hidden) {
       const under = onHatch(x, y) ? VISIBLE_HATCH : VISIBLE_BASE;
       for (let k = 0; k < 3; k++) c[k] = Math.round(under[k] + (c[k] - under[k]) * VISIBLE_ERROR_ALPHA);
     }
@@ -111,8 +112,7 @@ export function errorRgba(
     rgba[i * 4 + 1] = c[1];
     rgba[i * 4 + 2] = c[2];
     rgba[i * 4 + 3] = 255;
-  }
-  return rgba;
+  });
 }
 
 /**
