@@ -17,6 +17,7 @@ import { parseStudyArgs, STUDY_ENTRIES, STUDY_USAGE, type StudyArgs, type StudyE
 import type { LearnReference } from '../methods/learnReference';
 import type { CellResult, CellScores } from './study/cell';
 import { markdownTable, summarise, type RowSummary } from './study/table';
+import { mergeStudy, type StudyFile } from './study/merge';
 import { STUDY_BANK_COUNT, STUDY_TEST_COUNT } from '../engine/data/studyData';
 
 type TaskKind = 'cell' | 'raw' | 'supervised';
@@ -198,14 +199,20 @@ async function orchestrate(args: StudyArgs): Promise<number> {
       supervised: row.supervised.map((k) => cache.get<CellScores>('supervised', k)),
     }));
   }
-  const table = markdownTable(summaries);
+  const fresh: StudyFile = {
+    date: new Date().toISOString(), preset: args.preset, seeds: args.seeds, backend: args.backend,
+    evaluation: { labelledBank: STUDY_BANK_COUNT, heldOut: STUDY_TEST_COUNT }, rows: summaries,
+    cells: rows.flatMap((row) => row.cells.map((k) => cache.get<CellResult>('cell', k)).filter((c) => c !== null)),
+  };
+  // A piecewise study: the rows of methods this run did not measure stay in --out (and in the table).
+  const previous = args.out && existsSync(args.out) ? (JSON.parse(readFileSync(args.out, 'utf8')) as StudyFile) : null;
+  const { file, kept, replaced } = mergeStudy(previous, fresh, STUDY_ENTRIES.map((e) => e.id), (id) => STUDY_ENTRIES.find((e) => e.id === id)?.methodId ?? id);
+  if (kept.length > 0) process.stderr.write(`study: kept the rows of ${kept.join(', ')} from ${args.out}\n`);
+  if (replaced) process.stderr.write(`study: replacing ${args.out}: ${replaced}\n`);
+  const table = markdownTable(file.rows);
   process.stdout.write(`${table}\n`);
   if (args.out) {
-    writeFileSync(args.out, JSON.stringify({
-      date: new Date().toISOString(), preset: args.preset, seeds: args.seeds, backend: args.backend,
-      evaluation: { labelledBank: STUDY_BANK_COUNT, heldOut: STUDY_TEST_COUNT }, rows: summaries,
-      cells: rows.flatMap((row) => row.cells.map((k) => cache.get<CellResult>('cell', k)).filter((c) => c !== null)),
-    }, null, 1));
+    writeFileSync(args.out, JSON.stringify(file, null, 1));
     process.stderr.write(`study: wrote ${args.out}\n`);
   }
   if (args.reference) writeReference(args.reference, args, summaries);

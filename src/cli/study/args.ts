@@ -54,7 +54,8 @@ supervised reference. Prints a markdown table on stdout, progress with an ETA on
   --seeds     comma-separated seeds (default 1,2,3)
   --preset    the preset every method runs (default learn; mae and ddep take learn-mae, learn-ddep)
   --backend   wasm (default: WebAssembly, several times the JS cpu backend), cpu, or webgpu (Dawn)
-  --out       also write the results as JSON
+  --out       also write the results as JSON; an existing file of the same study keeps the rows
+              of the methods this run does not measure (a study run piecewise)
   --cache     where each finished cell is kept, so an interrupted study resumes (default .study-cache)
   --jobs      cells trained at once, one process each (default: 2, or 1 on webgpu)
   --set       override a setting in every run (e.g. --set totalSteps=200); the cache key includes it
