@@ -125,9 +125,15 @@ function runInChild(task: StudyTask, onProgress: (message: Extract<WorkerMessage
     child.stderr?.on('data', (chunk: Buffer) => { stderr = (stderr + chunk.toString()).slice(-4000); });
     let settled = false;
     child.on('message', (message: WorkerMessage) => {
-      if (message.type === 'progress') onProgress(message);
-      else if (message.type === 'result') { settled = true; resolve(message.value); }
-      else { settled = true; reject(new Error(message.message)); }
+      if (message.type === 'progress') {
+        onProgress(message);
+      } else if (message.type === 'result') {
+        settled = true;
+        resolve(message.value);
+      } else {
+        settled = true;
+        reject(new Error(message.message));
+      }
     });
     child.on('exit', (code) => {
       if (!settled) reject(new Error(`${task.label}: the worker exited with code ${code}${stderr ? `: ${stderr.trim().split('\n').slice(-3).join(' ')}` : ''}`));

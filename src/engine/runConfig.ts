@@ -36,4 +36,3 @@ export function readCommon(values: RunValues): CommonValues {
     fusedKernels: values.fusedKernels === undefined ? true : Boolean(values.fusedKernels),
   };
 }
-

@@ -12,7 +12,8 @@ import type { Lesson } from './collapse';
 import type { MethodDescription } from './types';
 
 export const methods: readonly MethodDescription[] = [
-  dinoDescription, locaDescription, itpnDescription, depDescription, dreamTeacherDescription, simclrDescription, mocoDescription, byolDescription, simsiamDescription,
+  dinoDescription, locaDescription, itpnDescription, depDescription, dreamTeacherDescription,
+  simclrDescription, mocoDescription, byolDescription, simsiamDescription,
 ];
 
 export const defaultMethodId = methods[0].id;

@@ -158,4 +158,3 @@ export interface MethodContext {
 export interface MethodImplementation {
   create(context: MethodContext): MethodInstance;
 }
-

@@ -109,7 +109,6 @@ export function initialState(experiment: Experiment = defaultExperiment()): Stor
 
 export const store = createStore<StoreState>(() => initialState());
 
-
 let nextNoticeId = 1;
 let nextRunKey = 1;
 

@@ -463,4 +463,3 @@ export class TrainingSession {
     this.post({ type: 'status', status: statusOf(run) });
   }
 }
-

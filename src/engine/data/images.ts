@@ -38,4 +38,3 @@ export function splitImageSet(set: ImageSetData, imageSize: number): ImageSetSpl
   const heldOut = order.slice(0, held);
   return { train: pick(order.slice(held)), probe: pick(heldOut.slice(0, PROBE_IMAGES)), heldOut: pick(heldOut) };
 }
-

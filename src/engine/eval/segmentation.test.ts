@@ -175,4 +175,3 @@ describe('balancedWeights', () => {
     // Totals per class: 3 · 4/3 = 4 for background, 4 for the object.
   });
 });
-

@@ -122,7 +122,8 @@ describe('normalizeFeatures', () => {
 describe('patch masks', () => {
   it('visibleCount is int(N·(1 − ratio)) and refuses masks that keep none or all', () => {
     // itpn_reference.py: int(16·0.25) = 4, int(64·0.25) = 16, int(16·0.5) = 8, int(49·0.25) = 12, int(196·0.25) = 49.
-    expect([visibleCount(16, 0.75), visibleCount(64, 0.75), visibleCount(16, 0.5), visibleCount(49, 0.75), visibleCount(196, 0.75)]).toEqual([4, 16, 8, 12, 49]);
+    const counts = [visibleCount(16, 0.75), visibleCount(64, 0.75), visibleCount(16, 0.5), visibleCount(49, 0.75), visibleCount(196, 0.75)];
+    expect(counts).toEqual([4, 16, 8, 12, 49]);
     expect(() => visibleCount(10, 0.9)).toThrow(/keeps 0 of 10 patches/); // 10·(1 − 0.9) = 0.999…
     expect(() => visibleCount(16, 0)).toThrow(/keeps 16 of 16/);
     expect(() => visibleCount(16, 1)).toThrow(/at least one/);

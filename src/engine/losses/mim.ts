@@ -99,7 +99,10 @@ export interface PatchMask {
   visible: number; // n = floor(N·(1 − ratio)) (Python's int() of a positive float)
   /** [B, N] per image the patch indices in ascending noise order: the first `visible` are kept (MAE's ids_shuffle). */
   order: Int32Array;
-  /** [B·n] flat row indices b·N + i of the kept patches, image by image, each image's kept patches in ascending patch index (sorted, so the encoder's token order is raster order). */
+  /**
+   * [B·n] flat row indices b·N + i of the kept patches, image by image, each image's kept patches
+   * in ascending patch index (sorted, so the encoder's token order is raster order).
+   */
   keep: Int32Array;
   /** [B·N] 1 where masked, 0 where kept. */
   masked: Float32Array;

@@ -119,7 +119,9 @@ export function vitForward(
     [batch * count, p * p * 3],
   );
   const kernel = tf.reshape(params.patchEmbed.kernel, [p * p * 3, width]); // conv layout [p, p, 3, D]
-  const embedded = fusedActive() ? tf.fused.matMul({ a: patchRows, b: kernel, bias: params.patchEmbed.bias }) : tf.add(tf.matMul(patchRows, kernel), params.patchEmbed.bias);
+  const embedded = fusedActive()
+    ? tf.fused.matMul({ a: patchRows, b: kernel, bias: params.patchEmbed.bias })
+    : tf.add(tf.matMul(patchRows, kernel), params.patchEmbed.bias);
   let x: tf.Tensor = tf.reshape(embedded, [batch, count, width]); // [B, N, D]
 
   const position = params.positionEmbedding; // [1, 1 + N0, D]
@@ -198,7 +200,6 @@ function attention(
     weights: returnWeights ? (tf.reshape(weights, [batch, heads, tokens, tokens]) as tf.Tensor4D) : undefined,
   };
 }
-
 
 /** Patch tokens after the final norm as a grid [N, g, g, D] (dense features; CLS dropped). */
 export function vitPatchGrid(params: ViTParams, config: ViTConfig, images: tf.Tensor4D): tf.Tensor4D {

@@ -57,7 +57,9 @@ export function readDepConfig(values: SettingValues): DepConfig {
       }
       return {
         stage: 'denoising',
-        learningRate: cosineAt({ base: peak, final: peak * 0.01, totalSteps: denoisingSteps, warmupSteps: Math.min(warmup, denoisingSteps) }, step - supervisedSteps),
+        learningRate: cosineAt(
+          { base: peak, final: peak * 0.01, totalSteps: denoisingSteps, warmupSteps: Math.min(warmup, denoisingSteps) }, step - supervisedSteps,
+        ),
       };
     },
   };

@@ -6,7 +6,6 @@ import type { MethodDescription } from '../types';
 import { depChannels } from './config';
 import { PALETTE } from '../palette';
 
-
 /** The `learn` preset (measured by `npm run study`): 16 px easy shapes, a 3-level U-Net. */
 const learnValues: SettingValues = {
   ...LEARN_COMMON,

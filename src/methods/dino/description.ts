@@ -5,7 +5,6 @@ import { DINO_SETTINGS } from './settings';
 import type { MethodDescription } from '../types';
 import { PALETTE } from '../palette';
 
-
 /**
  * Small enough for tests and slow GPUs, and healthy at that size: with 8 images of 16 px per
  * step, DINO's colour augmentation (jitter, grayscale, blur, solarize) leaves too little signal

@@ -7,7 +7,6 @@ import type { MethodDescription } from '../types';
 import { levelNames } from './config';
 import { LEVEL_COLORS, PALETTE } from '../palette';
 
-
 /** The `learn` preset (measured by `npm run study`): 16 px easy shapes. */
 const learnValues: SettingValues = {
   ...LEARN_COMMON,
@@ -20,7 +19,6 @@ const tinyValues: SettingValues = {
   teacherSteps: 60, teacherWidth: 8, width: 8, fpnChannels: 16, warmupSteps: 10, learningRate: 0.005,
   teacherLearningRate: 0.005, fineTuneSteps: 40,
 };
-
 
 const dreamTeacherLessons: Lesson[] = [
   {

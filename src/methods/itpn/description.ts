@@ -7,7 +7,6 @@ import { hivitProblems } from '../../measures/hivit';
 import { itpnLevelNames } from './config';
 import { LEVEL_COLORS, PALETTE } from '../palette';
 
-
 /** The `learn` preset (measured by `npm run study`): 16 px easy shapes, 4 px patches (a 4×4 grid). */
 const learnValues: SettingValues = {
   ...LEARN_COMMON,
@@ -20,7 +19,6 @@ const tinyValues: SettingValues = {
   patchSize: 4, width: 32, depth: 2, heads: 2, mlpRatio: 2, fpnWidth: 16, decoderWidth: 32, decoderDepth: 1, decoderHeads: 2,
   warmupSteps: 10, learningRate: 0.003,
 };
-
 
 const itpnLessons: Lesson[] = [
   {

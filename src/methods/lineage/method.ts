@@ -210,7 +210,10 @@ class LineageInstance implements MethodInstance {
             return ntXentLoss(z1, z2, c.temperature);
           case 'moco':
             return this.queue
-              ? tf.add(mocoQueueLoss(p1, t2, this.queue.keys as tf.Tensor as tf.Tensor2D, c.temperature), mocoQueueLoss(p2, t1, this.queue.keys as tf.Tensor as tf.Tensor2D, c.temperature)) as tf.Scalar
+              ? tf.add(
+                mocoQueueLoss(p1, t2, this.queue.keys as tf.Tensor as tf.Tensor2D, c.temperature),
+                mocoQueueLoss(p2, t1, this.queue.keys as tf.Tensor as tf.Tensor2D, c.temperature),
+              ) as tf.Scalar
               : tf.add(mocoV3Loss(p1, t2, c.temperature), mocoV3Loss(p2, t1, c.temperature)) as tf.Scalar;
           case 'byol':
             return tf.add(byolRegression(p1, t2), byolRegression(p2, t1)) as tf.Scalar;

@@ -40,25 +40,25 @@ export function lineageSettings(variant: Variant) {
       help: 'Output of the projector: the space the loss compares views in.', default: 128, min: 8, max: 2048, step: 8, integer: true },
   ] as const satisfies readonly Setting[];
   const predictor = [
-      { kind: 'boolean', name: 'predictor', urlKey: 'pr', label: 'Predictor', group: 'heads',
-        help: 'An MLP on the online side only, predicting the other view’s projection. Off: the asymmetry is gone.', default: true },
-      { kind: 'number', name: 'predictorHidden', urlKey: 'qh', label: 'Predictor hidden', group: 'heads',
-        help: 'Hidden width of the predictor MLP.', default: variant === 'simsiam' ? 64 : 256, min: 8, max: 4096, step: 8, integer: true },
+    { kind: 'boolean', name: 'predictor', urlKey: 'pr', label: 'Predictor', group: 'heads',
+      help: 'An MLP on the online side only, predicting the other view’s projection. Off: the asymmetry is gone.', default: true },
+    { kind: 'number', name: 'predictorHidden', urlKey: 'qh', label: 'Predictor hidden', group: 'heads',
+      help: 'Hidden width of the predictor MLP.', default: variant === 'simsiam' ? 64 : 256, min: 8, max: 4096, step: 8, integer: true },
   ] as const satisfies readonly Setting[];
   const temperature = [{ kind: 'number', name: 'temperature', urlKey: 't', label: 'Temperature τ', group: 'objective',
-      help: 'Divides the cosine similarities before the softmax: low τ weighs the hardest negatives most.',
-      default: 0.2, min: 0.01, max: 2, step: 0.01, log: true }] as const satisfies readonly Setting[];
+    help: 'Divides the cosine similarities before the softmax: low τ weighs the hardest negatives most.',
+    default: 0.2, min: 0.01, max: 2, step: 0.01, log: true }] as const satisfies readonly Setting[];
   const queue = [{ kind: 'number', name: 'queueSize', urlKey: 'qs', label: 'Queue of negatives', group: 'objective',
-      help: 'MoCo v2-style queue of past keys used as negatives (0: MoCo v3, negatives from the batch). A multiple of 2 × batch size.',
-      default: 0, min: 0, max: 65536, step: 64, integer: true }] as const satisfies readonly Setting[];
+    help: 'MoCo v2-style queue of past keys used as negatives (0: MoCo v3, negatives from the batch). A multiple of 2 × batch size.',
+    default: 0, min: 0, max: 65536, step: 64, integer: true }] as const satisfies readonly Setting[];
   const momentum = [
-      { kind: 'boolean', name: 'momentumEncoder', urlKey: 'mt', label: 'Momentum encoder', group: 'objective',
-        help: 'Targets from an EMA of the online network. Off: targets from the online network itself (with stop-gradient).', default: true },
-      { kind: 'number', name: 'momentum', urlKey: 'tm', label: 'Momentum', group: 'objective',
-        help: 'EMA coefficient at step 0; it rises to 1 on a cosine schedule.', default: 0.99, min: 0.5, max: 1, step: 0.001 },
+    { kind: 'boolean', name: 'momentumEncoder', urlKey: 'mt', label: 'Momentum encoder', group: 'objective',
+      help: 'Targets from an EMA of the online network. Off: targets from the online network itself (with stop-gradient).', default: true },
+    { kind: 'number', name: 'momentum', urlKey: 'tm', label: 'Momentum', group: 'objective',
+      help: 'EMA coefficient at step 0; it rises to 1 on a cosine schedule.', default: 0.99, min: 0.5, max: 1, step: 0.001 },
   ] as const satisfies readonly Setting[];
   const stopGradient = [{ kind: 'boolean', name: 'stopGradient', urlKey: 'sg', label: 'Stop-gradient', group: 'objective',
-      help: 'No gradient through the target branch. Off: SimSiam collapses (its paper’s Fig. 2).', default: true }] as const satisfies readonly Setting[];
+    help: 'No gradient through the target branch. Off: SimSiam collapses (its paper’s Fig. 2).', default: true }] as const satisfies readonly Setting[];
   const rest = [
     { kind: 'number', name: 'cropScaleMin', urlKey: 'cs', label: 'Crop min scale', group: 'augmentation',
       help: 'Smallest fraction of the image a view covers (random resized crop).', default: 0.2, min: 0.05, max: 1, step: 0.01 },

@@ -6,7 +6,6 @@ import type { MethodDescription } from '../types';
 import { locaSizes } from './sizes';
 import { PALETTE } from '../palette';
 
-
 /**
  * Small enough for tests and slow GPUs: 16 px images, 4×4 reference patches (chance 1/16),
  * 2×2-patch focal queries, no colour augmentation (at this size it leaves too little signal).

@@ -241,4 +241,3 @@ export function drawOriginal(canvas: HTMLCanvasElement, imageSize: number, examp
   for (const i of shown) stroke(example.queries[i].box, queryColor(i), lw, example.queries[i].flipped);
   ctx.setLineDash([]);
 }
-

@@ -23,7 +23,6 @@ import {
 const selectPosition = selectProbe('position');
 const selectProbeImage = (s: StoreState) => s.probeImage;
 
-
 export function PositionView() {
   const probe = useAppStore(selectPosition);
   const chosen = useAppStore(selectProbeImage);

@@ -13,7 +13,6 @@ export function imageSlice(values: Float32Array, size: number, index: number): F
   return values.subarray(index * n, (index + 1) * n);
 }
 
-
 /** Opaque RGBA bytes of image `index` of a [P, size, size, 3] array in pixel units, clipped to [0, 1]. */
 export function imageToRgba(pixels: Float32Array, size: number, index: number): Uint8ClampedArray<ArrayBuffer> {
   const count = size * size;

@@ -7,9 +7,6 @@ import type { FeatureLevel, FeatureProbe } from '../../methods/probes';
 import { gcd, ramp, toByte, type Rgb } from './canvas';
 import { ERROR_STOPS } from './denoisingDraw';
 
-
-
-
 /** Opaque RGBA bytes of map `index` of a [P, size, size, 3] array of values in [0, 1] (clipped). */
 export function rgbToRgba(rgb: Float32Array, size: number, index: number): Uint8ClampedArray<ArrayBuffer> {
   const count = size * size;
@@ -130,7 +127,6 @@ export function formatLoss(value: number): string {
   if (abs >= 1000) return value.toFixed(0);
   return String(Number(value.toPrecision(3)));
 }
-
 
 /**
  * CSS side shared by every level's cell: the whole multiple of all the level sizes (their least

@@ -129,15 +129,15 @@ export function patchRowCol(grid: number, index: number): { row: number; col: nu
  * clamped at the edges; null for a key that does not move between patches.
  */
 export function nextPatch(key: string, grid: number, patch: number): number | null {
-  let { row, col } = patchRowCol(grid, patch);
-  if (key === 'ArrowLeft') col = Math.max(col - 1, 0);
-  else if (key === 'ArrowRight') col = Math.min(col + 1, grid - 1);
-  else if (key === 'ArrowUp') row = Math.max(row - 1, 0);
-  else if (key === 'ArrowDown') row = Math.min(row + 1, grid - 1);
-  else if (key === 'Home') { row = 0; col = 0; }
-  else if (key === 'End') { row = grid - 1; col = grid - 1; }
-  else if (key !== 'Enter' && key !== ' ') return null;
-  return row * grid + col;
+  const { row, col } = patchRowCol(grid, patch);
+  const last = grid - 1;
+  const moves: Record<string, [number, number]> = {
+    ArrowLeft: [row, Math.max(col - 1, 0)], ArrowRight: [row, Math.min(col + 1, last)],
+    ArrowUp: [Math.max(row - 1, 0), col], ArrowDown: [Math.min(row + 1, last), col],
+    Home: [0, 0], End: [last, last], Enter: [row, col], ' ': [row, col],
+  };
+  const move = Object.hasOwn(moves, key) ? moves[key] : undefined;
+  return move ? move[0] * grid + move[1] : null;
 }
 
 /** The square of patch `index` (raster order) of a grid×grid view drawn in `rect`. */

@@ -157,7 +157,8 @@ describe('visibleCount and maskedAtRatio', () => {
     const patches = 16;
     const count = 3;
     const order = new Int32Array(count * patches);
-    for (let p = 0; p < count; p++) for (let k = 0; k < patches; k++) order[p * patches + k] = (k * (2 * p + 3) + p) % patches; // a permutation: 3, 5, 7 are prime to 16
+    // A permutation: 3, 5, 7 are prime to 16.
+    for (let p = 0; p < count; p++) for (let k = 0; k < patches; k++) order[p * patches + k] = (k * (2 * p + 3) + p) % patches;
     for (const ratio of [0, 0.25, 0.5, 0.6, 0.75, 0.9, 1]) {
       const m = maskedAtRatio(order, count, patches, ratio);
       const keep = visibleCount(patches, ratio);

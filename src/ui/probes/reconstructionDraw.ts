@@ -9,8 +9,6 @@ import type { ReconstructionLevel, ReconstructionProbe } from '../../methods/pro
 import { gcd, toByte, type Rgb } from './canvas';
 import { errorColorScaled, formatLoss } from './featureDraw';
 
-
-
 /** Grey of a masked patch in the masked input, and of its hatch lines (every fourth diagonal). */
 export const MASK_GREY = 0.5;
 export const MASK_HATCH = 0.56;
@@ -90,7 +88,6 @@ export function pastedReconstructionRgba(
     putRgb(rgba, i, hidden ? reconstruction : images, base + i * 3);
   });
 }
-
 
 /**
  * The per-pixel squared error of image `index` ([P, size, size], normalised units) on the white → red
@@ -211,7 +208,6 @@ export function reconstructionSummary(
   ].join(' · ');
   return { patches, visible: probe.visible, imageMse, text };
 }
-
 
 /**
  * CSS side shared by every cell: a whole multiple of all the sizes (image and levels, so every

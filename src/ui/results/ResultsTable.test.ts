@@ -20,7 +20,10 @@ const cnn: ResultsRunInput = {
 const vit: ResultsRunInput = {
   key: 1, name: 'DINO', color: '#2563eb', methodId: 'dino', presetId: 'tiny',
   values: presetValues(getMethod('dino'), 'tiny'),
-  evaluations: [{ step: 50, scores: { knn: 0.5, linear: 0.5, segmentation: [0.3, 0.4, 0.5], jaccard: 0.2 }, baseline: { ...base, segmentation: [0.2, 0.2, 0.2], jaccard: 0.1 }, ms: 10 }],
+  evaluations: [{
+    step: 50, scores: { knn: 0.5, linear: 0.5, segmentation: [0.3, 0.4, 0.5], jaccard: 0.2 },
+    baseline: { ...base, segmentation: [0.2, 0.2, 0.2], jaccard: 0.1 }, ms: 10,
+  }],
 };
 
 function render(props: Partial<ResultsTableViewProps>): string {

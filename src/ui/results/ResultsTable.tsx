@@ -104,8 +104,9 @@ export function ResultsTableView({ rows, pending = [], focused, onEvaluate, onFo
         <b>Attn Jaccard</b>: how well does the CLS token's attention cover the object (ViTs whose
         CLS is trained)? <b>Fine-tune mIoU</b> (DeP/DDeP): the whole network plus a new segmentation
         head trained on 1%, 10% or 100% of the masks — beside it, the same fine-tuning from a random
-        initialisation, the comparison that shows what pre-training buys when labels are few. Beside each number, <i>(rand …)</i> is the same test of the same network
-        at its random initialisation: the coloured gap, in percentage points, is what training added.
+        initialisation, the comparison that shows what pre-training buys when labels are few. Beside each number,{' '}
+        <i>(rand …)</i> is the same test of the same network at its random initialisation: the coloured gap, in
+        percentage points, is what training added.
         {focused?.dataset && focused.dataset !== 'shapes' && (
           <span className="results__own" data-testid="results-own-images">
             {' '}<b>{focused.name} trains on your images “{focused.dataset}”</b>: they have no object masks, so only kNN and the

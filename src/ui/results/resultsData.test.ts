@@ -15,7 +15,9 @@ function record(step: number, scores: EvaluationScores, baseline: EvaluationScor
   return { step, scores, baseline, ms: 100 };
 }
 
-function run(key: number, name: string, methodId: string, presetId: string, evaluations?: EvaluationRecord[], extra: Partial<ResultsRunInput> = {}): ResultsRunInput {
+function run(
+  key: number, name: string, methodId: string, presetId: string, evaluations?: EvaluationRecord[], extra: Partial<ResultsRunInput> = {},
+): ResultsRunInput {
   return {
     key, name, color: `#00000${key}`, methodId, presetId,
     values: presetValues(getMethod(methodId), presetId), evaluations, ...extra,
