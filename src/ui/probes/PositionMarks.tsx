@@ -10,8 +10,8 @@ import { blitScaled, upscale } from './canvas';
 import { STATUS_COLORS, boxRect, patchCentre, patchRect, patchRowCol, type PatchStatus, type Rect, type StatusCounts } from './positionDraw';
 
 export const REFERENCE_COLOR = '#1d2330';
-// Apart from the green/red/grey of right, wrong and outside.
-const QUERY_COLORS = MARK_COLORS.filter((c) => c !== PALETTE.green && c !== PALETTE.vermillion);
+// Apart from the green/red/grey of right, wrong and outside (orange is too near the red).
+const QUERY_COLORS = MARK_COLORS.filter((c) => c !== PALETTE.green && c !== PALETTE.vermillion && c !== PALETTE.orange);
 const TRUE_OUTLINE = '#3ef0ff'; // cyan: apart from every inferno colour
 export const ORIGINAL_CSS_PX = 168;
 
