@@ -76,14 +76,31 @@ export function defaultValues(settings: readonly Setting[]): SettingValues {
   return values;
 }
 
+/** Longest piece of user text a message quotes; the rest is elided, so no message grows without bound. */
+const QUOTE_MAX = 40;
+
+/** `text` in quotes for a message, cut to QUOTE_MAX characters with an ellipsis. */
+export function quoted(text: string): string {
+  const chars = Array.from(text);
+  return `"${chars.length > QUOTE_MAX ? `${chars.slice(0, QUOTE_MAX).join('')}…` : text}"`;
+}
+
+/**
+ * A number as a person writes it: decimal digits with an optional minus sign, point and
+ * exponent. Number() alone would also take "0x10", "0b11", "+1", "Infinity" or " ".
+ */
+export function isDecimalNumber(text: string): boolean {
+  return /^-?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(text);
+}
+
 /** Parses a string (URL or CLI) into a setting's value; an Error names what is wrong. */
 export function parseSettingValue(setting: Setting, raw: string): SettingValue {
   switch (setting.kind) {
     case 'number': {
       const trimmed = raw.trim();
       const value = Number(trimmed);
-      if (trimmed === '' || !Number.isFinite(value)) {
-        throw new Error(`${setting.label} (${setting.urlKey}) must be a number, got "${raw}"`);
+      if (!isDecimalNumber(trimmed) || !Number.isFinite(value)) {
+        throw new Error(`${setting.label} (${setting.urlKey}) must be a number written in decimals, got ${quoted(raw)}`);
       }
       checkNumber(setting, value);
       return value;
@@ -91,11 +108,11 @@ export function parseSettingValue(setting: Setting, raw: string): SettingValue {
     case 'boolean': {
       if (raw === '1' || raw === 'true' || raw === 'on') return true;
       if (raw === '0' || raw === 'false' || raw === 'off') return false;
-      throw new Error(`${setting.label} (${setting.urlKey}) must be 1 or 0, got "${raw}"`);
+      throw new Error(`${setting.label} (${setting.urlKey}) must be 1 or 0, got ${quoted(raw)}`);
     }
     case 'choice': {
       if (!choiceAccepts(setting, raw)) {
-        throw new Error(`${setting.label} (${setting.urlKey}) must be one of ${choiceList(setting)}, got "${raw}"`);
+        throw new Error(`${setting.label} (${setting.urlKey}) must be one of ${choiceList(setting)}, got ${quoted(raw)}`);
       }
       return raw;
     }

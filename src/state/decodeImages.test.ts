@@ -26,5 +26,10 @@ describe('before any decoding', () => {
     expect(suggestedName(picked(['animals/cat/1.jpg', 'animals/dog/2.jpg']))).toBe('animals');
     expect(suggestedName(picked(['cat/1.jpg', 'dog/2.jpg']))).toBe('My images');
     expect(suggestedName(picked(['1.jpg', '2.jpg']))).toBe('My images');
+    // Issue 22: a folder whose name is not a valid set name is not refused; the name is made valid.
+    expect(suggestedName(picked(['Ferien & Urlaub!/a/1.jpg', 'Ferien & Urlaub!/b/2.jpg']))).toBe('Ferien Urlaub');
+    expect(suggestedName(picked(['_raw/1.jpg', '_raw/2.jpg']))).toBe('raw');
+    expect(suggestedName(picked(['shapes/1.jpg', 'shapes/2.jpg']))).toBe('My images'); // a built-in dataset's name
+    expect(suggestedName(picked(['!!!/1.jpg']))).toBe('My images');
   });
 });

@@ -7,7 +7,7 @@
  */
 import { imageHeaderSize } from '../measures/imageHeader';
 import {
-  labelsFromPaths, MAX_IMAGES, MIN_IMAGES, STORED_SIDE, type ImageSetData,
+  imageSetNameProblem, labelsFromPaths, MAX_IMAGES, MIN_IMAGES, STORED_SIDE, type ImageSetData,
 } from '../measures/imageSets';
 
 /** A file and where it lay below what was dropped ("animals/cat/1.jpg"; the bare name for loose files). */
@@ -174,9 +174,15 @@ export async function pickedFromDrop(transfer: DataTransfer): Promise<PickedFile
   return out;
 }
 
-/** A name for a new set from what was picked: the shared top folder, else "My images". */
+/**
+ * A name for a new set from what was picked: the shared top folder, else "My images". The
+ * visitor typed no name, so a folder name that is not a valid set name is made one (other
+ * characters become spaces, "Ferien & Urlaub!" → "Ferien Urlaub") rather than refused.
+ */
 export function suggestedName(picked: readonly PickedFile[]): string {
   const tops = new Set(picked.map((p) => (p.path.includes('/') ? p.path.split('/')[0] : '')));
   const [top] = [...tops];
-  return tops.size === 1 && top ? top.slice(0, 40) : 'My images';
+  if (tops.size !== 1 || !top) return 'My images';
+  const cleaned = top.replace(/[^\p{L}\p{N} _.()-]+/gu, ' ').replace(/\s+/g, ' ').replace(/^[^\p{L}\p{N}]+/u, '').slice(0, 40).trim();
+  return cleaned === '' || imageSetNameProblem(cleaned) !== null ? 'My images' : cleaned;
 }

@@ -67,8 +67,15 @@ export const files = {
       return;
     }
     const { runs } = store.getState();
-    if (runs.length + parsed.runs.length > MAX_RUNS) {
-      actions.notify('error', `${file.name} holds ${parsed.runs.length} run${parsed.runs.length > 1 ? 's' : ''} and ${runs.length} ` +
+    // Importing the same export again adds nothing: a run here with its settings and its history is that run.
+    const fresh = parsed.runs.filter((saved) => !runs.some((open) => isSameRun(open, saved)));
+    const already = parsed.runs.length - fresh.length;
+    if (fresh.length === 0) {
+      actions.notify('warning', `${file.name}: ${parsed.runs.length === 1 ? 'its run is' : `all ${parsed.runs.length} of its runs are`} open here already. Nothing was added.`);
+      return;
+    }
+    if (runs.length + fresh.length > MAX_RUNS) {
+      actions.notify('error', `${file.name} holds ${fresh.length} run${fresh.length > 1 ? 's' : ''} and ${runs.length} ` +
         `${runs.length === 1 ? 'is' : 'are'} open; a comparison keeps at most ${MAX_RUNS}. Remove runs first. Nothing was changed.`);
       return;
     }
@@ -80,11 +87,14 @@ export const files = {
       actions.notify('error', `${file.name}: its image sets could not be kept in this browser (${(error as Error).message}). Nothing was changed.`);
       return;
     }
-    const renamed = parsed.runs.map((saved) => {
+    const renamed = fresh.map((saved) => {
       const dataset = names.get(String(saved.values.dataset));
       return { saved: dataset ? { ...saved, values: { ...saved.values, dataset } } : saved };
     });
-    openRuns(file.name, renamed, parsed.focus);
+    openRuns(file.name, renamed, Math.max(0, fresh.indexOf(parsed.runs[parsed.focus])));
+    if (already > 0) {
+      actions.notify('warning', `${file.name}: ${already} of its ${parsed.runs.length} runs ${already === 1 ? 'is' : 'are'} open here already and ${already === 1 ? 'was' : 'were'} not added again.`);
+    }
     if (runs.length === 0 && parsed.lesson) actions.setLesson(parsed.lesson);
   },
 
@@ -108,6 +118,20 @@ export const files = {
   forgetSaved,
   refreshSaved,
 };
+
+/**
+ * Whether an open run is this saved one: the same method and settings, trained through the same
+ * steps to the same losses (an export imported twice, or a run exported and imported back).
+ */
+function isSameRun(open: RunView, saved: SavedRun): boolean {
+  if (open.methodId !== saved.methodId) return false;
+  const keys = new Set([...Object.keys(open.values), ...Object.keys(saved.values)]);
+  for (const key of keys) if (open.values[key] !== saved.values[key]) return false;
+  const steps = open.history.steps;
+  const savedSteps = saved.history.steps;
+  if (steps.length !== savedSteps.length || steps.at(-1) !== savedSteps.at(-1)) return false;
+  return open.history.series.loss?.at(-1) === saved.history.series.loss?.at(-1);
+}
 
 /** The name, or "name (2)", "name (3)", … when a run open here has it already. */
 function uniqueName(name: string): string {

@@ -127,7 +127,7 @@ describe('runFiles: imports that cannot be used change nothing', () => {
   it('an export is refused when it would pass the comparison limit', async () => {
     for (let i = 0; i < MAX_RUNS; i++) actions.addRun(100 + i, `r${i}`, tiny());
     const run = {
-      name: 'x', methodId: 'simclr', presetId: 'tiny', values: tiny().values, step: 0, elapsedMs: 0,
+      name: 'x', methodId: 'simclr', presetId: 'tiny', values: { ...tiny().values, seed: 99 }, step: 0, elapsedMs: 0,
       history: { steps: [], series: {} }, evaluations: [], weights: null,
     };
     const { encodeRunFile, RUN_FILE_FORMAT, RUN_FILE_VERSION } = await import('./runFile');
@@ -135,6 +135,26 @@ describe('runFiles: imports that cannot be used change nothing', () => {
     await files.importRuns(fileOf('run.json', text));
     expect(store.getState().runs).toHaveLength(MAX_RUNS);
     expect(store.getState().notices.at(-1)?.text).toContain('Remove runs first. Nothing was changed.');
+  });
+
+  it('importing the same export again adds nothing, and says so (issue 22)', async () => {
+    const { encodeRunFile, RUN_FILE_FORMAT, RUN_FILE_VERSION } = await import('./runFile');
+    const run = (name: string, seed: number) => ({
+      name, methodId: 'simclr', presetId: 'tiny', values: { ...tiny().values, seed }, step: 0, elapsedMs: 0,
+      history: { steps: [], series: {} }, evaluations: [], weights: null,
+    });
+    const file = (runs: ReturnType<typeof run>[]) => fileOf('two.json', encodeRunFile({
+      format: RUN_FILE_FORMAT, version: RUN_FILE_VERSION, exportedAt: '', lesson: null, focus: 0, runs, imageSets: [],
+    }));
+    await files.importRuns(file([run('a', 1), run('b', 2)]));
+    expect(store.getState().notices.map((n) => n.text)).toEqual([]);
+    expect(store.getState().runs.map((r) => r.name)).toEqual(['a', 'b']);
+    await files.importRuns(file([run('a', 1), run('b', 2)]));
+    expect(store.getState().runs.map((r) => r.name)).toEqual(['a', 'b']);
+    expect(store.getState().notices.at(-1)?.text).toBe('two.json: all 2 of its runs are open here already. Nothing was added.');
+    await files.importRuns(file([run('a', 1), run('c', 3)]));
+    expect(store.getState().runs.map((r) => r.name)).toEqual(['a', 'b', 'c']);
+    expect(store.getState().notices.at(-1)?.text).toBe('two.json: 1 of its 2 runs is open here already and was not added again.');
   });
 
   it('Export with no run built says so', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { methods } from '../methods/registry';
-import type { Setting, SettingValue } from '../methods/schema';
+import { getMethod, methods } from '../methods/registry';
+import { parseSettingValue, type Setting, type SettingValue } from '../methods/schema';
 import {
   decodeComparison, decodeExperiment, defaultExperiment, encodeComparison, encodeExperiment, LINK_VERSION, MAX_RUNS, presetValues, RESERVED_KEYS,
 } from './url';
@@ -145,7 +145,7 @@ describe('comparison links', () => {
     expect(comparison.runs).toHaveLength(MAX_RUNS);
     expect(notices[0]).toContain(`at most ${MAX_RUNS}`);
 
-    const bad = decodeComparison('#m=dino&lr=abc&name=a;m=dino&c=maybe&lesson=nope&focus=7');
+    const bad = decodeComparison('#m=dino&lr=abc&name=a&lesson=nope&focus=7;m=dino&c=maybe');
     expect(bad.comparison.runs).toHaveLength(2);
     expect(bad.comparison.lesson).toBeNull();
     expect(bad.comparison.focus).toBe(0);
@@ -153,7 +153,7 @@ describe('comparison links', () => {
     expect(text).toContain('Run 1 (a): ');
     expect(text).toContain('Run 2: ');
     expect(text).toContain('Unknown lesson "nope"');
-    expect(text).toContain('focuses run 7');
+    expect(text).toContain('focuses run "7"');
   });
 
   it('no setting uses a reserved link key', () => {
@@ -188,5 +188,58 @@ describe('link versions and image set names', () => {
     const bad = decodeExperiment('m=dino&d=a%26b');
     expect(bad.experiment.values.dataset).toBe('shapes');
     expect(bad.notices[0]).toMatch(/Dataset \(d\) must be one of shapes or the name of one of your image sets, got "a&b"/);
+  });
+});
+
+// Issue 22's link faults, each reproduced: what the link names opens, or the notice says what changed.
+describe('links that a person or a fuzzer could write', () => {
+  it('reads a second "#" as a separator and says so, losing nothing', () => {
+    const loca = decodeComparison('#m=loca&p=tiny&lr=0.01#');
+    expect(loca.comparison.runs[0].experiment.methodId).toBe('loca');
+    expect(loca.comparison.runs[0].experiment.presetId).toBe('tiny');
+    expect(loca.comparison.runs[0].experiment.values.learningRate).toBe(0.01);
+    expect(loca.notices.join(' ')).toContain('second "#"');
+    expect(decodeComparison('#m=dino&p=tiny#').comparison.runs[0].experiment.presetId).toBe('tiny');
+    const simsiam = decodeComparison('#p=tiny&#&&&m=simsiam').comparison.runs[0].experiment;
+    expect([simsiam.methodId, simsiam.presetId]).toEqual(['simsiam', 'tiny']);
+    expect(decodeExperiment('http://localhost:5173/#m=dino&p=tiny#').experiment.presetId).toBe('tiny');
+  });
+
+  it('reports a key given twice, and uses the last', () => {
+    const { experiment, notices } = decodeExperiment('#m=dino&p=tiny&lr=0.01&lr=0.02');
+    expect(experiment.values.learningRate).toBe(0.02);
+    expect(notices).toEqual(['The link sets "lr" 2 times; the last one ("0.02") is used.']);
+  });
+
+  it('takes numbers in decimal notation only', () => {
+    for (const raw of ['0x10', '+1', '0b11', 'Infinity', '1_000', ' ', '1e']) {
+      const { experiment, notices } = decodeExperiment(`#m=dino&p=tiny&b=${encodeURIComponent(raw)}`);
+      expect(experiment.values.batchSize, raw).toBe(presetValues(getMethod('dino'), 'tiny').batchSize);
+      expect(notices.join(' '), raw).toContain('written in decimals');
+    }
+    const wide: Setting = { kind: 'number', name: 'x', urlKey: 'x', label: 'X', help: '', group: 'g', default: 0, min: -10, max: 100, step: 0.001 };
+    for (const [raw, value] of [['16', 16], ['0.001', 0.001], ['1e-3', 0.001], ['-2', -2], ['.5', 0.5], ['2.', 2], [' 3 ', 3]] as const) {
+      expect(parseSettingValue(wide, raw), raw).toBe(value);
+    }
+  });
+
+  it('keeps a lesson only with its own method, and only from the first run', () => {
+    const other = decodeComparison('#m=dino&p=tiny&lesson=moco-queue');
+    expect(other.comparison.lesson).toBeNull();
+    expect(other.notices.join(' ')).toMatch(/is about MoCo.*not these runs/);
+    const second = decodeComparison('#m=dino&p=tiny&lesson=remove-centering;m=dino&p=tiny&c=0&lesson=remove-sharpening');
+    expect(second.comparison.lesson).toBe('remove-centering');
+    expect(second.notices).toEqual(['Run 2: lesson="remove-sharpening" belongs with the first run; ignored.']);
+  });
+
+  it('says "the last run was left out" for one run too many', () => {
+    const link = Array.from({ length: MAX_RUNS + 1 }, () => 'm=dino&p=tiny').join(';');
+    expect(decodeComparison(`#${link}`).notices[0]).toContain('so the last run was left out');
+  });
+
+  it('quotes at most 40 characters of anything it did not understand', () => {
+    const { notices } = decodeComparison(`#m=dino&p=tiny&h=${'x'.repeat(3000)}&${'a'.repeat(100000)}=1`);
+    expect(notices.length).toBeGreaterThan(0);
+    for (const notice of notices) expect(notice.length, notice.slice(0, 80)).toBeLessThan(200);
   });
 });

@@ -8,7 +8,7 @@
  */
 import { defaultMethodId, findLesson, findMethod, getMethod } from '../methods/registry';
 import {
-  defaultValues, formatSettingValue, parseSettingValue, type SettingValue, type SettingValues,
+  defaultValues, formatSettingValue, parseSettingValue, quoted, type SettingValue, type SettingValues,
 } from '../methods/schema';
 import type { MethodDescription } from '../methods/types';
 
@@ -76,12 +76,27 @@ function sameValue(a: SettingValue, b: SettingValue | undefined): boolean {
   return typeof a === 'number' && typeof b === 'number' ? Math.abs(a - b) <= 1e-12 * Math.max(1, Math.abs(b)) : a === b;
 }
 
+/**
+ * The part of a link after its `#` (a bare query as it is; a web address without a hash: ''),
+ * and whether it held a stray `#` of its own. A link holds one `#`, at the start of the
+ * experiment; a second one (`#m=loca&p=tiny#`, `#p=tiny&#&m=simsiam`) is read as a separator,
+ * so nothing before or after it is lost.
+ */
+function linkBody(link: string): { text: string; stray: boolean } {
+  const hashIndex = link.indexOf('#');
+  let text = hashIndex >= 0 ? link.slice(hashIndex + 1) : link;
+  if (hashIndex < 0 && /^[a-z]+:\/\//i.test(text)) text = ''; // a web address without a hash
+  const stray = text.includes('#');
+  return { text: stray ? text.replace(/#/g, '&') : text, stray };
+}
+
+const STRAY_HASH_NOTICE = 'The link has a second "#" (a link holds one, before its settings); it was read as "&", so no setting was lost.';
+
 /** Accepts a full link, a hash ("#m=dino&…") or a bare query ("m=dino&…"). */
 export function decodeExperiment(link: string): DecodeResult {
   const notices: string[] = [];
-  const hashIndex = link.indexOf('#');
-  let text = hashIndex >= 0 ? link.slice(hashIndex + 1) : link;
-  if (hashIndex < 0 && /^[a-z]+:\/\//i.test(text)) text = ''; // a link without a hash
+  const { text, stray } = linkBody(link);
+  if (stray) notices.push(STRAY_HASH_NOTICE);
   const entries: [string, string][] = [];
   for (const part of text.split('&')) {
     if (part.trim() === '') continue;
@@ -91,25 +106,30 @@ export function decodeExperiment(link: string): DecodeResult {
     try {
       value = decodeURIComponent(value.replace(/\+/g, ' '));
     } catch {
-      notices.push(`"${part}" is not a valid link entry; ignored.`);
+      notices.push(`${quoted(part)} is not a valid link entry; ignored.`);
       continue;
     }
     entries.push([key.trim(), value]);
   }
   const given = new Map(entries);
+  const counts = new Map<string, number>();
+  for (const [key] of entries) counts.set(key, (counts.get(key) ?? 0) + 1);
+  for (const [key, count] of counts) {
+    if (count > 1) notices.push(`The link sets ${quoted(key)} ${count} times; the last one (${quoted(given.get(key) ?? '')}) is used.`);
+  }
 
   let method = findMethod(defaultMethodId)!;
   const methodId = given.get(METHOD_KEY);
   if (methodId !== undefined) {
     const found = findMethod(methodId);
     if (found) method = found;
-    else notices.push(`Unknown method "${methodId}"; showing ${method.title} instead.`);
+    else notices.push(`Unknown method ${quoted(methodId)}; showing ${method.title} instead.`);
   }
   let presetId = method.presets[0].id;
   const presetGiven = given.get(PRESET_KEY);
   if (presetGiven !== undefined) {
     if (method.presets.some((p) => p.id === presetGiven)) presetId = presetGiven;
-    else notices.push(`Unknown preset "${presetGiven}" for ${method.title}; using ${presetId}.`);
+    else notices.push(`Unknown preset ${quoted(presetGiven)} for ${method.title}; using ${presetId}.`);
   }
   const base = presetValues(method, presetId);
   const values: SettingValues = { ...base };
@@ -118,7 +138,7 @@ export function decodeExperiment(link: string): DecodeResult {
     if (key === METHOD_KEY || key === PRESET_KEY || key === VERSION_KEY) continue;
     const setting = byKey.get(key);
     if (!setting) {
-      notices.push(`Unknown setting "${key}" in the link; ignored.`);
+      notices.push(`Unknown setting ${quoted(key)} in the link; ignored.`);
       continue;
     }
     try {
@@ -194,16 +214,15 @@ export function encodeComparison(comparison: Comparison): string {
 
 /** Accepts a full link, a hash or a bare query, with one run or several. Never throws. */
 export function decodeComparison(link: string): ComparisonDecodeResult {
-  const hashIndex = link.indexOf('#');
-  let text = hashIndex >= 0 ? link.slice(hashIndex + 1) : link;
-  if (hashIndex < 0 && /^[a-z]+:\/\//i.test(text)) text = '';
+  const { text, stray } = linkBody(link);
   const refused = linkVersionProblem(text);
   if (refused) return { comparison: { runs: [{ experiment: defaultExperiment(), name: null }], focus: 0, lesson: null }, notices: [], refused };
-  const notices: string[] = [];
+  const notices: string[] = stray ? [STRAY_HASH_NOTICE] : [];
   let segments = text.split(';').filter((segment) => segment.trim() !== '');
   if (segments.length === 0) segments = [''];
   if (segments.length > MAX_RUNS) {
-    notices.push(`The link has ${segments.length} runs; a comparison keeps at most ${MAX_RUNS}, so the last ${segments.length - MAX_RUNS} were left out.`);
+    const left = segments.length - MAX_RUNS;
+    notices.push(`The link has ${segments.length} runs; a comparison keeps at most ${MAX_RUNS}, so ${left === 1 ? 'the last run was' : `the last ${left} were`} left out.`);
     segments = segments.slice(0, MAX_RUNS);
   }
   let lesson: string | null = null;
@@ -220,12 +239,19 @@ export function decodeComparison(link: string): ComparisonDecodeResult {
         try {
           value = decodeURIComponent(raw.replace(/\+/g, ' ')).trim();
         } catch {
-          notices.push(`"${part}" is not a valid link entry; ignored.`);
+          notices.push(`${quoted(part)} is not a valid link entry; ignored.`);
           continue;
         }
-        if (key === NAME_KEY) name = value.slice(0, 60) || null;
-        else if (key === LESSON_KEY) lesson = value || null;
-        else focusGiven = value;
+        if (key === NAME_KEY) {
+          name = value.slice(0, 60) || null;
+        } else if (index > 0) {
+          // The lesson and the focus belong to the whole comparison: the first run carries them.
+          notices.push(`Run ${index + 1}: ${key}=${quoted(value)} belongs with the first run; ignored.`);
+        } else if (key === LESSON_KEY) {
+          lesson = value || null;
+        } else {
+          focusGiven = value;
+        }
       } else {
         rest.push(part);
       }
@@ -235,14 +261,18 @@ export function decodeComparison(link: string): ComparisonDecodeResult {
     for (const notice of decoded.notices) notices.push(prefix + notice);
     return { experiment: decoded.experiment, name };
   });
-  if (lesson !== null && !findLesson(lesson)) {
-    notices.push(`Unknown lesson "${lesson}"; the runs open without its explanation.`);
+  const found = lesson === null ? undefined : findLesson(lesson);
+  if (lesson !== null && !found) {
+    notices.push(`Unknown lesson ${quoted(lesson)}; the runs open without its explanation.`);
+    lesson = null;
+  } else if (found && runs.some((run) => run.experiment.methodId !== found.method.id)) {
+    notices.push(`The lesson ${quoted(found.lesson.title)} is about ${found.method.title}, not these runs; they open without its explanation.`);
     lesson = null;
   }
   if (focusGiven !== null) {
     const parsed = Number(focusGiven);
     if (Number.isInteger(parsed) && parsed >= 0 && parsed < runs.length) focus = parsed;
-    else notices.push(`The link focuses run ${focusGiven}, which it does not have; showing the first run.`);
+    else notices.push(`The link focuses run ${quoted(focusGiven)}, which it does not have; showing the first run.`);
   }
   return { comparison: { runs, focus, lesson }, notices };
 }

@@ -91,7 +91,7 @@ export function RunsBar() {
             <button type="button" className="run-chip__name" onClick={() => runner.focus(run.key)}
               aria-pressed={run.key === focusedKey} title="Show this run's settings, probes and collapse panel">
               <span className="swatch" style={{ background: run.color }} aria-hidden="true" />
-              {run.name}
+              <span className="run-chip__label" title={run.name}>{run.name}</span>
             </button>
             <span className="run-chip__state">{stateText(run)}</span>
             {run.detector.active && (

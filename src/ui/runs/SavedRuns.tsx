@@ -40,7 +40,7 @@ export function SavedRuns() {
           const isOpen = open.has(run.uid);
           return (
             <li key={run.uid} className="saved-run" data-testid="saved-run" data-uid={run.uid}>
-              <span className="saved-run__name">{run.name}</span>
+              <span className="saved-run__name" title={run.name}>{run.name}</span>
               <span className="saved-run__meta">
                 {getMethod(run.methodId).title} ·{progress(run)} · saved {savedAgo(run.savedAt)}
               </span>
