@@ -88,6 +88,11 @@ describe('the export file', () => {
     badWeights.runs[0].weights!['teacher.center'] = { shape: [5], data: Float32Array.from([1, 2, 3, 4]) };
     expect(refused(encodeRunFile(badWeights))).toMatch(/weight "teacher.center" of shape \[5\] holding 4 numbers/);
 
+    // Issue 22: a file whose weights hold NaN is refused at import, naming the tensor.
+    const poisoned = file();
+    poisoned.runs[0].weights!['student.blocks.0.qkv.weight'].data = Float32Array.from([0.1, Number.NaN, Infinity, 0, Number.NaN, 1]);
+    expect(refused(encodeRunFile(poisoned))).toMatch(/weight "student.blocks.0.qkv.weight" holding 3 of 6 values that are NaN or infinite/);
+
     const noWeights = file();
     noWeights.runs[0].weights = null;
     expect(refused(encodeRunFile(noWeights))).toMatch(/has no weights, though it trained/);

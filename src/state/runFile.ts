@@ -238,6 +238,10 @@ function checkWeights(raw: unknown, step: number, fail: (what: string) => never)
     if (!shape.every((d) => typeof d === 'number' && Number.isInteger(d) && d >= 0)) fail(`has a weight "${name}" with a bad shape`);
     const size = (shape as number[]).reduce((a, b) => a * b, 1);
     if (size !== data.length) fail(`has a weight "${name}" of shape [${shape.join(', ')}] holding ${data.length} numbers`);
+    // A weight that is not a number would fail the run at its first step (and, in the worker, the runs beside it).
+    let broken = 0;
+    for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i])) broken++;
+    if (broken > 0) fail(`has a weight "${name}" holding ${broken} of ${data.length} values that are NaN or infinite, so it could not train`);
     weights[name] = { shape: shape as number[], data };
   }
   return weights;

@@ -28,28 +28,40 @@ export const files = {
       actions.notify('warning', 'There is no run to export yet: press Train or Step first.');
       return;
     }
-    let saved: SavedRun[];
+    // Each run is read on its own: one that fails (a run whose training failed) is left out and
+    // named, and the others are still exported.
+    const results = await Promise.allSettled(built.map(async (run): Promise<SavedRun> => {
+      const exported = await weightsOf(run);
+      return {
+        name: run.name, methodId: run.methodId, presetId: run.presetId, values: run.values,
+        step: exported.step, elapsedMs: exported.elapsedMs,
+        history: { steps: run.history.steps, series: run.history.series },
+        evaluations: run.evaluations, weights: exported.weights,
+      };
+    }));
+    const exported = built.filter((_, i) => results[i].status === 'fulfilled');
+    const saved = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    const failures = built.flatMap((run, i) => {
+      const result = results[i];
+      return result.status === 'rejected' ? [`${run.name} (${(result.reason as Error).message})`] : [];
+    });
+    if (saved.length === 0) {
+      actions.notify('error', `The export failed: ${failures.join('; ')}`);
+      return;
+    }
     let sets: RunFile['imageSets'];
     try {
-      sets = await imageSets.forExport(built.map((run) => String(run.values.dataset)));
-      saved = await Promise.all(built.map(async (run): Promise<SavedRun> => {
-        const exported = await weightsOf(run);
-        return {
-          name: run.name, methodId: run.methodId, presetId: run.presetId, values: run.values,
-          step: exported.step, elapsedMs: exported.elapsedMs,
-          history: { steps: run.history.steps, series: run.history.series },
-          evaluations: run.evaluations, weights: exported.weights,
-        };
-      }));
+      sets = await imageSets.forExport(exported.map((run) => String(run.values.dataset)));
     } catch (error) {
       actions.notify('error', `The export failed: ${(error as Error).message}`);
       return;
     }
+    if (failures.length > 0) actions.notify('warning', `The export left out ${failures.join('; ')}; the other runs are in the file.`);
     const file: RunFile = {
       format: RUN_FILE_FORMAT, version: RUN_FILE_VERSION, exportedAt: new Date().toISOString(), lesson,
-      focus: Math.max(0, built.findIndex((r) => r.key === focusedKey)), runs: saved, imageSets: sets,
+      focus: Math.max(0, exported.findIndex((r) => r.key === focusedKey)), runs: saved, imageSets: sets,
     };
-    download(encodeRunFile(file), exportName(built, file));
+    download(encodeRunFile(file), exportName(exported, file));
   },
 
   /**

@@ -157,6 +157,26 @@ describe('runFiles: imports that cannot be used change nothing', () => {
     expect(store.getState().notices.at(-1)?.text).toBe('two.json: 1 of its 2 runs is open here already and was not added again.');
   });
 
+  it('a run that cannot be exported is left out and named; the others are still exported (issue 22)', async () => {
+    const downloads: string[] = [];
+    vi.stubGlobal('document', { createElement: () => ({ href: '', click() { downloads.push(this.download); }, download: '' }) });
+    actions.addRun(21, 'healthy', tiny());
+    actions.addRun(22, 'broken', { ...tiny(), values: { ...tiny().values, seed: 5 } });
+    handleEvent({ type: 'status', status: status(21, 'paused') });
+    handleEvent({ type: 'status', status: status(22, 'paused') });
+    const exporting = files.exportRuns();
+    await settle();
+    handleEvent({ type: 'error', runId: 22, message: 'Eigenvalues did not converge', recoverable: false });
+    handleEvent({ type: 'exported', runId: 21, step: 3, elapsedMs: 100, weights: null });
+    await exporting;
+    vi.unstubAllGlobals();
+    vi.stubGlobal('Worker', FakeWorker);
+    expect(downloads).toHaveLength(1);
+    expect(store.getState().notices.at(-1)).toMatchObject({
+      level: 'warning', text: 'The export left out broken (Eigenvalues did not converge); the other runs are in the file.',
+    });
+  });
+
   it('Export with no run built says so', async () => {
     await files.exportRuns();
     expect(store.getState().notices.at(-1)).toMatchObject({ level: 'warning' });
