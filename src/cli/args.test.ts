@@ -31,6 +31,8 @@ describe('npm run train arguments', () => {
     [['--set', 'lr'], '--set expects key=value'],
     [['--set', 'nope=1'], 'Unknown setting "nope"'],
     [['--set', 'lr=abc'], 'Learning rate (lr) must be a number'],
+    [['--set', 'b=0x10'], 'Batch size (b) must be a number written in decimals, got "0x10"'],
+    [['--set', 'b=+16'], 'Batch size (b) must be a number written in decimals'],
     [['--steps', '2.5'], 'must be a whole number'],
     [['--method', 'simclr9'], 'Unknown method "simclr9"'],
     [['--preset', 'huge'], 'Unknown preset "huge"'],
