@@ -98,21 +98,23 @@ test('own images: a folder becomes a named, labelled set that runs train on and 
   await expect(notices).toContainText('"animals" is the dataset of Run 1: remove or Reset those runs first.');
   await expect(sets).toHaveCount(1);
 
-  // Exported, the run takes its images along; imported, an identical set is reused and a
-  // different one under the same name is kept beside it as "animals (2)".
+  // Exported, the run takes its images along. Imported again, the identical set is reused and
+  // the run, open already, is not added twice; with other pixels under the same name, the set is
+  // kept beside it as "animals (2)" and the run on it is a run of its own.
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-runs').click()]);
   const exported = JSON.parse(readFileSync(await download.path(), 'utf8'));
   expect(exported.imageSets.map((s: { name: string; count: number }) => [s.name, s.count])).toEqual([['animals', 20]]);
   const importer = page.getByTestId('import-runs');
   await importer.setInputFiles({ name: 'same.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(exported)) });
-  await expect(page.getByTestId('run-chip')).toHaveCount(2);
+  await expect(notices).toContainText('same.json: its run is open here already. Nothing was added.');
+  await expect(page.getByTestId('run-chip')).toHaveCount(1);
   await expect(sets).toHaveCount(1);
   exported.imageSets[0].pixels.base64 = `AAAA${exported.imageSets[0].pixels.base64.slice(4)}`;
   await importer.setInputFiles({ name: 'other.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(exported)) });
-  await expect(page.getByTestId('run-chip')).toHaveCount(3);
+  await expect(page.getByTestId('run-chip')).toHaveCount(2);
   await expect(sets).toHaveCount(2);
   await expect(sets.first()).toContainText('animals (2)');
-  await expect(page.getByTestId('run-chip').nth(2)).toContainText('paused', { timeout: 120_000 });
+  await expect(page.getByTestId('run-chip').nth(1)).toContainText('paused', { timeout: 120_000 });
   await expect(datasetSelect).toHaveValue('animals (2)'); // the imported run is focused, on its own set
 
   // A link to a set this browser does not have, and a link from a newer version.

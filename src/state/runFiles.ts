@@ -80,14 +80,10 @@ export const files = {
     }
     const { runs } = store.getState();
     // Importing the same export again adds nothing: a run here with its settings and its history is that run.
-    const fresh = parsed.runs.filter((saved) => !runs.some((open) => isSameRun(open, saved)));
-    const already = parsed.runs.length - fresh.length;
-    if (fresh.length === 0) {
-      actions.notify('warning', `${file.name}: ${parsed.runs.length === 1 ? 'its run is' : `all ${parsed.runs.length} of its runs are`} open here already. Nothing was added.`);
-      return;
-    }
-    if (runs.length + fresh.length > MAX_RUNS) {
-      actions.notify('error', `${file.name} holds ${fresh.length} run${fresh.length > 1 ? 's' : ''} and ${runs.length} ` +
+    const isOpen = (saved: SavedRun) => store.getState().runs.some((open) => isSameRun(open, saved));
+    const count = parsed.runs.filter((saved) => !isOpen(saved)).length;
+    if (runs.length + count > MAX_RUNS) {
+      actions.notify('error', `${file.name} holds ${count} run${count > 1 ? 's' : ''} and ${runs.length} ` +
         `${runs.length === 1 ? 'is' : 'are'} open; a comparison keeps at most ${MAX_RUNS}. Remove runs first. Nothing was changed.`);
       return;
     }
@@ -99,11 +95,23 @@ export const files = {
       actions.notify('error', `${file.name}: its image sets could not be kept in this browser (${(error as Error).message}). Nothing was changed.`);
       return;
     }
-    const renamed = fresh.map((saved) => {
+    // A run on images renamed here (other pixels under a taken name) is a run of its own.
+    const renamed = parsed.runs.map((saved) => {
       const dataset = names.get(String(saved.values.dataset));
-      return { saved: dataset ? { ...saved, values: { ...saved.values, dataset } } : saved };
+      return dataset ? { ...saved, values: { ...saved.values, dataset } } : saved;
     });
-    openRuns(file.name, renamed, Math.max(0, fresh.indexOf(parsed.runs[parsed.focus])));
+    const fresh = renamed.filter((saved) => !isOpen(saved));
+    const already = renamed.length - fresh.length;
+    if (fresh.length === 0) {
+      const n = renamed.length;
+      actions.notify('warning', `${file.name}: ${n === 1 ? 'its run is' : `all ${n} of its runs are`} open here already. Nothing was added.`);
+      return;
+    }
+    if (store.getState().runs.length + fresh.length > MAX_RUNS) {
+      actions.notify('error', `${file.name}: its runs on renamed image sets would pass the ${MAX_RUNS} runs a comparison keeps. Remove runs first.`);
+      return;
+    }
+    openRuns(file.name, fresh.map((saved) => ({ saved })), Math.max(0, fresh.indexOf(renamed[parsed.focus])));
     if (already > 0) {
       actions.notify('warning', `${file.name}: ${already} of its ${parsed.runs.length} runs ${already === 1 ? 'is' : 'are'} open here already and ${already === 1 ? 'was' : 'were'} not added again.`);
     }
