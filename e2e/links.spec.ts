@@ -1,5 +1,6 @@
 import { expect, test, type Page } from '@playwright/test';
 import { openOnWebGpu } from './app';
+import { fuzzLinks } from '../src/state/fuzzLinks';
 
 // Issue 22: links a person or a fuzzer could write. Each opens the experiment it names, or the
 // notices say what was dropped or changed; no notice, run name or value widens the page.
@@ -34,6 +35,19 @@ test('links with stray "#", repeated keys, odd numbers and long text open what t
     if (expected) await expect(page.getByTestId('notices'), hash.slice(0, 60)).toContainText(expected);
     await expect.poll(() => overflowsViewport(page), { message: hash.slice(0, 60), timeout: 10_000 }).toBe(false);
     const dismiss = page.getByRole('button', { name: 'Dismiss notice' });
+    while (await dismiss.count() > 0) await dismiss.first().click();
+  }
+  expect(errors).toEqual([]);
+});
+
+test('two dozen seeded random links pasted into the page: no error, and the page never scrolls sideways', async ({ page }) => {
+  const errors = await openOnWebGpu(page, '#m=dino&p=tiny');
+  const dismiss = page.getByRole('button', { name: 'Dismiss notice' });
+  for (const link of fuzzLinks(7, 24)) {
+    const hash = link.slice(Math.max(0, link.indexOf('#')));
+    await paste(page, hash.startsWith('#') ? hash : `#${hash}`);
+    await expect(page.getByTestId('backend-status')).toContainText('webgpu'); // the page is alive
+    await expect.poll(() => overflowsViewport(page), { message: link.slice(0, 80), timeout: 10_000 }).toBe(false);
     while (await dismiss.count() > 0) await dismiss.first().click();
   }
   expect(errors).toEqual([]);
