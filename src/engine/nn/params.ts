@@ -6,11 +6,9 @@ import type { Rng } from '../random';
  * path ("blocks.0.qkv.weight"), never from index arithmetic, so the optimizer, EMA,
  * save/load and weight-decay rules all address weights by name.
  */
-/** `null` marks a part a configuration leaves out (e.g. HiViT's stages in the plain ViT). */
-export type ParamTree = tf.Variable | null | readonly ParamTree[] | { readonly [key: string]: ParamTree };
-
 /**
- * `T` checked as a parameter tree: every leaf a tf.Variable, null, or a plain number, string or
+ * `T` checked as a parameter tree: every leaf a tf.Variable, null (a part a configuration leaves
+ * out, e.g. HiViT's stages in the plain ViT), or a plain number, string or
  * boolean of configuration (skipped by namedVariables, copied by cloneTree). The helpers below
  * take any such `T`, so a network's own interface (UNetParams, ViTParams …) goes in without a
  * cast, and a tree with a plain tensor or a function among its leaves fails tsc.
