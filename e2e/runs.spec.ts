@@ -87,3 +87,46 @@ test('runs that last: kept in the browser across a reload, exported and imported
   await expect(page.getByTestId('notices')).toContainText('dropped.txt: This file is not an SSL Playground export');
   expect(errors).toEqual([]);
 });
+
+// Issue 22: a link pasted while a run trains used to close it at once, with up to 200 steps or
+// 30 s of training lost and a saved entry that contradicted itself. Now the page asks: the run
+// trains on while the question waits; Cancel keeps it, Open beside adds the link's run, and
+// Save and switch checkpoints it at its current step before switching.
+test('a link pasted during training asks first: cancel, open beside, save and switch', async ({ page }) => {
+  const errors = await openOnWebGpu(page, '#m=dino&p=tiny&s=5&me=1&pe=50');
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  await expect.poll(() => stepNow(page), { timeout: 180_000 }).toBeGreaterThanOrEqual(2);
+  const prompt = page.getByTestId('switch-prompt');
+  const chips = page.getByTestId('run-chip');
+  const paste = (hash: string) => page.evaluate((h) => { window.location.hash = h; }, hash);
+
+  await paste('#m=dino&p=tiny&s=8');
+  await expect(prompt).toBeVisible();
+  await expect(prompt).toContainText('It opens DINO · Tiny, seed 8');
+  await expect(prompt).toContainText(/would close Run 1 \(step \d+, training\)/);
+  await expect(page).toHaveURL(/s=5/); // the address bar shows what the page shows until the choice
+  await expect(page.getByRole('button', { name: 'Open beside' })).toBeFocused();
+  await prompt.getByRole('button', { name: 'Cancel' }).click();
+  await expect(prompt).toBeHidden();
+  await expect(chips).toHaveCount(1);
+  await expect(page.getByTestId('run-state')).toHaveText('running');
+
+  await paste('#m=dino&p=tiny&s=8');
+  await prompt.getByRole('button', { name: 'Open beside' }).click();
+  await expect(chips).toHaveCount(2);
+  await expect(chips.nth(0)).toContainText('running');
+  await expect(page).toHaveURL(/s=8/);
+
+  await chips.nth(0).locator('.run-chip__name').click();
+  await paste('#m=simclr&p=tiny');
+  await prompt.getByRole('button', { name: 'Save and switch' }).click();
+  await expect(chips).toHaveCount(1, { timeout: 120_000 });
+  await expect(page).toHaveURL(/m=simclr/);
+  const saved = page.getByTestId('saved-run');
+  await expect(saved).toHaveCount(1, { timeout: 30_000 }); // Run 1; Run 2 never trained
+  const entry = (await saved.textContent())!;
+  const [, trained, resumes] = entry.match(/(\d+) steps trained, resumes at step (\d+)/)!;
+  expect(Number(trained)).toBeGreaterThanOrEqual(2);
+  expect(resumes).toBe(trained);
+  expect(errors).toEqual([]);
+});

@@ -8,7 +8,7 @@ import { imageSets } from './imageSets';
 import { loadSaved } from './persist';
 import { focus } from './runner';
 import { adoptSaved, forgetSaved, refreshSaved } from './saving';
-import { actions, store, type RunView } from './store';
+import { actions, store, uniqueRunName, type RunView } from './store';
 import { MAX_RUNS } from './url';
 import { importing, sendStart, takeRunId, weightsOf, type ImportBatch } from './workerLink';
 
@@ -153,15 +153,6 @@ function isSameRun(open: RunView, saved: SavedRun): boolean {
   return open.history.series.loss?.at(-1) === saved.history.series.loss?.at(-1);
 }
 
-/** The name, or "name (2)", "name (3)", … when a run open here has it already. */
-function uniqueName(name: string): string {
-  const taken = new Set(store.getState().runs.map((r) => r.name));
-  if (!taken.has(name)) return name;
-  let n = 2;
-  while (taken.has(`${name} (${n})`)) n++;
-  return `${name} (${n})`;
-}
-
 /**
  * Builds runs from saved ones (an export's, or the browser's) beside the open runs, each paused
  * at its step with its history and weights; `source` names them if the worker refuses one.
@@ -171,7 +162,7 @@ function openRuns(source: string, items: { saved: SavedRun; uid?: string }[], fo
   for (const { saved, uid } of items) {
     const id = takeRunId();
     const experiment = { methodId: saved.methodId, presetId: saved.presetId, values: saved.values };
-    const key = actions.addRun(id, uniqueName(saved.name), experiment, uid);
+    const key = actions.addRun(id, uniqueRunName(saved.name), experiment, uid);
     actions.restoreRun(key, saved.history, saved.evaluations);
     batch.keys.push(key);
     // A reopened run's weights are in the browser already; an imported one's are kept once built.

@@ -7,7 +7,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { WorkerEvent, WorkerRequest } from '../worker/protocol';
 
 vi.mock('./saving', () => ({
-  keepSoon: vi.fn(), keepCheckpoint: vi.fn(), adoptSaved: vi.fn(), forgetSaved: vi.fn(), refreshSaved: vi.fn(async () => {}),
+  keepSoon: vi.fn(), keepCheckpoint: vi.fn(), flushSaves: vi.fn(async () => {}), adoptSaved: vi.fn(), forgetSaved: vi.fn(), refreshSaved: vi.fn(async () => {}),
 }));
 vi.mock('./persist', async (original) => ({ ...(await original<typeof import('./persist')>()), loadSaved: vi.fn() }));
 vi.mock('./imageSets', () => ({
@@ -183,3 +183,73 @@ describe('runFiles: imports that cannot be used change nothing', () => {
     expect(lastOf('export')).toBeUndefined();
   });
 });
+
+// Issue 22: a pasted link or a picked lesson used to close trained runs at once, losing the
+// steps since their last checkpoint. Now it waits for a choice while the runs go on training.
+describe('runner: a link or lesson that would close trained runs asks first', () => {
+  const link = () => ({ runs: [{ experiment: { ...tiny(), values: { ...tiny().values, seed: 8 } }, name: null }], focus: 0, lesson: null });
+  const trainedPage = async () => {
+    runner.start(true);
+    await settle();
+    const id = lastOf('start')!.runId;
+    handleEvent({ type: 'status', status: { ...status(id, 'running'), step: 12 } });
+    posted.length = 0;
+    return id;
+  };
+
+  it('with nothing trained, opens at once', async () => {
+    runner.start(false);
+    await settle();
+    runner.requestOpen(link(), false, 'link');
+    expect(store.getState().pendingOpen).toBeNull();
+    expect(store.getState().runs.map((r) => r.values.seed)).toEqual([8]);
+  });
+
+  it('cancel keeps the page as it was, the run still training', async () => {
+    const id = await trainedPage();
+    runner.requestOpen(link(), false, 'link');
+    expect(store.getState().pendingOpen).toMatchObject({ source: 'link', saving: false });
+    expect(posted).toEqual([]); // nothing stopped, nothing paused
+    await runner.resolveOpen('cancel');
+    expect(store.getState().pendingOpen).toBeNull();
+    expect(store.getState().runs.map((r) => r.id)).toEqual([id]);
+    expect(posted).toEqual([]);
+  });
+
+  it('beside adds the new run to the comparison and focuses it', async () => {
+    const id = await trainedPage();
+    runner.requestOpen(link(), false, 'link');
+    await runner.resolveOpen('beside');
+    await settle();
+    expect(store.getState().runs.map((r) => [r.name, r.values.seed])).toEqual([['Run 1', tiny().values.seed], ['Run 2', 8]]);
+    expect(lastOf('stop')).toBeUndefined();
+    expect(selectFocused(store.getState())!.id).not.toBe(id);
+  });
+
+  it('save and switch pauses and checkpoints every trained run, waits for the writes, then switches', async () => {
+    const id = await trainedPage();
+    runner.requestOpen(link(), true, 'lesson');
+    const switching = runner.resolveOpen('save');
+    expect(store.getState().pendingOpen?.saving).toBe(true);
+    expect(lastOf('export')).toEqual({ type: 'export', runId: id, pause: true });
+    expect(lastOf('stop')).toBeUndefined(); // not before the checkpoint is back
+    handleEvent({ type: 'exported', runId: id, step: 13, elapsedMs: 100, weights: null });
+    await switching;
+    expect(saving.flushSaves).toHaveBeenCalled();
+    expect(lastOf('stop')).toEqual({ type: 'stop', runId: id });
+    expect(store.getState().runs.map((r) => r.values.seed)).toEqual([8]);
+    expect(store.getState().pendingOpen).toBeNull();
+  });
+
+  it('a run that cannot be saved closes nothing and says why', async () => {
+    const id = await trainedPage();
+    runner.requestOpen(link(), false, 'link');
+    const switching = runner.resolveOpen('save');
+    handleEvent({ type: 'error', runId: id, message: 'GPU lost', recoverable: false });
+    await switching;
+    expect(lastOf('stop')).toBeUndefined();
+    expect(store.getState().runs.map((r) => r.id)).toEqual([id]);
+    expect(store.getState().notices.at(-1)?.text).toBe('Nothing was closed: Run 1 (GPU lost) could not be saved. Open the new runs beside, or remove the failed run first.');
+  });
+});
+

@@ -3,9 +3,10 @@
  * lesson opened from a link. Requests go to the worker through workerLink.
  */
 import { findLesson } from '../methods/registry';
-import { actions, describeChanges, store, type RunView } from './store';
+import { flushSaves } from './saving';
+import { actions, describeChanges, store, uniqueRunName, type PendingOpen, type RunView } from './store';
 import { MAX_RUNS, presetValues, type Comparison, type Experiment } from './url';
-import { focused, runByKey, send, sendStart, takeRunId } from './workerLink';
+import { focused, runByKey, send, sendStart, takeRunId, weightsOf } from './workerLink';
 
 /** Asks the worker to evaluate a run now (between two steps when it trains). */
 export function evaluate(key: number): void {
@@ -99,6 +100,48 @@ export const runner = {
     for (const run of store.getState().runs) if (run.status?.state === 'running') send({ type: 'pause', runId: run.id });
   },
 
+  /**
+   * Opens a pasted link's or a picked lesson's runs in place of the open ones, or, when an open
+   * run has trained (it would be lost), asks first: the choice waits in `pendingOpen`.
+   */
+  requestOpen(comparison: Comparison, train: boolean, source: PendingOpen['source']): void {
+    if (store.getState().runs.some(hasProgress)) actions.setPendingOpen({ comparison, train, source, saving: false });
+    else runner.openComparison(comparison, train);
+  },
+  /**
+   * The visitor's answer: `beside` adds the new runs to the open ones, `save` checkpoints and
+   * writes every trained run (paused, so nothing moves on after it) and then switches,
+   * `cancel` keeps the page as it is (the address bar goes back to it).
+   */
+  async resolveOpen(choice: 'beside' | 'save' | 'cancel'): Promise<void> {
+    const pending = store.getState().pendingOpen;
+    if (!pending || pending.saving) return;
+    if (choice === 'cancel') {
+      actions.setPendingOpen(null);
+      return;
+    }
+    if (choice === 'beside') {
+      actions.setPendingOpen(null);
+      runner.openBeside(pending.comparison, pending.train);
+      return;
+    }
+    actions.setPendingOpen({ ...pending, saving: true });
+    const trained = store.getState().runs.filter(hasProgress);
+    const results = await Promise.allSettled(trained.map((run) => weightsOf(run, true)));
+    await flushSaves();
+    actions.setPendingOpen(null);
+    const failed = results.flatMap((result, i) => (result.status === 'rejected' ? [`${trained[i].name} (${String(result.reason?.message ?? result.reason)})`] : []));
+    if (failed.length > 0) {
+      actions.notify('error', `Nothing was closed: ${failed.join(', ')} could not be saved. Open the new runs beside, or remove the failed run first.`);
+      return;
+    }
+    runner.openComparison(pending.comparison, pending.train);
+  },
+  /** Adds a comparison's runs beside the open ones (names kept apart), focusing its first. */
+  openBeside(comparison: Comparison, train = false): void {
+    const keys = comparison.runs.map((run) => add(uniqueRunName(run.name ?? `Run ${store.getState().runs.length + 1}`), run.experiment, train));
+    focus(keys[Math.min(comparison.focus, keys.length - 1)]);
+  },
   /** Replaces every run by the comparison's (from a link): built paused, ready to replay. */
   openComparison(comparison: Comparison, train = false): void {
     for (const run of store.getState().runs) send({ type: 'stop', runId: run.id });
@@ -115,16 +158,21 @@ export const runner = {
     if (!found) return;
     const { method, lesson } = found;
     const seed = store.getState().experiment.values.seed;
-    runner.openComparison({
+    runner.requestOpen({
       lesson: lesson.id,
       focus: 0,
       runs: lesson.runs.map((run) => ({
         name: run.name,
         experiment: { methodId: method.id, presetId: run.preset, values: { ...presetValues(method, run.preset), ...run.values, seed } },
       })),
-    }, true);
+    }, true, 'lesson');
   },
 };
+
+/** An open run that has trained or trains: closing it loses what is not checkpointed. */
+function hasProgress(run: RunView): boolean {
+  return (run.status?.step ?? 0) > 0 || run.status?.state === 'running';
+}
 
 function withFocused(act: (run: RunView) => void): void {
   const run = focused();

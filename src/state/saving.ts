@@ -14,6 +14,8 @@ export const SAVE_EVERY_MS = 5_000;
 /** The step of each run's stored checkpoint, by uid (−1: none yet). */
 const checkpointSteps = new Map<string, number>();
 const timers = new Map<string, ReturnType<typeof setTimeout>>();
+/** Checkpoint writes not finished yet (flushSaves waits for them). */
+const writing = new Set<Promise<void>>();
 let warned = false;
 
 function warn(error: unknown): void {
@@ -24,9 +26,11 @@ function warn(error: unknown): void {
 }
 
 export function recordOf(run: RunView): SavedRecord {
+  const checkpointStep = checkpointSteps.get(run.uid) ?? -1;
   return {
     uid: run.uid, savedAt: Date.now(), name: run.name, methodId: run.methodId, presetId: run.presetId, values: run.values,
-    step: run.status?.step ?? 0, checkpointStep: checkpointSteps.get(run.uid) ?? -1, elapsedMs: run.status?.elapsedMs ?? 0,
+    // The status the page last heard of may lag the checkpoint that is being written.
+    step: Math.max(run.status?.step ?? 0, checkpointStep), checkpointStep, elapsedMs: run.status?.elapsedMs ?? 0,
     history: { steps: run.history.steps, series: run.history.series }, evaluations: run.evaluations,
   };
 }
@@ -40,7 +44,14 @@ export function keepCheckpoint(runId: number, step: number, weights: WeightsData
   checkpointSteps.set(run.uid, step);
   clearTimeout(timers.get(run.uid));
   timers.delete(run.uid);
-  saveCheckpoint(recordOf(run), weights).then(refreshSaved, warn);
+  const write = saveCheckpoint(recordOf(run), weights).then(refreshSaved, warn);
+  writing.add(write);
+  void write.finally(() => writing.delete(write));
+}
+
+/** Resolves once every checkpoint handed over so far is written (or has failed and been reported). */
+export async function flushSaves(): Promise<void> {
+  await Promise.all([...writing]);
 }
 
 /** The run's history or results changed: written within SAVE_EVERY_MS. */

@@ -16,7 +16,7 @@ import { getMethod } from '../methods/registry';
 import { validateSettingValue, type Setting, type SettingValue, type SettingValues } from '../methods/schema';
 import type { RunStatus } from '../worker/protocol';
 import { newUid, type SavedSummary } from './persist';
-import { defaultExperiment, presetValues, type Experiment } from './url';
+import { defaultExperiment, presetValues, type Comparison, type Experiment } from './url';
 import { RUN_COLORS } from '../methods/palette';
 
 export interface Notice {
@@ -69,6 +69,18 @@ export interface RunView {
   evaluationProgress: string;
 }
 
+/**
+ * A link pasted or a lesson picked while open runs have trained: opening it would close them, so
+ * it waits for the visitor's choice (runner.resolveOpen: beside, save and switch, or cancel).
+ */
+export interface PendingOpen {
+  comparison: Comparison;
+  train: boolean;
+  source: 'link' | 'lesson';
+  /** "Save and switch" was chosen: the runs are being checkpointed and written. */
+  saving: boolean;
+}
+
 export interface StoreState {
   // config slice: the focused run's settings, as edited
   experiment: Experiment;
@@ -82,6 +94,8 @@ export interface StoreState {
   saved: SavedSummary[] | null;
   /** A lost device: Resume rebuilds every run from its checkpoint. */
   recoverable: boolean;
+  /** A link or lesson waiting for the visitor's choice before it closes trained runs. */
+  pendingOpen: PendingOpen | null;
   /** The focused run's latest probe payload of each kind (see ProbeTypes; read with selectProbe). */
   probes: ProbeSlots;
   // notices slice
@@ -101,7 +115,7 @@ const NO_PROBES: ProbeSlots = {};
 
 export function initialState(experiment: Experiment = defaultExperiment()): StoreState {
   return {
-    experiment, backend: null, runs: [], focusedKey: -1, lesson: null, recoverable: false, saved: null,
+    experiment, backend: null, runs: [], focusedKey: -1, lesson: null, recoverable: false, saved: null, pendingOpen: null,
     probes: NO_PROBES, notices: [], attentionHead: -1, probeImage: 0,
     compareMetric: 'loss',
   };
@@ -123,6 +137,15 @@ function updateRun(key: number, update: (run: RunView) => RunView): void {
 }
 
 const runById = (state: StoreState, id: number) => state.runs.find((r) => r.id === id);
+
+/** The name, or "name (2)", "name (3)", … when an open run has it already. */
+export function uniqueRunName(name: string): string {
+  const taken = new Set(store.getState().runs.map((r) => r.name));
+  if (!taken.has(name)) return name;
+  let n = 2;
+  while (taken.has(`${name} (${n})`)) n++;
+  return `${name} (${n})`;
+}
 
 export const actions = {
   reset(experiment?: Experiment): void {
@@ -214,6 +237,9 @@ export const actions = {
   },
   setSaved(saved: SavedSummary[]): void {
     store.setState({ saved });
+  },
+  setPendingOpen(pendingOpen: PendingOpen | null): void {
+    store.setState({ pendingOpen });
   },
   setLesson(lesson: string | null): void {
     store.setState({ lesson });

@@ -41,7 +41,7 @@ export function openFromLocation(): void {
     return;
   }
   for (const text of notices) actions.notify('warning', text);
-  runner.openComparison(comparison);
+  runner.requestOpen(comparison, false, 'link');
 }
 
 export function startUrlSync(): () => void {

@@ -149,10 +149,10 @@ function rollBackImport(batch: ImportBatch, message: string): void {
   actions.notify('error', `${batch.file}: ${message} Nothing was changed.`);
 }
 
-/** The weights of one run, from the worker. */
-export function weightsOf(run: RunView): Promise<Exported> {
+/** The weights of one run, from the worker (which checkpoints it too); `pause` leaves it paused. */
+export function weightsOf(run: RunView, pause = false): Promise<Exported> {
   return new Promise((resolve, reject) => {
     exportWaiters.set(run.id, { resolve, reject });
-    send({ type: 'export', runId: run.id });
+    send({ type: 'export', runId: run.id, pause });
   });
 }

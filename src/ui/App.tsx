@@ -11,6 +11,7 @@ import { CompareChart } from './runs/CompareChart';
 import { ResultsTable } from './results/ResultsTable';
 import { LessonBox } from './runs/LessonBox';
 import { RunsBar } from './runs/RunsBar';
+import { SwitchPrompt } from './runs/SwitchPrompt';
 
 // The charts follow the focused run's settings (K, batch), not the panel's unapplied edits.
 const selectValues = (state: StoreState) => selectFocused(state)?.values ?? state.experiment.values;
@@ -23,6 +24,7 @@ export function App() {
     <div className="app">
       <Header />
       <Notices />
+      <SwitchPrompt />
       <div className="layout">
         <ControlPanel />
         <main>

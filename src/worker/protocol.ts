@@ -33,8 +33,11 @@ export type WorkerRequest =
    * visitor's image set when the settings' dataset names one.
    */
   | { type: 'start'; runId: number; methodId: string; values: SettingValues; train: boolean; restore?: RestoredRun; images?: ImageSetData }
-  /** The run's weights now (pausing it for the copy if it trains), for an export file. */
-  | { type: 'export'; runId: number }
+  /**
+   * The run's weights now (pausing it for the copy if it trains), for an export file; a
+   * checkpoint is taken too. With `pause` the run stays paused afterwards (before it is closed).
+   */
+  | { type: 'export'; runId: number; pause?: boolean }
   | { type: 'pause'; runId: number }
   | { type: 'resume'; runId: number }
   | { type: 'step-once'; runId: number }

@@ -88,7 +88,7 @@ export class TrainingSession {
         case 'start':
           return await this.start(request.runId, request.methodId, request.values, request.train, request.restore, request.images);
         case 'export':
-          return run ? await this.exportRun(run) : undefined;
+          return run ? await this.exportRun(run, request.pause ?? false) : undefined;
         case 'pause':
           return run ? await this.pause(run) : undefined;
         case 'resume':
@@ -377,8 +377,8 @@ export class TrainingSession {
     this.post({ type: 'checkpoint', runId: run.id, step, weights });
   }
 
-  /** Sends the run's weights now; a training run is paused for the copy and goes on afterwards. */
-  private async exportRun(run: Run): Promise<void> {
+  /** Sends the run's weights now; a training run is paused for the copy and goes on afterwards unless `stayPaused`. */
+  private async exportRun(run: Run, stayPaused: boolean): Promise<void> {
     const wasRunning = run.state === 'running';
     if (wasRunning) await this.pause(run);
     await this.exclusive(run, async () => {
@@ -388,7 +388,7 @@ export class TrainingSession {
       const weights = step > 0 && run.checkpoint?.step === step ? run.checkpoint.weights : null;
       this.post({ type: 'exported', runId: run.id, step, elapsedMs: statusOf(run).elapsedMs, weights });
     });
-    if (wasRunning && this.live(run)) this.resume(run);
+    if (wasRunning && !stayPaused && this.live(run)) this.resume(run);
   }
 
   private handleDeviceLost(reason: string): void {
