@@ -252,4 +252,3 @@ describe('runner: a link or lesson that would close trained runs asks first', ()
     expect(store.getState().notices.at(-1)?.text).toBe('Nothing was closed: Run 1 (GPU lost) could not be saved. Open the new runs beside, or remove the failed run first.');
   });
 });
-
