@@ -123,6 +123,13 @@ test('a lost GPU device is reported and the run resumes from its checkpoint', as
 });
 
 test('a model too big for the GPU is refused with what to shrink, and the page keeps working', async ({ page }) => {
+  // Issue 22: iTPN, DeP and DreamTeacher used to sit on "preparing…" at these settings; every
+  // method is now refused before anything is prepared, within seconds.
+  for (const method of ['itpn', 'dep', 'dreamteacher', 'loca', 'byol']) {
+    await page.goto(`/#m=${method}&is=64&b=512&n=16384&s=1`);
+    await expect(page.getByTestId('notices')).toContainText('This model is too big for the GPU', { timeout: 20_000 });
+    await expect(page.getByTestId('run-state')).toHaveText('error');
+  }
   await page.goto('/#m=dino&is=64&b=512&w=384&dp=12&h=12&s=1');
   await expect(page.getByTestId('notices')).toContainText('This model is too big for the GPU');
   await expect(page.getByTestId('notices')).toContainText('Lower the batch size');

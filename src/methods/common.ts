@@ -119,7 +119,7 @@ export function vitSettings(depthHelp = 'Transformer blocks.') {
 }
 
 /** A ViT method's backbone and run settings: what the shared ViT checks below read. */
-const VIT_RUN_SETTINGS = [...vitSettings(), ...commonSettings] as const;
+export const VIT_RUN_SETTINGS = [...vitSettings(), ...commonSettings] as const;
 
 /** The ViT's own constraints, one message each. */
 export function vitProblems(values: SettingValues): string[] {

@@ -1,3 +1,4 @@
+import type { StepMemory } from './memory';
 /**
  * What a method describes about itself (plain data: the page imports this without tfjs) and
  * what its implementation offers the trainer (worker / Node side).
@@ -58,6 +59,8 @@ export interface MethodDescription {
    * instead of letting the GPU fail silently.
    */
   largestTensorBytes(values: SettingValues): { bytes: number; what: string };
+  /** Roughly what one step holds on the GPU at once (methods/memory.ts): a run over the budget is refused before it is prepared. */
+  stepMemory(values: SettingValues): StepMemory;
   /** The run's charts: the loss first, then the collapse panel (commonCollapseCharts included). */
   charts(values: SettingValues): ChartSpec[];
   /** Collapse modes specific to this method (representation collapse is checked for all). */

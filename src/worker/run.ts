@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { ImageSetData } from '../measures/imageSets';
 import type { Trainer } from '../training/trainer';
 import { getMethod } from '../methods/registry';
+import { STEP_MEMORY_BUDGET } from '../methods/memory';
 import type { SettingValues } from '../methods/schema';
 import type { RunState, RunStatus, WeightsData } from './protocol';
 
@@ -47,11 +48,26 @@ export interface Run {
 }
 
 export const megabytes = (bytes: number) => `${Math.round(bytes / 2 ** 20)} MB`;
+const gigabytes = (bytes: number) => `${(bytes / 2 ** 30).toFixed(bytes < 10 * 2 ** 30 ? 1 : 0)} GB`;
 
-/** Refuses a run whose largest tensor cannot be one GPU buffer, saying what to shrink. */
+/**
+ * Refuses a run, saying what to shrink, when one step would hold more than any GPU gives (on any
+ * backend), or when its largest tensor cannot be one GPU buffer (`maxBytes`, WebGPU only). Both
+ * are estimates from the settings, so the refusal comes before anything is prepared.
+ */
 export function checkFits(methodId: string, values: SettingValues, maxBytes: number | null): void {
+  const method = getMethod(methodId);
+  const memory = method.stepMemory(values);
+  if (memory.bytes > STEP_MEMORY_BUDGET) {
+    throw new Error(
+      `This model is too big for the GPU: one training step would hold about ${gigabytes(memory.bytes)} ` +
+      `(${megabytes(memory.imageBytes)} of it the training images, the rest the activations of ${values.batchSize} images), ` +
+      `more than the ${gigabytes(STEP_MEMORY_BUDGET)} any GPU this page runs on can give it. ` +
+      'Lower the batch size, image size, training images or width, then Reset.',
+    );
+  }
   if (maxBytes === null) return;
-  const { bytes, what } = getMethod(methodId).largestTensorBytes(values);
+  const { bytes, what } = method.largestTensorBytes(values);
   if (bytes > maxBytes) {
     throw new Error(
       `This model is too big for the GPU: ${what} would take ${megabytes(bytes)}, and this device's largest ` +

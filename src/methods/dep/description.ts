@@ -5,6 +5,7 @@ import { DEP_SETTINGS } from './settings';
 import type { MethodDescription } from '../types';
 import { depChannels } from './config';
 import { PALETTE } from '../palette';
+import { FACTORS, convUnits, stepMemory } from '../memory';
 
 /** The `learn` preset (measured by `npm run study`): 16 px easy shapes, a 3-level U-Net. */
 const learnValues: SettingValues = {
@@ -97,6 +98,11 @@ export const depDescription: MethodDescription = {
       problems.push(`The supervised stage (${v.supervisedSteps} steps) must be shorter than the run (${v.totalSteps} steps), or nothing is left for denoising.`);
     }
     return problems;
+  },
+  stepMemory(values) {
+    const v = readValues(DEP_SETTINGS, values);
+    // The U-Net's encoder and decoder, each over every level.
+    return stepMemory(values, 2 * convUnits(Number(v.imageSize), v.width, v.levels), FACTORS.dep);
   },
   largestTensorBytes(values) {
     const v = readValues(DEP_SETTINGS, values);

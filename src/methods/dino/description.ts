@@ -4,6 +4,7 @@ import { readValues, type SettingValues } from '../schema';
 import { DINO_SETTINGS } from './settings';
 import type { MethodDescription } from '../types';
 import { PALETTE } from '../palette';
+import { FACTORS, stepMemory, vitTokens, vitUnits } from '../memory';
 
 /**
  * Small enough for tests and slow GPUs, and healthy at that size: with 8 images of 16 px per
@@ -135,6 +136,12 @@ export const dinoDescription: MethodDescription = {
     return problems;
   },
   largestTensorBytes: (values) => vitLargestTensor(values, 'the global crops'),
+  stepMemory(values) {
+    const v = readValues(DINO_SETTINGS, values);
+    const global = vitTokens(Number(v.imageSize), v.patchSize);
+    const local = v.multiCrop ? Array<number>(v.localCrops).fill(vitTokens(v.localCropSize, v.patchSize)) : [];
+    return stepMemory(values, vitUnits(values, [global, global, ...local]), FACTORS.dino);
+  },
   charts(values) {
     const v = readValues(DINO_SETTINGS, values);
     const lnK = Math.log(v.outputDim);

@@ -6,6 +6,7 @@ import { DREAMTEACHER_SETTINGS } from './settings';
 import type { MethodDescription } from '../types';
 import { levelNames } from './config';
 import { LEVEL_COLORS, PALETTE } from '../palette';
+import { FACTORS, convUnits, stepMemory } from '../memory';
 
 /** The `learn` preset (measured by `npm run study`): 16 px easy shapes. */
 const learnValues: SettingValues = {
@@ -99,6 +100,12 @@ export const dreamTeacherDescription: MethodDescription = {
     }
     if (!v.mseLoss && !v.attentionLoss) problems.push('Switch on feature regression, attention transfer or both: with neither the student learns nothing.');
     return problems;
+  },
+  stepMemory(values) {
+    const v = readValues(DREAMTEACHER_SETTINGS, values);
+    // The larger stage: the teacher's U-Net alone, or the student's encoder with its feature pyramid (and the frozen teacher's features).
+    const widest = Math.max(2 * v.teacherWidth, v.width + v.fpnChannels + v.teacherWidth);
+    return stepMemory(values, convUnits(Number(v.imageSize), widest, v.levels), FACTORS.dreamteacher);
   },
   largestTensorBytes(values) {
     const v = readValues(DREAMTEACHER_SETTINGS, values);

@@ -6,6 +6,7 @@ import type { MethodDescription } from '../types';
 import { hivitProblems } from '../../measures/hivit';
 import { itpnLevelNames } from './config';
 import { LEVEL_COLORS, PALETTE } from '../palette';
+import { FACTORS, stepMemory, vitUnits } from '../memory';
 
 /** The `learn` preset (measured by `npm run study`): 16 px easy shapes, 4 px patches (a 4×4 grid). */
 const learnValues: SettingValues = {
@@ -104,6 +105,14 @@ export const itpnDescription: MethodDescription = {
     }
     if (!v.mim && !v.mfm) problems.push('Switch on masked image modeling, masked feature modeling or both: with neither nothing is learned.');
     return problems;
+  },
+  stepMemory(values) {
+    const v = readValues(ITPN_SETTINGS, values);
+    const patches = (Number(v.imageSize) / v.patchSize) ** 2;
+    // HiViT's MLP stages on 4×4 and 2×2 sub-patch tokens, the attention stage, the pixel decoder.
+    const stages = v.pyramid ? v.mlpDepth * patches * (16 * (v.width / 4) + 4 * (v.width / 2)) * 4 : 0;
+    const decoder = v.decoderDepth * patches * (v.decoderWidth * 3 + v.decoderHeads * patches);
+    return stepMemory(values, stages + vitUnits(values, [patches]) + decoder, FACTORS.itpn);
   },
   largestTensorBytes(values) {
     const v = readValues(ITPN_SETTINGS, values);

@@ -3,13 +3,14 @@
  * each with its own text, defaults, switches, presets and lessons.
  */
 import { commonLiveSettings } from '../common';
+import { FACTORS } from '../memory';
 import type { SettingValues } from '../schema';
 import type { MethodDescription } from '../types';
 import {
-  lesson, LINEAGE_GROUPS, lineageCharts, lineageLargestTensor, lineagePresets, lineageSettings, lineageValidate, type Variant,
+  lesson, LINEAGE_GROUPS, lineageCharts, lineageLargestTensor, lineagePresets, lineageStepMemory, lineageSettings, lineageValidate, type Variant,
 } from './settings';
 
-type Texts = Omit<MethodDescription, 'groups' | 'settings' | 'liveSettings' | 'validate' | 'largestTensorBytes' | 'charts' | 'collapseModes' | 'probeKinds' | 'load' | 'id'>;
+type Texts = Omit<MethodDescription, 'groups' | 'settings' | 'liveSettings' | 'validate' | 'largestTensorBytes' | 'stepMemory' | 'charts' | 'collapseModes' | 'probeKinds' | 'load' | 'id'>;
 
 function describe(variant: Variant, text: Texts): MethodDescription {
   return {
@@ -20,6 +21,7 @@ function describe(variant: Variant, text: Texts): MethodDescription {
     liveSettings: [...commonLiveSettings, 'attentionMass'],
     validate: (values: SettingValues) => lineageValidate(values, variant),
     largestTensorBytes: lineageLargestTensor,
+    stepMemory: (values: SettingValues) => lineageStepMemory(values, FACTORS[variant]),
     charts: (values: SettingValues) => lineageCharts(values, variant),
     collapseModes: [],
     probeKinds: (values: SettingValues) => (values.backbone === 'cnn'

@@ -6,6 +6,7 @@ import { commonCollapseCharts, type ChartSpec, type Lesson } from '../collapse';
 import { commonSettings, LEARN_COMMON, shapesAugmentationSettings, vitLargestTensor, vitProblems, vitSettings, COMMON_GROUPS } from '../common';
 import { readValues, type Preset, type Setting, type SettingValues, type ValuesOf } from '../schema';
 import { PALETTE } from '../palette';
+import { convUnits, stepMemory, vitTokens, vitUnits, type StepMemory } from '../memory';
 
 export type Variant = 'simclr' | 'moco' | 'byol' | 'simsiam';
 
@@ -186,6 +187,18 @@ export function lineageValidate(values: SettingValues, variant: Variant): string
     if (queue > 0 && queue % perStep !== 0) problems.push(`Queue size ${queue} must be a multiple of 2 × batch size = ${perStep} (the keys enqueued per step).`);
   }
   return problems;
+}
+
+/** Two views through the backbone (the momentum or target branch's forward counted in the factor). */
+export function lineageStepMemory(values: SettingValues, factor: number): StepMemory {
+  const v = readValues(lineageSettings('simclr'), values);
+  const size = Number(v.imageSize);
+  if (v.backbone === 'cnn') {
+    const stem = Math.max(8, Math.round(v.width / 2 ** (v.depth - 1)));
+    return stepMemory(values, 2 * convUnits(size, stem, v.depth), factor);
+  }
+  const tokens = vitTokens(size, v.patchSize);
+  return stepMemory(values, vitUnits(values, [tokens, tokens]), factor);
 }
 
 export function lineageLargestTensor(values: SettingValues): { bytes: number; what: string } {

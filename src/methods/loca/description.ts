@@ -5,6 +5,7 @@ import { LOCA_SETTINGS } from './settings';
 import type { MethodDescription } from '../types';
 import { locaSizes } from './sizes';
 import { PALETTE } from '../palette';
+import { FACTORS, stepMemory, vitTokens, vitUnits } from '../memory';
 
 /**
  * Small enough for tests and slow GPUs: 16 px images, 4×4 reference patches (chance 1/16),
@@ -109,6 +110,12 @@ export const locaDescription: MethodDescription = {
     return problems;
   },
   largestTensorBytes: (values) => vitLargestTensor(values, 'the reference and large query'),
+  stepMemory(values) {
+    const v = readValues(LOCA_SETTINGS, values);
+    const reference = vitTokens(Number(v.imageSize), v.patchSize);
+    const focal = Array<number>(v.focalQueries).fill(vitTokens(v.focalSize, v.patchSize));
+    return stepMemory(values, vitUnits(values, [reference, Math.ceil(reference * v.queryKeep), ...focal]), FACTORS.loca);
+  },
   charts(values) {
     const v = readValues(LOCA_SETTINGS, values);
     const { referencePatches, referenceKept, focalPatches } = locaSizes(values);
