@@ -1,11 +1,11 @@
 import { destroyDeviceForTesting, maxGpuBufferBytes, onDeviceLost, onGpuError, selectBackend, type BackendInfo } from '../engine/backend';
 import { Trainer, type MetricsRecord } from '../training/trainer';
 import type { ImageSetData } from '../measures/imageSets';
-import { SEGMENTATION_FRACTIONS } from '../methods/evaluation';
 import { getMethod } from '../methods/registry';
 import type { SettingValues } from '../methods/schema';
 import type { RestoredRun, WorkerEvent, WorkerRequest } from './protocol';
-import { checkFits, createRun, loadWeights, setState, statusOf, yieldToEventLoop, type Checkpoint, type Run } from './run';
+import { checkFits, createRun, loadWeights, setState, statusOf, yieldToEventLoop, type Run } from './run';
+import { checkpointRun, deviceLostMessage, evaluateRun, exclusive, probeRun, type RunContext } from './runWork';
 
 /**
  * Weights are copied to the CPU this often in steps, or after this long in time, whichever
@@ -52,6 +52,9 @@ export class TrainingSession {
   private turn = 0;
   /** Runs stopped before their start request was handled (Stop skips the request queue). */
   private readonly cancelled = new Set<number>();
+
+  /** What the run helpers (runWork.ts) need of the session. */
+  private readonly context: RunContext = { post: (event) => this.post(event), live: (run) => this.live(run) };
 
   constructor(private readonly post: (event: WorkerEvent) => void) {
     onDeviceLost((reason) => this.handleDeviceLost(reason));
@@ -151,7 +154,7 @@ export class TrainingSession {
     }
     run.trainer = trainer;
     run.state = 'paused';
-    if (run.id === this.focusedId) await this.exclusive(run, () => this.probe(run));
+    if (run.id === this.focusedId) await exclusive(run, this.context, () => probeRun(run, this.context));
     if (train) this.resume(run);
     else this.sendStatus(run, true);
   }
@@ -171,7 +174,7 @@ export class TrainingSession {
     setState(run, 'paused');
     if (run.busy) await run.busy; // the step in flight completes first
     await this.settle(run);
-    await this.checkpoint(run);
+    await checkpointRun(run, this.context);
     this.sendStatus(run, true);
   }
 
@@ -182,7 +185,7 @@ export class TrainingSession {
     const work = (async () => {
       void this.dispatch(run, true); // settle() awaits its readback
       await this.settle(run);
-      if (run.id === this.focusedId) await this.probe(run);
+      if (run.id === this.focusedId) await probeRun(run, this.context);
     })();
     run.busy = work;
     try {
@@ -252,9 +255,9 @@ export class TrainingSession {
     if (trainer.step >= trainer.common.totalSteps) {
       setState(run, 'finished');
       await this.settle(run);
-      await this.checkpoint(run);
+      await checkpointRun(run, this.context);
       // A run evaluated on a cadence is also evaluated where it ends.
-      if (run.evalEvery > 0 && run.lastEvaluatedStep !== trainer.step) await this.evaluate(run);
+      if (run.evalEvery > 0 && run.lastEvaluatedStep !== trainer.step) await evaluateRun(run, this.context);
       return;
     }
     const first = trainer.step === 0; // its readback times the first step (shaders compiled); a chart point at once
@@ -262,11 +265,11 @@ export class TrainingSession {
     if (behind) await behind;
     if (first) await this.settle(run).then(() => (run.firstStepMs = performance.now() - run.resumedAt));
     if (!this.live(run)) return;
-    if ((trainer.probeDue || run.probeWanted) && run.id === this.focusedId) await this.probe(run);
-    if (trainer.step % CHECKPOINT_EVERY === 0 || performance.now() - run.checkpointAt > CHECKPOINT_EVERY_MS) await this.checkpoint(run);
+    if ((trainer.probeDue || run.probeWanted) && run.id === this.focusedId) await probeRun(run, this.context);
+    if (trainer.step % CHECKPOINT_EVERY === 0 || performance.now() - run.checkpointAt > CHECKPOINT_EVERY_MS) await checkpointRun(run, this.context);
     if (run.evaluateWanted || (run.evalEvery > 0 && trainer.step % run.evalEvery === 0)) {
       await this.settle(run);
-      await this.evaluate(run);
+      await evaluateRun(run, this.context);
     }
   }
 
@@ -312,78 +315,22 @@ export class TrainingSession {
    */
   private async probeSoon(run: Run): Promise<void> {
     if (run.state === 'running') run.probeWanted = true;
-    else await this.exclusive(run, () => this.probe(run));
+    else await exclusive(run, this.context, () => probeRun(run, this.context));
   }
 
   /** Evaluates now when the run is still, else between its next two steps. */
   private async evaluateSoon(run: Run): Promise<void> {
     if (run.state === 'running') run.evaluateWanted = true;
-    else await this.exclusive(run, () => this.evaluate(run));
-  }
-
-  private async evaluate(run: Run): Promise<void> {
-    run.evaluateWanted = false;
-    const trainer = run.trainer;
-    if (!trainer) return;
-    this.post({ type: 'evaluating', runId: run.id, busy: true });
-    try {
-      const record = await trainer.evaluate(SEGMENTATION_FRACTIONS, (progress) => {
-        if (this.live(run)) this.post({ type: 'evaluating', runId: run.id, busy: true, progress });
-      });
-      run.lastEvaluatedStep = record.step;
-      if (this.live(run)) this.post({ type: 'evaluation', runId: run.id, record });
-    } finally {
-      if (this.live(run)) this.post({ type: 'evaluating', runId: run.id, busy: false });
-    }
-  }
-
-  /**
-   * Runs `work` as the run's work in flight, after any before it, so Stop waits for it: a
-   * lesson replacing the runs must not dispose a trainer while its probe still computes and
-   * reads back (on WebGPU that failed with "Cannot read properties of undefined (reading
-   * 'backend')").
-   */
-  private async exclusive(run: Run, work: () => Promise<void>): Promise<void> {
-    const previous = run.busy;
-    const current = (async () => {
-      if (previous) await previous.catch(() => undefined);
-      if (this.live(run)) await work();
-    })();
-    run.busy = current;
-    try {
-      await current;
-    } finally {
-      if (run.busy === current) run.busy = null;
-    }
-  }
-
-  private async probe(run: Run): Promise<void> {
-    run.probeWanted = false;
-    if (!run.trainer) return;
-    const payloads = await run.trainer.probe();
-    if (this.live(run)) this.post({ type: 'probes', runId: run.id, payloads });
-  }
-
-  private async checkpoint(run: Run): Promise<void> {
-    const trainer = run.trainer;
-    if (!trainer || trainer.step === 0 || run.checkpoint?.step === trainer.step) return;
-    const step = trainer.step;
-    const weights: Checkpoint['weights'] = {};
-    for (const [name, tensor] of Object.entries(trainer.instance.save())) {
-      weights[name] = { shape: tensor.shape, data: (await tensor.data()) as Float32Array };
-    }
-    run.checkpoint = { step, weights };
-    run.checkpointAt = performance.now();
-    this.post({ type: 'checkpoint', runId: run.id, step, weights });
+    else await exclusive(run, this.context, () => evaluateRun(run, this.context));
   }
 
   /** Sends the run's weights now; a training run is paused for the copy and goes on afterwards unless `stayPaused`. */
   private async exportRun(run: Run, stayPaused: boolean): Promise<void> {
     const wasRunning = run.state === 'running';
     if (wasRunning) await this.pause(run);
-    await this.exclusive(run, async () => {
+    await exclusive(run, this.context, async () => {
       await this.settle(run);
-      await this.checkpoint(run);
+      await checkpointRun(run, this.context);
       const step = run.trainer?.step ?? 0;
       const weights = step > 0 && run.checkpoint?.step === step ? run.checkpoint.weights : null;
       this.post({ type: 'exported', runId: run.id, step, elapsedMs: statusOf(run).elapsedMs, weights });
@@ -399,13 +346,7 @@ export class TrainingSession {
       run.wasRunning = run.state === 'running';
       setState(run, 'device-lost');
     }
-    const single = affected.length === 1 ? affected[0] : null;
-    this.post({
-      type: 'error', runId: -1, recoverable: true,
-      message: `The GPU device was lost (${reason}). ` + (single
-        ? (single.checkpoint ? `Resume continues from the checkpoint at step ${single.checkpoint.step}.` : 'Resume restarts the run from step 0.')
-        : 'Resume continues every run from its last checkpoint (step 0 for runs without one).'),
-    });
+    this.post({ type: 'error', runId: -1, recoverable: true, message: deviceLostMessage(reason, affected) });
     for (const run of affected) this.sendStatus(run, true);
   }
 
@@ -433,7 +374,7 @@ export class TrainingSession {
       }
       run.trainer = trainer;
       run.state = 'paused';
-      if (run.id === this.focusedId) await this.probe(run);
+      if (run.id === this.focusedId) await probeRun(run, this.context);
       if (run.wasRunning || lost.length === 1) this.resume(run);
       else this.sendStatus(run, true);
     }
