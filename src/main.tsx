@@ -1,6 +1,7 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { refreshImageSets } from './state/imageSets';
+import { openIntroOnFirstVisit } from './state/intro';
 import { runner } from './state/runner';
 import { files } from './state/runFiles';
 import { openFromLocation, startUrlSync } from './state/urlSync';
@@ -12,6 +13,7 @@ import './ui/styles.css';
 // untrained network are there before the first click.
 openFromLocation();
 startUrlSync();
+openIntroOnFirstVisit();
 // Runs kept in this browser from earlier visits, listed under the runs bar to reopen.
 void files.refreshSaved();
 // The visitor's image sets, for the dataset menu.

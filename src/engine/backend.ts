@@ -16,12 +16,20 @@ export interface BackendInfo {
   adapter: string;
   /** Why preferred backends were skipped, in order. */
   fallbacks: string[];
+  /**
+   * The computation runs on the CPU, not a GPU: a software WebGPU or WebGL adapter
+   * (SwiftShader, llvmpipe, a fallback adapter) or the cpu/wasm backends. Steps are ~100× slower.
+   */
+  software: boolean;
 }
+
+const SOFTWARE_ADAPTER = /swiftshader|llvmpipe|lavapipe|softpipe|software|basic render/i;
 
 type DeviceLostListener = (reason: string) => void;
 let deviceLostListener: DeviceLostListener | null = null;
 let currentDevice: GPUDevice | null = null;
 let currentAdapterDescription = '';
+let currentAdapterIsFallback = false;
 let currentLimits: { maxBufferSize: number; maxStorageBufferBindingSize: number } | null = null;
 
 /** The largest buffer the current GPU device accepts (null on webgl/cpu). */
@@ -100,6 +108,7 @@ async function createWebGpuBackend(): Promise<WebGPUBackend> {
   currentDevice = device;
   currentLimits = { maxBufferSize: device.limits.maxBufferSize, maxStorageBufferBindingSize: device.limits.maxStorageBufferBindingSize };
   currentAdapterDescription = describeAdapter(info);
+  currentAdapterIsFallback = Boolean((info as { isFallbackAdapter?: boolean } | undefined)?.isFallbackAdapter);
   void device.lost.then((lost) => {
     if (currentDevice !== device) return; // a device we replaced on purpose
     currentDevice = null;
@@ -137,7 +146,9 @@ export async function selectBackend(preferred: readonly BackendName[] = order): 
       if (!ok || tf.getBackend() !== name) {
         throw new Error((name === 'webgpu' && lastWebGpuError) || `tfjs could not initialise ${name}`);
       }
-      return { name, adapter: adapterDescription(name), fallbacks };
+      const adapter = adapterDescription(name);
+      const software = name === 'cpu' || name === 'wasm' || SOFTWARE_ADAPTER.test(adapter) || (name === 'webgpu' && currentAdapterIsFallback);
+      return { name, adapter, fallbacks, software };
     } catch (error) {
       fallbacks.push(`${name}: ${error instanceof Error ? error.message : String(error)}`);
     }

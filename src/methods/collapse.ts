@@ -32,6 +32,12 @@ export interface ChartSpec {
   section: 'training' | 'collapse';
   /** false: left out of the CLI's summary table (schedules, which say nothing of the run). */
   summary?: boolean;
+  /** The y axis's label (with its unit); the title when absent. */
+  yLabel?: string;
+  /** Steps where a stage of the method begins, marked on the chart. */
+  stages?: { step: number; label: string }[];
+  /** Shown while the chart has no points, when its lines start late ("starts at step 201, after the teacher stage"). */
+  waiting?: string;
 }
 
 export interface CollapseMode {

@@ -1,6 +1,13 @@
 import { readValues, type Setting, type SettingValues } from './schema';
 
 /** The setting groups of `commonSettings` (each method lists its own before them). */
+/**
+ * Setting groups a first run need not touch (the network's size, the optimiser, augmentation
+ * details): the panel keeps them under "Advanced", closed, so the method's own mechanisms, the
+ * data and the run length are what a newcomer sees.
+ */
+export const ADVANCED_GROUPS: ReadonlySet<string> = new Set(['model', 'heads', 'optimization', 'augmentation', 'probes', 'fine-tuning', 'pyramid']);
+
 export const COMMON_GROUPS = [
   { id: 'optimization', label: 'Optimization' },
   { id: 'data', label: 'Data' },

@@ -8,15 +8,15 @@ import { principalComponents } from '../engine/metrics/pca';
 
 /** Probe payloads every ViT method can send: they read back, so probe cadence only. */
 
-/** Last block, CLS → patch attention of `backbone` on the probe images. */
-export async function attentionPayload(backbone: ViTParams, vit: ViTConfig, input: ProbeInput, step: number): Promise<AttentionProbe> {
+/** Last block, CLS → patch attention of `backbone` (named `network` in the caption) on the probe images. */
+export async function attentionPayload(backbone: ViTParams, vit: ViTConfig, input: ProbeInput, step: number, network: string): Promise<AttentionProbe> {
   const count = input.images.shape[0];
   const grid = vit.imageSize / vit.patchSize;
   const attention = tf.tidy(() => vitClsAttention(backbone, vit, normalize(input.images) as tf.Tensor4D));
   try {
     return {
       kind: 'attention', step, imageSize: vit.imageSize, grid, heads: vit.heads, count,
-      images: input.pixels, masks: input.masks, attention: (await attention.data()) as Float32Array,
+      images: input.pixels, masks: input.masks, attention: (await attention.data()) as Float32Array, network,
     };
   } finally {
     attention.dispose();

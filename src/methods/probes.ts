@@ -11,8 +11,10 @@ export interface AttentionProbe {
   count: number; // P probe images
   images: Float32Array; // [P, H, W, 3]
   masks: Uint8Array | null; // [P, H, W] ground-truth object masks (null: the images have none)
-  /** Last block, CLS → patch attention of the teacher: [P, heads, grid·grid], rows sum to ≤ 1. */
+  /** Last block, CLS → patch attention of `network`: [P, heads, grid·grid], rows sum to ≤ 1. */
   attention: Float32Array;
+  /** Whose attention it is, as the caption names it: "teacher", "encoder", "online encoder". */
+  network: string;
 }
 
 export interface CropView {

@@ -45,7 +45,10 @@ export const runner = {
     if (run) build(run, experiment, train);
     else focus(add('Run 1', experiment, train));
   },
-  pause: () => withFocused((run) => send({ type: 'pause', runId: run.id })),
+  pause: () => withFocused((run) => {
+    actions.setPausing(run.key); // shown at once: the worker answers after the step in flight
+    send({ type: 'pause', runId: run.id });
+  }),
   resume: () => withFocused((run) => send({ type: 'resume', runId: run.id })),
   stepOnce: () => withFocused((run) => send({ type: 'step-once', runId: run.id })),
   recover: () => send({ type: 'recover' }),

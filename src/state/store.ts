@@ -67,6 +67,8 @@ export interface RunView {
   evaluating: boolean;
   /** What that evaluation is doing now, in words (empty when idle). */
   evaluationProgress: string;
+  /** Pause was pressed and the worker has not yet said the run stopped (the step in flight finishes first). */
+  pausing: boolean;
 }
 
 /**
@@ -104,6 +106,10 @@ export interface StoreState {
   attentionHead: number; // -1 = mean over heads
   probeImage: number; // which probe image the distribution view shows
   compareMetric: string; // the metric on the comparison chart
+  /** The "start here" introduction is shown (a first visit, or reopened from the header). */
+  introOpen: boolean;
+  /** The keyboard shortcuts list is shown. */
+  shortcutsOpen: boolean;
 }
 
 const emptyHistory = (): MetricsHistory => ({ steps: [], series: {}, version: 0 });
@@ -117,7 +123,7 @@ export function initialState(experiment: Experiment = defaultExperiment()): Stor
   return {
     experiment, backend: null, runs: [], focusedKey: -1, lesson: null, recoverable: false, saved: null, pendingOpen: null,
     probes: NO_PROBES, notices: [], attentionHead: -1, probeImage: 0,
-    compareMetric: 'loss',
+    compareMetric: 'loss', introOpen: false, shortcutsOpen: false,
   };
 }
 
@@ -193,7 +199,7 @@ export const actions = {
     const run: RunView = {
       key, id, uid, name, color, methodId: experiment.methodId, presetId: experiment.presetId,
       values: experiment.values, draft: experiment, status: null, history: emptyHistory(),
-      detector: initialDetector(), vectors: {}, visible: true, evaluations: [], evaluating: false, evaluationProgress: '',
+      detector: initialDetector(), vectors: {}, visible: true, evaluations: [], evaluating: false, evaluationProgress: '', pausing: false,
     };
     store.setState({ runs: [...state.runs, run], ...(state.focusedKey < 0 ? { focusedKey: key, experiment } : {}) });
     return key;
@@ -203,7 +209,7 @@ export const actions = {
     updateRun(key, (run) => ({
       ...run, id, uid: newUid(), methodId: experiment.methodId, presetId: experiment.presetId, values: experiment.values,
       draft: experiment, status: null, history: emptyHistory(), detector: initialDetector(), vectors: {},
-      evaluations: [], evaluating: false, evaluationProgress: '',
+      evaluations: [], evaluating: false, evaluationProgress: '', pausing: false,
     }));
     if (store.getState().focusedKey === key) store.setState({ probes: NO_PROBES });
   },
@@ -232,11 +238,20 @@ export const actions = {
   renameRun(key: number, name: string): void {
     updateRun(key, (run) => ({ ...run, name }));
   },
+  setPausing(key: number): void {
+    updateRun(key, (run) => ({ ...run, pausing: run.status?.state === 'running' }));
+  },
   setRunVisible(key: number, visible: boolean): void {
     updateRun(key, (run) => ({ ...run, visible }));
   },
   setSaved(saved: SavedSummary[]): void {
     store.setState({ saved });
+  },
+  setIntroOpen(introOpen: boolean): void {
+    store.setState({ introOpen });
+  },
+  setShortcutsOpen(shortcutsOpen: boolean): void {
+    store.setState({ shortcutsOpen });
   },
   setPendingOpen(pendingOpen: PendingOpen | null): void {
     store.setState({ pendingOpen });
@@ -253,7 +268,7 @@ export const actions = {
   setStatus(status: RunStatus): void {
     const run = runById(store.getState(), status.runId);
     if (!run) return;
-    updateRun(run.key, (r) => ({ ...r, status }));
+    updateRun(run.key, (r) => ({ ...r, status, pausing: r.pausing && status.state === 'running' }));
     store.setState({ recoverable: store.getState().runs.some((r) => r.status?.state === 'device-lost') });
   },
 

@@ -61,16 +61,20 @@ export class Trainer {
   }
 
   /** `images`: the visitor's image set the settings name as their dataset (none for shapes). */
-  static async create(method: MethodDescription, values: SettingValues, images?: ImageSetData): Promise<Trainer> {
+  /** `onPhase` hears what is being done, in words, before each slow part (the page shows it while preparing). */
+  static async create(method: MethodDescription, values: SettingValues, images?: ImageSetData, onPhase: (phase: string) => void = () => {}): Promise<Trainer> {
     const problems = method.validate(values);
     if (problems.length > 0) throw new Error(problems.join(' '));
     const implementation = await method.load();
     const common = readCommon(values);
+    onPhase(images ? 'loading your images' : `drawing ${common.datasetSize} training images`);
     const data = new RunData(common, images);
     let instance: MethodInstance | null = null;
     try {
+      onPhase('building the networks');
       instance = implementation.create(Trainer.context(values, common.seed, data));
       setFusedKernels(common.fusedKernels);
+      onPhase(`compiling the GPU kernels of a step at batch ${common.batchSize}`);
       await precompileStep(implementation, Trainer.context(values, common.seed, data), data.trainImages, common.batchSize);
       return new Trainer(method, values, data, instance, implementation);
     } catch (error) {

@@ -4,6 +4,9 @@ import { CollapsePanel } from './collapse/CollapsePanel';
 import { ControlPanel } from './controls/ControlPanel';
 import { RunControls } from './controls/RunControls';
 import { Header } from './Header';
+import { Intro } from './Intro';
+import { SpeedAdvice } from './SpeedAdvice';
+import { Shortcuts } from './Shortcuts';
 import { MethodCard } from './MethodCard';
 import { Notices } from './Notices';
 import { ProbeViews } from './probes/ProbeViews';
@@ -22,19 +25,22 @@ export function App() {
   const training = method.charts(values).filter((chart) => chart.section === 'training');
   return (
     <div className="app">
+      <a className="skip-link" href="#charts">Skip to the charts</a>
       <Header />
+      <RunControls />
+      <SpeedAdvice />
       <Notices />
       <SwitchPrompt />
+      <Intro />
       <div className="layout">
         <ControlPanel />
-        <main>
+        <main id="charts" tabIndex={-1}>
           <MethodCard />
           <LessonBox />
           <RunsBar />
-          <RunControls />
           {training.map((chart) => (
             <MetricChart key={chart.id} title={chart.title} help={chart.help} metrics={chart.lines}
-              references={chart.references} logY={chart.logY} />
+              references={chart.references} logY={chart.logY} yLabel={chart.yLabel} stages={chart.stages} emptyText={chart.waiting} />
           ))}
           <CompareChart />
           <ResultsTable />
@@ -42,6 +48,7 @@ export function App() {
           <ProbeViews />
         </main>
       </div>
+      <Shortcuts />
     </div>
   );
 }

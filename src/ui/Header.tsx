@@ -39,6 +39,7 @@ export function Header() {
         {backend ? `${backend.name} · ${backend.adapter}` : 'starting compute backend…'}
       </p>
       <button type="button" onClick={copyLink}>{copied ?? 'Copy link'}</button>
+      <button type="button" onClick={() => actions.setIntroOpen(true)} title="What self-supervised learning is, and a guided first run">Start here</button>
     </header>
   );
 }

@@ -67,6 +67,8 @@ export interface RunStatus {
   checkpointStep: number;
   /** From Train to the first step finished on the GPU (shader compilation included), once measured. */
   firstStepMs?: number;
+  /** While preparing: what the worker is doing now, in words ("compiling the step's GPU kernels"). */
+  phase?: string;
 }
 
 /** Worker → page. */

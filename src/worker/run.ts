@@ -45,6 +45,8 @@ export interface Run {
   lastEvaluatedStep: number;
   /** From Train to the first step finished (its one readback), for the status line. */
   firstStepMs?: number;
+  /** While initializing: what is being done, in words. */
+  phase: string;
 }
 
 export const megabytes = (bytes: number) => `${Math.round(bytes / 2 ** 20)} MB`;
@@ -93,7 +95,7 @@ export function createRun(id: number, methodId: string, values: SettingValues, i
     id, methodId, values, images, trainer: null, state: 'initializing', checkpoint: null, checkpointAt: performance.now(),
     elapsedMs: 0, resumedAt: 0, lastRecord: null, stepsPerSecond: 0, busy: null, pendingMetrics: null,
     lastStatusAt: 0, wasRunning: false, probeWanted: false,
-    evalEvery: Number(values.evalEvery ?? 0), evaluateWanted: false, lastEvaluatedStep: -1,
+    evalEvery: Number(values.evalEvery ?? 0), evaluateWanted: false, lastEvaluatedStep: -1, phase: 'starting the compute backend',
   };
 }
 
@@ -114,6 +116,7 @@ export function statusOf(run: Run): RunStatus {
     elapsedMs: run.elapsedMs + running,
     checkpointStep: run.checkpoint?.step ?? -1,
     firstStepMs: run.firstStepMs,
+    phase: run.state === 'initializing' ? run.phase : undefined,
   };
 }
 

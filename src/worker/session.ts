@@ -136,7 +136,10 @@ export class TrainingSession {
     this.sendStatus(run, true);
     const backend = await this.ensureBackend();
     checkFits(methodId, values, backend.name === 'webgpu' ? maxGpuBufferBytes() : null);
-    const trainer = await Trainer.create(getMethod(methodId), values, images);
+    const trainer = await Trainer.create(getMethod(methodId), values, images, (phase) => {
+      run.phase = phase;
+      this.sendStatus(run, true);
+    });
     if (restore) {
       try {
         if (restore.weights) loadWeights(trainer, restore.weights);
@@ -153,8 +156,13 @@ export class TrainingSession {
       return;
     }
     run.trainer = trainer;
+    if (run.id === this.focusedId) {
+      run.phase = 'computing the first probes (compiling their kernels)';
+      this.sendStatus(run, true);
+      run.state = 'paused';
+      await exclusive(run, this.context, () => probeRun(run, this.context));
+    }
     run.state = 'paused';
-    if (run.id === this.focusedId) await exclusive(run, this.context, () => probeRun(run, this.context));
     if (train) this.resume(run);
     else this.sendStatus(run, true);
   }

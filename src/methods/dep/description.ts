@@ -20,7 +20,7 @@ const tinyValues: SettingValues = {
 
 const depLessons: Lesson[] = [
   {
-    id: 'dep-sigma', title: 'DeP: how much noise', metric: 'denoisedPsnr',
+    id: 'dep-sigma', title: 'How much noise', metric: 'denoisedPsnr',
     text: 'σ sets what the U-Net must learn. At the paper’s σ = 0.22 the noisy input still shows the shapes and the ' +
       'network learns to separate fine noise from edges and flat colour; at σ = 1 the noise is as strong as the image ' +
       'and only coarse layout survives, so the denoised estimate is blurrier. The chart shows the PSNR of the denoised ' +
@@ -119,19 +119,26 @@ export const depDescription: MethodDescription = {
   charts(values) {
     const v = readValues(DEP_SETTINGS, values);
     const ddep = v.variant === 'DDeP';
+    const denoisingStage = ddep
+      ? { stages: [{ step: v.supervisedSteps + 1, label: 'denoising' }], waiting: `Starts at step ${v.supervisedSteps + 1}, after the supervised stage` }
+      : {};
     return [
+      // DDeP's two stages each get their own chart (their losses are on different scales).
+      ...(ddep ? [{
+        id: 'supervised-loss', title: 'Supervised stage loss', section: 'training' as const, yLabel: 'cross-entropy (nats)',
+        help: `DDeP’s first stage, steps 1–${v.supervisedSteps}: the encoder with a linear classifier, trained on the labelled images’ shape classes.`,
+        lines: [{ name: 'supervisedLoss', label: 'supervised stage CE', color: PALETTE.orange }],
+        references: [{ value: Math.log(10), label: 'chance, ln 10' }],
+      }] : []),
       {
-        id: 'loss', title: 'Loss', section: 'training',
-        help: 'Denoising loss: mean squared error between the predicted and the true noise (1 = predicting no noise at all)' +
-          (ddep ? '; before it, the supervised stage’s classification cross-entropy.' : '.'),
-        lines: [
-          { name: 'denoiseLoss', label: 'denoising MSE', color: PALETTE.blue },
-          ...(ddep ? [{ name: 'supervisedLoss', label: 'supervised stage CE', color: PALETTE.orange }] : []),
-        ],
+        id: 'loss', title: 'Loss', section: 'training', yLabel: 'denoising MSE',
+        help: 'Denoising loss: mean squared error between the predicted and the true noise (1 = predicting no noise at all).',
+        lines: [{ name: 'denoiseLoss', label: 'denoising MSE', color: PALETTE.blue }],
         references: [{ value: 1, label: 'ε̂ = 0 (no denoising)' }],
+        ...denoisingStage,
       },
       {
-        id: 'psnr', title: 'Denoising PSNR', section: 'training',
+        id: 'psnr', title: 'Denoising PSNR', section: 'training', yLabel: 'PSNR (dB)', ...denoisingStage,
         help: 'PSNR in dB against the clean batch: of the noisy input, and of the denoised estimate x̂. Denoising helps where the estimate’s line is above the input’s.',
         lines: [
           { name: 'denoisedPsnr', label: 'denoised x̂', color: PALETTE.green },
@@ -145,7 +152,8 @@ export const depDescription: MethodDescription = {
         references: [{ value: 0.1, label: 'chance (10 classes)' }],
       }] : []),
       {
-        id: 'schedules', title: 'Schedules', section: 'collapse', summary: false,
+        id: 'schedules', title: 'Schedules', section: 'collapse', summary: false, yLabel: 'lr, σ',
+        stages: ddep ? [{ step: v.supervisedSteps + 1, label: 'denoising' }] : undefined,
         help: 'Learning rate as the run applies it' + (ddep ? ' (each stage warms up and decays on its own)' : '') + ', and the mean σ of the batch.',
         lines: [
           { name: 'learningRate', label: 'lr', color: PALETTE.purple },

@@ -219,7 +219,7 @@ class DinoInstance implements MethodInstance {
     });
     const payloads: ProbePayload[] = [];
     try {
-      payloads.push(await attentionPayload(this.teacher.backbone, c.vit, input, step));
+      payloads.push(await attentionPayload(this.teacher.backbone, c.vit, input, step, 'teacher'));
       payloads.push(await embeddingPayload((images) => this.embed(images), input, step));
       const both = (await distributions.data()) as Float32Array;
       const size = count * c.head.outputDim;

@@ -23,7 +23,7 @@ const tinyValues: SettingValues = {
 
 const dreamTeacherLessons: Lesson[] = [
   {
-    id: 'dreamteacher-losses', title: 'DreamTeacher: MSE, attention transfer, or both', metric: 'distillLoss',
+    id: 'dreamteacher-losses', title: 'MSE, attention transfer, or both', metric: 'distillLoss',
     text: 'The paper’s ablation in miniature: the same teacher distilled with feature regression and attention transfer, ' +
       'with regression alone, and with attention transfer alone. Regression asks the student to reproduce the ' +
       'teacher’s normalised features at every position; attention transfer only asks it to be strong where the ' +
@@ -123,29 +123,37 @@ export const dreamTeacherDescription: MethodDescription = {
     const names = levelNames(v.levels);
     const mse = v.mseLoss;
     const at = v.attentionLoss;
+    const distillStage = {
+      stages: [{ step: v.teacherSteps + 1, label: 'distillation' }],
+      waiting: `Starts at step ${v.teacherSteps + 1}, after the teacher stage`,
+    };
     const perLevel = (prefix: string): ChartLine[] => names.map((name, i) => ({ name: `${prefix}${i}`, label: name, color: LEVEL_COLORS[i % LEVEL_COLORS.length] }));
     return [
+      // The two stages' losses are on different scales: a chart each.
       {
-        id: 'loss', title: 'Loss', section: 'training',
-        help: 'The teacher stage’s denoising loss (1 = predicting no noise), then the distillation loss (Σ over levels of MSE + λ·AT).',
-        lines: [
-          { name: 'teacherLoss', label: 'teacher (denoising MSE)', color: PALETTE.slate },
-          { name: 'distillLoss', label: 'distillation', color: PALETTE.blue },
-        ],
+        id: 'teacher-loss', title: 'Teacher stage loss', section: 'training', yLabel: 'denoising MSE',
+        help: `Steps 1–${v.teacherSteps}: the generative teacher learns to denoise (1 = predicting no noise).`,
+        lines: [{ name: 'teacherLoss', label: 'teacher (denoising MSE)', color: PALETTE.slate }],
+        references: [{ value: 1, label: 'predict no noise (1)' }],
+      },
+      {
+        id: 'loss', title: 'Distillation loss', section: 'training', yLabel: 'Σ MSE + λ·AT', ...distillStage,
+        help: 'The student regresses the frozen teacher’s features: Σ over levels of MSE + λ·AT.',
+        lines: [{ name: 'distillLoss', label: 'distillation', color: PALETTE.blue }],
       },
       ...(mse ? [{
-        id: 'feature-mse', title: 'Feature regression per level', section: 'training' as const,
+        id: 'feature-mse', title: 'Feature regression per level', section: 'training' as const, yLabel: 'normalised MSE', ...distillStage,
         help: 'MSE between the student’s regressed features and the teacher’s, normalised per position (1 = predicting their mean, 0 = exact).',
         lines: perLevel('mse'),
         references: [{ value: 1, label: 'predict the mean (1)' }],
       }] : []),
       ...(at ? [{
-        id: 'attention-transfer', title: 'Attention transfer per level', section: 'training' as const,
+        id: 'attention-transfer', title: 'Attention transfer per level', section: 'training' as const, yLabel: 'AT distance', ...distillStage,
         help: 'Distance between the student’s and the teacher’s L2-normalised attention maps Σ_c A_c² at each level (0 = the same map).',
         lines: perLevel('at'),
       }] : []),
       {
-        id: 'schedules', title: 'Schedules', section: 'collapse', summary: false,
+        id: 'schedules', title: 'Schedules', section: 'collapse', summary: false, yLabel: 'learning rate', stages: distillStage.stages,
         help: 'Learning rate as the run applies it: each stage warms up and decays on its own.',
         lines: [{ name: 'learningRate', label: 'lr', color: PALETTE.purple }],
       },

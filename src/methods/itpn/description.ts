@@ -23,7 +23,7 @@ const tinyValues: SettingValues = {
 
 const itpnLessons: Lesson[] = [
   {
-    id: 'itpn-pyramid', title: 'iTPN: the pyramid on or off', metric: 'mimLoss',
+    id: 'itpn-pyramid', title: 'The pyramid on or off', metric: 'mimLoss',
     text: 'The paper’s argument in miniature: the same seed, the same data and the same masks, once with HiViT and a feature ' +
       'pyramid trained during pre-training, once with a plain ViT whose last layer alone feeds the decoder (the MAE baseline). ' +
       'With the pyramid the decoder reads sub-patch detail from the finer levels, so the pixel loss on masked patches ' +

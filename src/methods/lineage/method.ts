@@ -275,7 +275,7 @@ class LineageInstance implements MethodInstance {
 
   async probes(input: ProbeInput, step: number): Promise<ProbePayload[]> {
     const payloads: ProbePayload[] = [];
-    if (this.c.backbone === 'vit') payloads.push(await attentionPayload(this.online.backbone as ViTParams, this.c.vit, input, step));
+    if (this.c.backbone === 'vit') payloads.push(await attentionPayload(this.online.backbone as ViTParams, this.c.vit, input, step, this.target ? 'online encoder' : 'encoder'));
     payloads.push(await embeddingPayload((images) => this.embed(images), input, step));
     const captured = this.captured;
     if (captured) {

@@ -29,7 +29,7 @@ const tinyValues: SettingValues = {
 
 const locaLessons: Lesson[] = [
   {
-    id: 'loca-masking', title: 'LOCA: reference masking η', metric: 'positionAccuracy',
+    id: 'loca-masking', title: 'Reference masking η', metric: 'positionAccuracy',
     text: 'η sets how much of the reference the query patches can look at. With η = 0 every true position is among ' +
       'the visible reference patches, so a query patch could be placed by finding the reference patch that looks like ' +
       'it; with the paper’s η = 0.8 only a fifth is visible and most positions must be inferred from context — where ' +

@@ -4,7 +4,7 @@
  * frame once, and new points go straight to `plot.setData` (at most once per animation frame),
  * so a fast run never re-renders React per point.
  */
-import { useEffect, useRef } from 'react';
+import { useEffect, useId, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import './charts.css';
@@ -12,7 +12,7 @@ import { store, useAppStore, type MetricsHistory, type StoreState } from '../../
 import type { ReferenceLine } from '../../methods/types';
 import { alignSeries, chartTestId } from './chartData';
 import { scheduleDraw } from '../drawQueue';
-import { chartAxis } from './axis';
+import { chartAxis, describeLine, formatTicks, STEP_INCREMENTS } from './axis';
 import { REFERENCE_COLORS } from '../../methods/palette';
 
 export interface ChartMetric {
@@ -35,6 +35,10 @@ export interface MetricChartProps {
   logY?: boolean;
   /** Shown over the chart while there are no points. */
   emptyText?: string;
+  /** The y axis's label; the title when absent. */
+  yLabel?: string;
+  /** Steps where a stage begins: a dashed vertical line with the stage's name. */
+  stages?: { step: number; label: string }[];
 }
 
 function historyOf(state: StoreState, runKey: number | undefined): MetricsHistory | undefined {
@@ -46,24 +50,27 @@ function historyOf(state: StoreState, runKey: number | undefined): MetricsHistor
 const FALLBACK_WIDTH = 480;
 
 export function MetricChart({
-  title, help, metrics, references = [], height = 220, logY = false, emptyText = 'Press Train to see the loss',
+  title, help, metrics, references = [], height = 220, logY = false, emptyText = 'Press Train to see the loss', yLabel, stages = [],
 }: MetricChartProps) {
   const frameRef = useRef<HTMLElement>(null);
   const plotHostRef = useRef<HTMLDivElement>(null);
+  const summaryRef = useRef<HTMLParagraphElement>(null);
+  const summaryId = useId();
   const isEmpty = useAppStore((state) => metrics.every((m) => {
     const history = historyOf(state, m.runKey);
     return !history?.series[m.name]?.some(Number.isFinite);
   }));
 
   // Callers often pass inline arrays; a string key rebuilds the plot only when its options really change.
-  const spec = JSON.stringify({ metrics, references, logY, height });
+  const spec = JSON.stringify({ metrics, references, logY, height, yAxis: yLabel ?? title, stages });
 
   useEffect(() => {
     const frame = frameRef.current;
     const host = plotHostRef.current;
     if (!frame || !host) return;
-    const { metrics: lines, references: refs, logY: log, height: plotHeight } =
-      JSON.parse(spec) as { metrics: ChartMetric[]; references: ReferenceLine[]; logY: boolean; height: number };
+    const { metrics: lines, references: refs, logY: log, height: plotHeight, yAxis, stages: marks } = JSON.parse(spec) as {
+      metrics: ChartMetric[]; references: ReferenceLine[]; logY: boolean; height: number; yAxis: string; stages: { step: number; label: string }[];
+    };
 
     const axis = chartAxis(frame);
 
@@ -75,7 +82,10 @@ export function MetricChart({
       scales: { x: { time: false }, y: log ? { distr: 3 } : {} },
       cursor: { drag: { x: true, y: false } },
       legend: { live: true },
-      axes: [{ ...axis }, { ...axis, size: 56 }],
+      axes: [
+        { ...axis, label: 'training step', labelSize: 16, labelFont: '12px system-ui, sans-serif', incrs: STEP_INCREMENTS, values: (_, splits) => splits.map(String) },
+        { ...axis, size: 60, label: yAxis, labelSize: 16, labelFont: '12px system-ui, sans-serif', values: (_, splits) => formatTicks(splits) },
+      ],
       series: [
         { label: 'step' },
         ...lines.map((m): uPlot.Series => ({ label: m.label, stroke: m.color, width: 1.5, spanGaps: true })),
@@ -85,6 +95,26 @@ export function MetricChart({
         })),
       ],
       hooks: {
+        // Stage boundaries: a dashed line and the stage's name at the top.
+        draw: [(u) => {
+          if (marks.length === 0) return;
+          const { ctx } = u;
+          ctx.save();
+          ctx.strokeStyle = axis.stroke as string;
+          ctx.fillStyle = axis.stroke as string;
+          ctx.setLineDash([4, 4]);
+          ctx.font = `${11 * devicePixelRatio}px system-ui, sans-serif`;
+          for (const mark of marks) {
+            const x = u.valToPos(mark.step, 'x', true);
+            if (!(x >= u.bbox.left && x <= u.bbox.left + u.bbox.width)) continue;
+            ctx.beginPath();
+            ctx.moveTo(x, u.bbox.top);
+            ctx.lineTo(x, u.bbox.top + u.bbox.height);
+            ctx.stroke();
+            ctx.fillText(mark.label, x + 4 * devicePixelRatio, u.bbox.top + 12 * devicePixelRatio);
+          }
+          ctx.restore();
+        }],
         setScale: [(u, key) => {
           if (key !== 'x') return;
           const xs = u.data[0];
@@ -110,6 +140,11 @@ export function MetricChart({
       const counts = perLine(data);
       frame.dataset.points = String(Math.max(0, ...counts));
       frame.dataset.linePoints = counts.join(',');
+      // The chart's text alternative: what each line did, in a sentence.
+      const steps = Array.from(data[0] as ArrayLike<number>);
+      if (summaryRef.current) {
+        summaryRef.current.textContent = lines.map((m, i) => describeLine(m.label, steps, Array.from(data[1 + i] as ArrayLike<number | null>))).join(' ');
+      }
     };
     const initial = readData();
     const plot = new uPlot(options, initial, host);
@@ -154,7 +189,7 @@ export function MetricChart({
   }, [spec]);
 
   return (
-    <figure ref={frameRef} className="metric-chart" data-testid={chartTestId(title)}>
+    <figure ref={frameRef} className="metric-chart" data-testid={chartTestId(title)} aria-describedby={summaryId}>
       <figcaption className="metric-chart__title" title={help}>
         {title}
         {help && <span className="metric-chart__help">{help}</span>}
@@ -163,6 +198,7 @@ export function MetricChart({
         <div ref={plotHostRef} className="metric-chart__plot" />
         {isEmpty && <p className="metric-chart__empty">{emptyText}</p>}
       </div>
+      <p className="sr-only" id={summaryId} ref={summaryRef} data-testid="chart-summary" />
     </figure>
   );
 }

@@ -31,7 +31,8 @@ export function CollapsePanel() {
       <div className="collapse-grid">
         {charts.map((chart) => (
           <MetricChart key={chart.id} title={chart.title} help={chart.help} metrics={chart.lines}
-            references={chart.references} logY={chart.logY} height={150} emptyText="Train to see it" />
+            references={chart.references} logY={chart.logY} height={150} emptyText={chart.waiting ?? 'Train to see it'}
+            yLabel={chart.yLabel} stages={chart.stages} />
         ))}
       </div>
       {method.vectors?.map((vector) => <VectorStrip key={vector.name} {...vector} />)}

@@ -1,4 +1,5 @@
-import { useMemo } from 'react';
+import { useMemo, useState, type ReactNode } from 'react';
+import { ADVANCED_GROUPS } from '../../methods/common';
 import type { SettingValue } from '../../methods/schema';
 import { runner } from '../../state/runner';
 import { actions, changedSinceRun, selectMethod, useAppStore, type StoreState } from '../../state/store';
@@ -38,11 +39,39 @@ export function ControlPanel() {
     [method],
   );
 
+  const [advancedOpen, setAdvancedOpen] = useState(false);
+  const basic = groups.filter((group) => !ADVANCED_GROUPS.has(group.id));
+  const advanced = groups.filter((group) => ADVANCED_GROUPS.has(group.id));
+
   const change = (name: string, value: SettingValue) => {
     const error = actions.setValue(name, value);
     if (!error && method.liveSettings.includes(name)) runner.setLive({ [name]: value });
     return error;
   };
+
+  const renderGroup = (group: (typeof groups)[number]): ReactNode => (
+
+    <details key={group.id} className="setting-group"
+      open={group.id === 'data' ? adding || dataset !== 'shapes' : group.id !== 'run'}>
+      <summary>
+        {group.label}
+        {group.id === 'data' && (
+          <span className="setting-group__note">{dataset === 'shapes' ? ' · shapes, or your own images' : ` · ${dataset}`}</span>
+        )}
+      </summary>
+      {group.settings.map((setting) => (
+        <SettingControl
+          key={setting.name}
+          setting={setting}
+          value={values[setting.name]}
+          onChange={(value) => change(setting.name, value)}
+          pending={pending.has(setting.name)}
+          extraChoices={setting.name === 'dataset' ? datasetChoices : undefined}
+        />
+      ))}
+      {group.id === 'data' && <ImageSetsPanel />}
+    </details>
+  );
 
   return (
     <aside className="control-panel" aria-label="Settings">
@@ -53,28 +82,12 @@ export function ControlPanel() {
         </select>
         {preset && <p className="help">{preset.description}</p>}
       </div>
-      {groups.map((group) => (
-        <details key={group.id} className="setting-group"
-          open={group.id === 'data' ? adding || dataset !== 'shapes' : group.id !== 'run'}>
-          <summary>
-            {group.label}
-            {group.id === 'data' && (
-              <span className="setting-group__note">{dataset === 'shapes' ? ' · shapes, or your own images' : ` · ${dataset}`}</span>
-            )}
-          </summary>
-          {group.settings.map((setting) => (
-            <SettingControl
-              key={setting.name}
-              setting={setting}
-              value={values[setting.name]}
-              onChange={(value) => change(setting.name, value)}
-              pending={pending.has(setting.name)}
-              extraChoices={setting.name === 'dataset' ? datasetChoices : undefined}
-            />
-          ))}
-          {group.id === 'data' && <ImageSetsPanel />}
-        </details>
-      ))}
+      {basic.map(renderGroup)}
+      <details className="advanced-settings" open={advancedOpen || advanced.some((group) => group.settings.some((s) => pending.has(s.name)))}
+        onToggle={(event) => setAdvancedOpen(event.currentTarget.open)} data-testid="advanced-settings">
+        <summary>Advanced <span className="setting-group__note">· {advanced.map((group) => group.label.toLowerCase()).join(', ')}</span></summary>
+        {advanced.map(renderGroup)}
+      </details>
     </aside>
   );
 }

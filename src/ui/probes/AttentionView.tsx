@@ -113,8 +113,11 @@ export function AttentionView() {
       </div>
 
       <p className="probe-view__caption">
-        Teacher attention at step {probe.step} ({headLabel}); outlined patches hold {Math.round(mass * 100)}% of it.
-        {jaccards.length > 0 && <span title="Mean Jaccard index of the kept patches against the object masks"> Mean J {meanJaccard.toFixed(2)}</span>}
+        {probe.network[0].toUpperCase() + probe.network.slice(1)}’s CLS-token attention at step {probe.step} ({headLabel}); outlined
+        patches hold {Math.round(mass * 100)}% of it.
+        {jaccards.length > 0 && (
+          <span> Mean <abbr title="Jaccard index: overlap of the outlined patches with the object’s mask, from 0 (none) to 1 (exactly the object)">J</abbr> {meanJaccard.toFixed(2)}</span>
+        )}
       </p>
 
       <ul className="attention-grid">

@@ -154,11 +154,7 @@ export function DenoisingView() {
                 <span className="denoising-row__psnr-label">PSNR</span>
                 <span>noisy {formatDb(s.noisy)}</span>
                 <span>→ denoised <b>{formatDb(s.denoised)}</b></span>
-                {Number.isFinite(gain) && (
-                  <span className={gain >= 0 ? 'denoising-row__gain' : 'denoising-row__loss'}>
-                    {gain >= 0 ? '+' : '−'}{Math.abs(gain).toFixed(1)} dB
-                  </span>
-                )}
+                {Number.isFinite(gain) && <GainText gain={gain} />}
               </p>
             ),
           };
@@ -189,4 +185,11 @@ export function DenoisingView() {
 /** A cell of the view: the shared pixel canvas with this view's class and test id. */
 function DenoisingCanvas(props: { rgba: Uint8ClampedArray<ArrayBuffer>; size: number; side: number; part: Role; label: string }) {
   return <PixelCanvas {...props} className="probe-canvas" testid="denoising-canvas" />;
+}
+
+/** The PSNR change as shown (one decimal): green above zero, red below, neutral when it rounds to ±0.0. */
+export function GainText({ gain }: { gain: number }) {
+  const shown = Math.round(gain * 10) / 10;
+  if (shown === 0) return <span className="denoising-row__flat">±0.0 dB</span>;
+  return <span className={shown > 0 ? 'denoising-row__gain' : 'denoising-row__loss'}>{shown > 0 ? '+' : '−'}{Math.abs(shown).toFixed(1)} dB</span>;
 }

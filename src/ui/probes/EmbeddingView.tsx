@@ -8,7 +8,7 @@ import './probes.css';
 import './embedding.css';
 import { selectProbe, useAppStore } from '../../state/store';
 import { scheduleDraw } from '../drawQueue';
-import { classColor, fitScatter, formatPercent, type ScatterFit } from './embeddingDraw';
+import { classColor, classShape, fitScatter, formatPercent, traceMarker, type ClassShape, type ScatterFit } from './embeddingDraw';
 
 const selectEmbedding = selectProbe('embedding');
 
@@ -37,7 +37,7 @@ export function EmbeddingView() {
       <figure className="embedding-view">
         <figcaption className="probe-view__caption">
           Embedding space at step {probe.step}: {probe.count} held-out images on their first two principal components
-          (PC1 {formatPercent(pc1)}, PC2 {formatPercent(pc2)} of the variance), coloured by class — clusters by class mean
+          (PC1 {formatPercent(pc1)}, PC2 {formatPercent(pc2)} of the variance), coloured and shaped by class — clusters by class mean
           the representation separates classes it was never told about.
         </figcaption>
         <div className="embedding-view__body">
@@ -48,12 +48,14 @@ export function EmbeddingView() {
             data-testid="embedding-canvas"
             data-points={fit.drawn}
             role="img"
-            aria-label={`Scatter of ${fit.drawn} embeddings on PC1 (horizontal) and PC2 (vertical), coloured by class`}
+            aria-label={`Scatter of ${fit.drawn} embeddings on PC1 (horizontal) and PC2 (vertical), coloured and shaped by class`}
           />
           <ul className="probe-legend-list embedding-legend" aria-label="Classes" data-testid="embedding-legend">
             {probe.classNames.map((name, label) => (
               <li key={label} className="embedding-legend__item">
-                <span className="embedding-legend__swatch" style={{ background: classColor(label) }} aria-hidden="true" />
+                <svg className="embedding-legend__marker" viewBox="-6 -6 12 12" aria-hidden="true">
+                  <path d={markerPath(classShape(label), 4)} fill={classColor(label)} stroke="#1d2330" strokeWidth={0.75} />
+                </svg>
                 {name}
               </li>
             ))}
@@ -67,6 +69,19 @@ export function EmbeddingView() {
       </figure>
     </section>
   );
+}
+
+/** The marker as an SVG path (for the legend), traced by the same code as the canvas. */
+function markerPath(shape: ClassShape, r: number): string {
+  let d = '';
+  traceMarker({
+    moveTo: (x, y) => { d += `M${x} ${y}`; },
+    lineTo: (x, y) => { d += `L${x} ${y}`; },
+    closePath: () => { d += 'Z'; },
+    rect: (x, y, w, h) => { d += `M${x} ${y}h${w}v${h}h${-w}Z`; },
+    arc: (x, y, radius) => { d += `M${x - radius} ${y}a${radius} ${radius} 0 1 0 ${2 * radius} 0a${radius} ${radius} 0 1 0 ${-2 * radius} 0`; },
+  }, shape, 0, 0, r);
+  return d;
 }
 
 /** Axes through the data origin, then one dot per point, drawn at the device pixel ratio. */
@@ -103,7 +118,7 @@ function drawScatter(canvas: HTMLCanvasElement, fit: ScatterFit, labels: Int32Ar
     if (Number.isNaN(x) || Number.isNaN(y)) continue;
     ctx.fillStyle = classColor(labels[i]); // a missing label (undefined) is greyed out
     ctx.beginPath();
-    ctx.arc(x, y, POINT_RADIUS, 0, 2 * Math.PI);
+    traceMarker(ctx, classShape(labels[i]), x, y, POINT_RADIUS);
     ctx.fill();
     ctx.stroke();
   }

@@ -94,3 +94,15 @@ describe('formatPercent', () => {
     expect(formatPercent(Number.NaN)).toBe('–');
   });
 });
+
+// Issue 23: the scatter told classes apart by colour only, with close hues.
+describe('class markers', () => {
+  it('give each of the ten classes its own shape and colour pair, and neighbouring classes different shapes', async () => {
+    const { classShape, CLASS_SHAPES } = await import('./embeddingDraw');
+    const pairs = new Set(Array.from({ length: 10 }, (_, label) => `${classShape(label)} ${classColor(label)}`));
+    expect(pairs.size).toBe(10);
+    for (let label = 1; label < 10; label++) expect(classShape(label)).not.toBe(classShape(label - 1));
+    expect(new Set(CLASS_SHAPES).size).toBe(5);
+    expect(classShape(-1)).toBe('circle');
+  });
+});

@@ -21,6 +21,50 @@ export function classColor(label: number): string {
   return CLASS_COLORS[label % CLASS_COLORS.length];
 }
 
+/**
+ * A class's marker shape, so classes differ by shape as well as colour (for anyone who cannot
+ * tell two hues apart): five shapes, and classes sharing a shape are five colours apart.
+ */
+export const CLASS_SHAPES = ['circle', 'square', 'triangle', 'diamond', 'cross'] as const;
+export type ClassShape = (typeof CLASS_SHAPES)[number];
+
+export function classShape(label: number): ClassShape {
+  if (!Number.isInteger(label) || label < 0) return 'circle';
+  return CLASS_SHAPES[label % CLASS_SHAPES.length];
+}
+
+/** Traces a marker of radius r centred on (x, y); the caller fills and strokes it. */
+export function traceMarker(ctx: Pick<CanvasRenderingContext2D, 'moveTo' | 'lineTo' | 'arc' | 'rect' | 'closePath'>, shape: ClassShape, x: number, y: number, r: number): void {
+  switch (shape) {
+    case 'circle':
+      ctx.arc(x, y, r, 0, 2 * Math.PI);
+      return;
+    case 'square':
+      ctx.rect(x - r * 0.85, y - r * 0.85, r * 1.7, r * 1.7);
+      return;
+    case 'triangle':
+      ctx.moveTo(x, y - r * 1.15);
+      ctx.lineTo(x + r, y + r * 0.75);
+      ctx.lineTo(x - r, y + r * 0.75);
+      ctx.closePath();
+      return;
+    case 'diamond':
+      ctx.moveTo(x, y - r * 1.2);
+      ctx.lineTo(x + r * 1.2, y);
+      ctx.lineTo(x, y + r * 1.2);
+      ctx.lineTo(x - r * 1.2, y);
+      ctx.closePath();
+      return;
+    case 'cross': {
+      const a = r * 0.4;
+      const b = r * 1.1;
+      const points = [[-a, -b], [a, -b], [a, -a], [b, -a], [b, a], [a, a], [a, b], [-a, b], [-a, a], [-b, a], [-b, -a], [-a, -a]];
+      points.forEach(([dx, dy], i) => (i === 0 ? ctx.moveTo(x + dx, y + dy) : ctx.lineTo(x + dx, y + dy)));
+      ctx.closePath();
+    }
+  }
+}
+
 /** Below this relative spread every point is treated as the same point: a collapsed representation. */
 export const COLLAPSE_SPREAD = 1e-6;
 

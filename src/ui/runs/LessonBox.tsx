@@ -10,7 +10,7 @@ export function LessonBox() {
   if (!found) return null;
   return (
     <section className="lesson-box" aria-label="Lesson" data-testid="lesson">
-      <h2>Lesson: {found.lesson.title}</h2>
+      <h2>{found.method.title} lesson: {found.lesson.title}</h2>
       <p>{found.lesson.text}</p>
       <button type="button" onClick={() => actions.setLesson(null)} aria-label="Close the lesson">Close</button>
     </section>
