@@ -15,6 +15,10 @@ test('a teaching preset opens two runs, trains both on WebGPU and overlays their
   await page.getByRole('combobox', { name: 'Open a teaching comparison' }).selectOption('remove-centering');
   await expect(page.getByTestId('lesson')).toContainText('Remove centering');
   await expect(page.getByTestId('lesson')).toContainText('Centering subtracts the running mean');
+  await expect(page.getByTestId('lesson')).toContainText('DINO lesson: Remove centering');
+  // When the difference shows (methods/lessonTimings.json), and how long that is at this run's speed.
+  await expect(page.getByTestId('lesson-when')).toContainText('The difference shows after about 57 steps');
+  await expect(page.getByTestId('lesson-when')).toContainText(/at this run’s [\d.]+ steps\/s/, { timeout: 120_000 });
   const chips = page.getByTestId('run-chip');
   await expect(chips).toHaveCount(2);
   await expect(chips.nth(0)).toContainText('healthy');

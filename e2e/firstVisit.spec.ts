@@ -45,8 +45,8 @@ test('on a software adapter the page says so, offers Tiny, and shows what prepar
   await expect(advice).toContainText('runs on the CPU (swiftshader', { timeout: 120_000 });
   await expect(page.getByRole('button', { name: 'Train', exact: true })).toBeEnabled({ timeout: 120_000 });
   const states = await page.evaluate(() => (window as unknown as { states: string[] }).states);
-  expect(states).toContain('preparing: building the networks…');
-  expect(states.some((text) => text.startsWith('preparing: compiling the GPU kernels of a step at batch'))).toBe(true);
+  expect(states).toContain('preparing 3/5: building the networks…');
+  expect(states.some((text) => text.startsWith('preparing 4/5: compiling the GPU kernels of a step at batch'))).toBe(true);
   expect(states.at(-1)).toBe('paused');
   await advice.getByRole('button', { name: 'Switch to Tiny' }).click();
   await expect(page.getByLabel('Preset')).toHaveValue('tiny');
@@ -133,4 +133,28 @@ test('accessibility: no serious or critical axe violations on any method page', 
   await page.getByRole('button', { name: 'Pause', exact: true }).click();
   await expect(page.getByTestId('run-state')).toHaveText('paused', { timeout: 120_000 });
   expect(await serious(), 'simsiam after training').toEqual([]);
+});
+
+// Issue 23, dark mode: it follows the system, the toggle overrides it (and is remembered), and
+// the dark page passes the same accessibility check (contrast included), charts and all.
+test('dark mode follows the system, toggles, and stays readable', async ({ page }) => {
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await openOnWebGpu(page, '#m=dino&p=tiny&s=6');
+  const theme = () => page.evaluate(() => document.documentElement.dataset.theme);
+  expect(await theme()).toBe('dark');
+  const toggle = page.getByTestId('theme-toggle');
+  await expect(toggle).toHaveAttribute('aria-label', 'Theme: auto (dark)');
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  await expect.poll(() => stepNow(page), { timeout: 120_000 }).toBeGreaterThanOrEqual(3);
+  await page.getByRole('button', { name: 'Pause', exact: true }).click();
+  await expect(page.getByTestId('run-state')).toHaveText('paused', { timeout: 120_000 });
+  const serious = (await new AxeBuilder({ page }).analyze()).violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  expect(serious.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`)).toEqual([]);
+  await toggle.click(); // auto → dark (kept even if the system turns light)
+  await toggle.click(); // dark → light
+  await expect(toggle).toHaveAttribute('aria-label', 'Theme: light');
+  expect(await theme()).toBe('light');
+  await page.reload();
+  await expect(page.getByTestId('theme-toggle')).toHaveAttribute('aria-label', 'Theme: light');
+  expect(await theme()).toBe('light');
 });

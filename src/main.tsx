@@ -2,6 +2,7 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { refreshImageSets } from './state/imageSets';
 import { openIntroOnFirstVisit } from './state/intro';
+import { startTheme } from './state/theme';
 import { runner } from './state/runner';
 import { files } from './state/runFiles';
 import { openFromLocation, startUrlSync } from './state/urlSync';
@@ -14,6 +15,7 @@ import './ui/styles.css';
 openFromLocation();
 startUrlSync();
 openIntroOnFirstVisit();
+startTheme();
 // Runs kept in this browser from earlier visits, listed under the runs bar to reopen.
 void files.refreshSaved();
 // The visitor's image sets, for the dataset menu.

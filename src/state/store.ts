@@ -110,6 +110,10 @@ export interface StoreState {
   introOpen: boolean;
   /** The keyboard shortcuts list is shown. */
   shortcutsOpen: boolean;
+  /** The visitor's theme choice, what it resolves to now, and a counter bumped on every change (charts rebuild on it). */
+  theme: 'auto' | 'light' | 'dark';
+  resolvedTheme: 'light' | 'dark';
+  themeVersion: number;
 }
 
 const emptyHistory = (): MetricsHistory => ({ steps: [], series: {}, version: 0 });
@@ -123,7 +127,7 @@ export function initialState(experiment: Experiment = defaultExperiment()): Stor
   return {
     experiment, backend: null, runs: [], focusedKey: -1, lesson: null, recoverable: false, saved: null, pendingOpen: null,
     probes: NO_PROBES, notices: [], attentionHead: -1, probeImage: 0,
-    compareMetric: 'loss', introOpen: false, shortcutsOpen: false,
+    compareMetric: 'loss', introOpen: false, shortcutsOpen: false, theme: 'auto', resolvedTheme: 'light', themeVersion: 0,
   };
 }
 
@@ -246,6 +250,9 @@ export const actions = {
   },
   setSaved(saved: SavedSummary[]): void {
     store.setState({ saved });
+  },
+  setTheme(theme: StoreState['theme'], resolvedTheme: StoreState['resolvedTheme']): void {
+    store.setState({ theme, resolvedTheme, themeVersion: store.getState().themeVersion + 1 });
   },
   setIntroOpen(introOpen: boolean): void {
     store.setState({ introOpen });

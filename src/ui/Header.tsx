@@ -10,6 +10,7 @@ const selectBackend = (state: StoreState) => state.backend;
 export function Header() {
   const methodId = useAppStore(selectMethodId);
   const backend = useAppStore(selectBackend);
+
   const [copied, setCopied] = useState<string | null>(null);
 
   const copyLink = async () => {

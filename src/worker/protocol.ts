@@ -69,6 +69,8 @@ export interface RunStatus {
   firstStepMs?: number;
   /** While preparing: what the worker is doing now, in words ("compiling the step's GPU kernels"). */
   phase?: string;
+  /** While preparing: which part that is, and how many there are ([3, 5]). */
+  phaseCount?: [number, number];
 }
 
 /** Worker → page. */

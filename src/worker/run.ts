@@ -45,9 +45,13 @@ export interface Run {
   lastEvaluatedStep: number;
   /** From Train to the first step finished (its one readback), for the status line. */
   firstStepMs?: number;
-  /** While initializing: what is being done, in words. */
+  /** While initializing: what is being done, in words, and which part of how many. */
   phase: string;
+  phaseCount: [number, number];
 }
+
+/** The parts of preparing a run: the backend, the images, the networks, the step's kernels, the first probes. */
+export const PREPARING_PARTS = 5;
 
 export const megabytes = (bytes: number) => `${Math.round(bytes / 2 ** 20)} MB`;
 const gigabytes = (bytes: number) => `${(bytes / 2 ** 30).toFixed(bytes < 10 * 2 ** 30 ? 1 : 0)} GB`;
@@ -95,7 +99,7 @@ export function createRun(id: number, methodId: string, values: SettingValues, i
     id, methodId, values, images, trainer: null, state: 'initializing', checkpoint: null, checkpointAt: performance.now(),
     elapsedMs: 0, resumedAt: 0, lastRecord: null, stepsPerSecond: 0, busy: null, pendingMetrics: null,
     lastStatusAt: 0, wasRunning: false, probeWanted: false,
-    evalEvery: Number(values.evalEvery ?? 0), evaluateWanted: false, lastEvaluatedStep: -1, phase: 'starting the compute backend',
+    evalEvery: Number(values.evalEvery ?? 0), evaluateWanted: false, lastEvaluatedStep: -1, phase: 'starting the compute backend', phaseCount: [1, PREPARING_PARTS],
   };
 }
 
@@ -117,6 +121,7 @@ export function statusOf(run: Run): RunStatus {
     checkpointStep: run.checkpoint?.step ?? -1,
     firstStepMs: run.firstStepMs,
     phase: run.state === 'initializing' ? run.phase : undefined,
+    phaseCount: run.state === 'initializing' ? run.phaseCount : undefined,
   };
 }
 

@@ -4,7 +4,7 @@ import type { ImageSetData } from '../measures/imageSets';
 import { getMethod } from '../methods/registry';
 import type { SettingValues } from '../methods/schema';
 import type { RestoredRun, WorkerEvent, WorkerRequest } from './protocol';
-import { checkFits, createRun, loadWeights, setState, statusOf, yieldToEventLoop, type Run } from './run';
+import { checkFits, createRun, PREPARING_PARTS, loadWeights, setState, statusOf, yieldToEventLoop, type Run } from './run';
 import { checkpointRun, deviceLostMessage, evaluateRun, exclusive, probeRun, type RunContext } from './runWork';
 
 /**
@@ -138,6 +138,7 @@ export class TrainingSession {
     checkFits(methodId, values, backend.name === 'webgpu' ? maxGpuBufferBytes() : null);
     const trainer = await Trainer.create(getMethod(methodId), values, images, (phase) => {
       run.phase = phase;
+      run.phaseCount = [Math.min(run.phaseCount[0] + 1, PREPARING_PARTS - 1), PREPARING_PARTS];
       this.sendStatus(run, true);
     });
     if (restore) {
@@ -158,6 +159,7 @@ export class TrainingSession {
     run.trainer = trainer;
     if (run.id === this.focusedId) {
       run.phase = 'computing the first probes (compiling their kernels)';
+      run.phaseCount = [PREPARING_PARTS, PREPARING_PARTS];
       this.sendStatus(run, true);
       run.state = 'paused';
       await exclusive(run, this.context, () => probeRun(run, this.context));

@@ -138,7 +138,7 @@ export const dreamTeacherDescription: MethodDescription = {
       },
       {
         id: 'loss', title: 'Distillation loss', section: 'training', yLabel: 'Σ MSE + λ·AT', ...distillStage,
-        help: 'The student regresses the frozen teacher’s features: Σ over levels of MSE + λ·AT.',
+        help: 'The student regresses the frozen teacher’s features: Σ over levels of the feature MSE + λ·AT (attention transfer: the distance between their attention maps).',
         lines: [{ name: 'distillLoss', label: 'distillation', color: PALETTE.blue }],
       },
       ...(mse ? [{

@@ -47,7 +47,7 @@ export const simclrDescription = describe('simclr', {
     { id: 'hot', label: 'High temperature', description: 'τ = 1: negatives all count alike, the embedding spreads less.', values: { temperature: 1 } },
   ]),
   lessons: [
-    lesson('simclr-temperature', 'SimCLR: temperature', 'negativeSimilarity',
+    lesson('simclr-temperature', 'Temperature', 'negativeSimilarity',
       'Watch the negative similarity and the embedding std: at τ = 1 every negative weighs about the same, so the loss barely pushes the hard ones away and the embedding spreads less. At low τ the softmax concentrates on the most similar negatives (SimCLR Table 5; Wang & Isola 2020 on alignment and uniformity).',
       'τ = 1', { temperature: 1 }),
   ],
@@ -69,10 +69,10 @@ export const mocoDescription = describe('moco', {
     { id: 'queue', label: 'With a queue (v2)', description: 'Negatives from a queue of 256 past keys instead of the batch.', values: { queueSize: 256 } },
   ]),
   lessons: [
-    lesson('moco-queue', 'MoCo: batch negatives vs a queue', 'negativeSimilarity',
+    lesson('moco-queue', 'Batch negatives vs a queue', 'negativeSimilarity',
       'Compare negatives from the batch (MoCo v3) with a queue of past keys (MoCo v2): the queue gives many more negatives per step than a small batch can, at the price of keys computed by older encoders. That is why MoCo needs its momentum encoder: it keeps the old keys consistent with the new ones (MoCo §3.2).',
       'queue of 256', { queueSize: 256 }),
-    lesson('moco-no-momentum', 'MoCo: remove the momentum encoder', 'loss',
+    lesson('moco-no-momentum', 'Remove the momentum encoder', 'loss',
       'Watch the loss and the positive similarity: with keys from the query encoder itself the targets move with every step. MoCo v3 still trains without it but loses some accuracy (its ablation of the momentum coefficient: a few points at m = 0), because in-batch negatives do not need old keys to stay consistent — unlike a queue.',
       'no momentum encoder', { momentumEncoder: false }),
   ],
@@ -94,7 +94,7 @@ export const byolDescription = describe('byol', {
     { id: 'no-momentum', label: 'No momentum target', description: 'Target = online network (stop-gradient only).', values: { momentumEncoder: false } },
   ], {}, '', { learningRate: 0.03 }),
   lessons: [
-    lesson('byol-no-predictor', 'BYOL: remove the predictor', 'embeddingStd',
+    lesson('byol-no-predictor', 'Remove the predictor', 'embeddingStd',
       'Watch the embedding std and the negative similarity: without the predictor the online projection is regressed straight onto the target’s, a constant output satisfies the loss, and nothing pushes back — the std falls and every pair of images looks alike. The predictor is what lets BYOL learn without negatives (BYOL Table 5).',
       'no predictor', { predictor: false }),
   ],
@@ -119,10 +119,10 @@ export const simsiamDescription = describe('simsiam', {
   // longer run to show (docs/NOTES.md); the healthy run is unaffected by both.
   { learningRate: 0.1, totalSteps: 200 }, ' A higher lr and 200 steps, so the failures show.'),
   lessons: [
-    lesson('simsiam-no-stop-gradient', 'SimSiam: remove the stop-gradient', 'projectionStd',
+    lesson('simsiam-no-stop-gradient', 'Remove the stop-gradient', 'projectionStd',
       'Watch the projection std and the negative similarity: without the stop-gradient both branches are pulled toward each other, and the easiest way to agree is to give every image the same output, so different images’ projections grow alike and their spread shrinks. In the paper (Fig. 2) the std reaches 0; at this size the slide is slower, but it is there within 200 steps while the healthy run keeps its spread.',
       'no stop-gradient', { stopGradient: false }),
-    lesson('simsiam-no-predictor', 'SimSiam: remove the predictor', 'negativeSimilarity',
+    lesson('simsiam-no-predictor', 'Remove the predictor', 'negativeSimilarity',
       'Watch the negative similarity. Without the predictor the loss compares the two projections directly, and with a symmetric loss the stop-gradient only halves the gradient that pulls both views together — the run collapses (SimSiam Table 1).',
       'no predictor', { predictor: false }),
   ],

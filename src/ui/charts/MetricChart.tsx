@@ -48,6 +48,7 @@ function historyOf(state: StoreState, runKey: number | undefined): MetricsHistor
 
 /** Reference lines are muted: a grey, then Tol's muted tones (they label values, not results). */
 const FALLBACK_WIDTH = 480;
+const selectThemeVersion = (state: StoreState) => state.themeVersion;
 
 export function MetricChart({
   title, help, metrics, references = [], height = 220, logY = false, emptyText = 'Press Train to see the loss', yLabel, stages = [],
@@ -62,7 +63,10 @@ export function MetricChart({
   }));
 
   // Callers often pass inline arrays; a string key rebuilds the plot only when its options really change.
-  const spec = JSON.stringify({ metrics, references, logY, height, yAxis: yLabel ?? title, stages });
+  const themeVersion = useAppStore(selectThemeVersion);
+  // The y label: the chart's own, else its title when that fits along the axis (the title is above the chart anyway).
+  const yAxis = yLabel ?? (title.length * 6.5 <= height - 40 ? title : '');
+  const spec = JSON.stringify({ metrics, references, logY, height, yAxis, stages, themeVersion });
 
   useEffect(() => {
     const frame = frameRef.current;
@@ -84,7 +88,7 @@ export function MetricChart({
       legend: { live: true },
       axes: [
         { ...axis, label: 'training step', labelSize: 16, labelFont: '12px system-ui, sans-serif', incrs: STEP_INCREMENTS, values: (_, splits) => splits.map(String) },
-        { ...axis, size: 60, label: yAxis, labelSize: 16, labelFont: '12px system-ui, sans-serif', values: (_, splits) => formatTicks(splits) },
+        { ...axis, size: 60, label: yAxis || undefined, labelSize: yAxis ? 16 : 0, labelFont: '12px system-ui, sans-serif', values: (_, splits) => formatTicks(splits) },
       ],
       series: [
         { label: 'step' },
@@ -103,6 +107,8 @@ export function MetricChart({
           ctx.strokeStyle = axis.stroke as string;
           ctx.fillStyle = axis.stroke as string;
           ctx.setLineDash([4, 4]);
+          ctx.textAlign = 'left';
+          ctx.textBaseline = 'alphabetic';
           ctx.font = `${11 * devicePixelRatio}px system-ui, sans-serif`;
           for (const mark of marks) {
             const x = u.valToPos(mark.step, 'x', true);

@@ -4,6 +4,7 @@ import { getMethod } from '../../methods/registry';
 import { actions, changedSinceRun, selectFocused, selectStatus, useAppStore, type StoreState } from '../../state/store';
 import type { RunStatus } from '../../worker/protocol';
 import { availableActions, train } from './runActions';
+import { ThemeToggle } from '../ThemeToggle';
 
 const selectRecoverable = (state: StoreState) => state.recoverable;
 const selectPausing = (state: StoreState) => selectFocused(state)?.pausing ?? false;
@@ -32,7 +33,10 @@ export function remainingMs(status: RunStatus | null): number | null {
 /** The state in words, as the bar shows it. */
 export function stateText(status: RunStatus | null, pausing: boolean): string {
   if (!status) return 'idle';
-  if (status.state === 'initializing') return status.phase ? `preparing: ${status.phase}…` : 'preparing…';
+  if (status.state === 'initializing') {
+    if (!status.phase) return 'preparing…';
+    return status.phaseCount ? `preparing ${status.phaseCount[0]}/${status.phaseCount[1]}: ${status.phase}…` : `preparing: ${status.phase}…`;
+  }
   if (pausing) return 'pausing…';
   return status.state;
 }
@@ -94,6 +98,7 @@ export function RunControls() {
         )}
         <button type="button" className="shortcuts-button" onClick={() => actions.setShortcutsOpen(true)} aria-keyshortcuts="?"
           title="Keyboard shortcuts (?)">Keys</button>
+        <ThemeToggle className="shortcuts-button theme-button" />
       </div>
       <dl className="counters">
         <div><dt>Step</dt><dd data-testid="step-counter">{step}{total ? ` / ${total}` : ''}</dd></div>
