@@ -67,13 +67,13 @@ export const representationCollapse: CollapseMode = {
 export function commonCollapseCharts(embeddingRows: number, embeddingDim: number): ChartSpec[] {
   return [
     {
-      id: 'embedding-std', title: 'Embedding std', section: 'collapse',
+      id: 'embedding-std', title: 'Embedding std', section: 'collapse', yLabel: 'std × √D',
       help: 'Std of L2-normalised embeddings across the batch, × √D: about 1 when spread over the sphere, 0 when every image gets the same embedding.',
       lines: [{ name: 'embeddingStd', label: 'std × √D', color: PALETTE.teal }],
       references: [{ value: 1, label: 'healthy (1)' }, { value: 0, label: 'collapsed (0)' }],
     },
     {
-      id: 'rankme', title: 'Effective rank (RankMe)', section: 'collapse',
+      id: 'rankme', title: 'Effective rank (RankMe)', section: 'collapse', yLabel: 'effective rank',
       help: `exp(entropy of the normalised singular values) of the batch's embeddings: how many directions they really use, from 1 (collapsed) to min(N, D) = ${Math.min(embeddingRows, embeddingDim)}.`,
       lines: [{ name: 'rankMe', label: 'RankMe', color: PALETTE.indigo }],
       references: [{ value: Math.min(embeddingRows, embeddingDim), label: 'min(N, D)' }, { value: 1, label: 'one direction' }],

@@ -147,31 +147,31 @@ export const dinoDescription: MethodDescription = {
     const lnK = Math.log(v.outputDim);
     return [
       {
-        id: 'loss', title: 'Loss', section: 'training',
+        id: 'loss', title: 'Loss', section: 'training', yLabel: 'cross-entropy (nats)',
         help: 'Cross-entropy between teacher and student distributions, averaged over crop pairs: entropy of the teacher + KL.',
         lines: [{ name: 'loss', label: 'loss', color: PALETTE.blue }],
         references: [{ value: lnK, label: 'ln K: uniform collapse' }],
       },
       {
-        id: 'teacher-entropy', title: 'Teacher entropy', section: 'collapse',
+        id: 'teacher-entropy', title: 'Teacher entropy', section: 'collapse', yLabel: 'entropy (nats)',
         help: 'Entropy of each centered, sharpened teacher output, averaged: near ln K = uniform collapse, near 0 = every output picks one prototype.',
         lines: [{ name: 'teacherEntropy', label: 'H(P_t)', color: PALETTE.vermillion }],
         references: [{ value: lnK, label: 'ln K (uniform)' }, { value: 0, label: '0 (one-hot)' }],
       },
       {
-        id: 'kl', title: 'KL(teacher ‖ student)', section: 'collapse',
+        id: 'kl', title: 'KL(teacher ‖ student)', section: 'collapse', yLabel: 'KL (nats)',
         help: 'What the student still has to learn: loss − teacher entropy. It reaches 0 in every collapse, because a collapsed teacher is trivial to match.',
         lines: [{ name: 'kl', label: 'KL', color: PALETTE.orange }],
         references: [{ value: 0, label: '0 (nothing to learn)' }],
       },
       {
-        id: 'batch-entropy', title: 'Entropy of the batch-mean teacher output', section: 'collapse',
+        id: 'batch-entropy', title: 'Entropy of the batch-mean teacher output', section: 'collapse', yLabel: 'entropy (nats)',
         help: 'Entropy of the teacher output averaged over the batch: high when different images use different prototypes, near 0 when one prototype wins for all.',
         lines: [{ name: 'batchMeanEntropy', label: 'H(mean P_t)', color: PALETTE.green }],
         references: [{ value: lnK, label: 'ln K' }],
       },
       {
-        id: 'center-norm', title: 'Center norm', section: 'collapse',
+        id: 'center-norm', title: 'Center norm', section: 'collapse', yLabel: '‖C‖',
         help: '‖C‖, the running mean of the teacher logits that centering subtracts. It stays 0 with centering off.',
         lines: [{ name: 'centerNorm', label: '‖C‖', color: PALETTE.sky }],
       },

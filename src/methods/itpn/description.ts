@@ -133,7 +133,7 @@ export const itpnDescription: MethodDescription = {
     const perLevel: ChartLine[] = names.map((name, i) => ({ name: `mfm${i}`, label: name, color: LEVEL_COLORS[i] }));
     return [
       {
-        id: 'loss', title: 'Loss', section: 'training',
+        id: 'loss', title: 'Loss', section: 'training', yLabel: 'MSE (normalised pixels)',
         help: 'MIM: normalised-pixel MSE on the masked patches (1 = predicting each patch’s mean). MFM: the mean over levels of the ' +
           'feature-prediction MSE at masked patches. Both are drawn whether or not they are switched on.',
         lines: [
@@ -143,19 +143,19 @@ export const itpnDescription: MethodDescription = {
         references: [{ value: 1, label: 'predict the patch mean (1)' }],
       },
       ...(v.mfm ? [{
-        id: 'mfm-levels', title: 'Masked feature modeling per level', section: 'training' as const,
+        id: 'mfm-levels', title: 'Masked feature modeling per level', section: 'training' as const, yLabel: 'feature MSE',
         help: 'Each level’s MSE against the moving-averaged backbone’s normalised features of its stage, at masked patches (1 = predicting their mean).',
         lines: perLevel,
         references: [{ value: 1, label: 'predict the mean (1)' }],
       }] : []),
       ...commonCollapseCharts(v.batchSize, v.width),
       {
-        id: 'schedules', title: 'Learning rate', section: 'collapse', summary: false,
+        id: 'schedules', title: 'Learning rate', section: 'collapse', summary: false, yLabel: 'learning rate',
         help: 'Learning rate as the run applies it: linear warm-up, then cosine.',
         lines: [{ name: 'learningRate', label: 'lr', color: PALETTE.purple }],
       },
       ...(v.mfm ? [{
-        id: 'teacher-momentum', title: 'Teacher momentum', section: 'collapse' as const, summary: false,
+        id: 'teacher-momentum', title: 'Teacher momentum', section: 'collapse' as const, summary: false, yLabel: 'EMA momentum',
         help: 'Momentum of the moving-averaged backbone whose features MFM predicts: from its start to 1 on a cosine (1 = frozen).',
         lines: [{ name: 'teacherMomentum', label: 'momentum', color: PALETTE.slate }],
       }] : []),

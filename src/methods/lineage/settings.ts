@@ -132,6 +132,7 @@ export function lineageCharts(values: SettingValues, variant: Variant): ChartSpe
   const charts: ChartSpec[] = [
     {
       id: 'loss', title: 'Loss', section: 'training',
+      yLabel: { simclr: 'NT-Xent (nats)', moco: 'InfoNCE (nats)', byol: '2 − 2·cos', simsiam: '−cos' }[variant],
       help: {
         simclr: 'NT-Xent: −log of the positive’s softmax share among all 2B − 1 other views, both directions added.',
         moco: 'InfoNCE of queries against momentum keys, both directions added (× 2τ in MoCo v3).',
@@ -144,7 +145,7 @@ export function lineageCharts(values: SettingValues, variant: Variant): ChartSpe
         : variant === 'simsiam' ? [{ value: -1, label: '−1: perfect agreement' }] : [],
     },
     {
-      id: 'similarity', title: 'Positive and negative similarity', section: 'collapse',
+      id: 'similarity', title: 'Positive and negative similarity', section: 'collapse', yLabel: 'cosine similarity',
       help: 'Mean cosine between the two views of an image (positives) and between different images (negatives): both near 1 is collapse.',
       lines: [
         { name: 'positiveSimilarity', label: 'positives', color: PALETTE.green },
@@ -153,7 +154,7 @@ export function lineageCharts(values: SettingValues, variant: Variant): ChartSpe
       references: [{ value: 1, label: '1' }, { value: 0, label: '0' }],
     },
     {
-      id: 'projection-std', title: 'Projection std', section: 'collapse',
+      id: 'projection-std', title: 'Projection std', section: 'collapse', yLabel: 'std × √D',
       help: 'Std of the L2-normalised projections z (what the loss compares), × √D, as in SimSiam’s Fig. 2: 0 when every image gets the same z.',
       lines: [{ name: 'projectionStd', label: 'std(z) × √D', color: PALETTE.olive }],
       references: [{ value: 1, label: 'healthy (1)' }, { value: 0, label: 'collapsed (0)' }],

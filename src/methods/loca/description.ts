@@ -125,7 +125,7 @@ export const locaDescription: MethodDescription = {
     const rows = v.batchSize * v.focalQueries * focalPatches;
     return [
       {
-        id: 'loss', title: 'Loss', section: 'training',
+        id: 'loss', title: 'Loss', section: 'training', yLabel: 'cross-entropy (nats)',
         help: 'Total loss and its parts: position cross-entropy over query patches inside the reference, and (cluster loss on) the cluster cross-entropy. ln N_ref is the position loss of a uniform guess.',
         lines: [
           { name: 'loss', label: 'total', color: PALETTE.blue },
@@ -135,7 +135,7 @@ export const locaDescription: MethodDescription = {
         references: [{ value: Math.log(referencePatches), label: `ln N_ref (chance, ${referencePatches} positions)` }],
       },
       {
-        id: 'position-accuracy', title: 'Position accuracy', section: 'training',
+        id: 'position-accuracy', title: 'Position accuracy', section: 'training', yLabel: 'accuracy (0–1)',
         help: 'Top-1: the fraction of query patches inside the reference whose most likely reference patch is the true one, over this step’s training views' +
           (masked ? '; split by whether that true patch is among the visible reference patches (found by matching what they show) or masked (to be inferred from context).' : '.'),
         lines: [
@@ -158,14 +158,14 @@ export const locaDescription: MethodDescription = {
           references: [{ value: lnK, label: 'ln K' }, { value: 0, label: '0 (one prototype)' }],
         },
         {
-          id: 'target-entropy', title: 'Teacher target entropy', section: 'collapse' as const,
+          id: 'target-entropy', title: 'Teacher target entropy', section: 'collapse' as const, yLabel: 'entropy (nats)',
           help: 'Mean entropy of the Sinkhorn-balanced teacher assignments the query patches learn from: near ln K they say nothing, near 0 each reference patch gets one prototype.',
           lines: [{ name: 'targetEntropy', label: 'H(Q)', color: PALETTE.vermillion }],
           references: [{ value: lnK, label: 'ln K' }],
         },
       ] : []),
       {
-        id: 'inside', title: 'Query patches inside the reference', section: 'collapse', summary: false,
+        id: 'inside', title: 'Query patches inside the reference', section: 'collapse', summary: false, yLabel: 'share (0–1)',
         help: 'Fraction of query patches whose centre lies in the reference view: only those carry a position target.',
         lines: [{ name: 'insideFraction', label: 'inside', color: PALETTE.slate }],
       },
