@@ -13,7 +13,7 @@ export function ThemeToggle({ className }: { className?: string }) {
   return (
     <button type="button" className={className} onClick={nextTheme} data-testid="theme-toggle" aria-label={label}
       title={`${label}. Click for ${NEXT[theme]}.`}>
-      <span aria-hidden="true">◐</span> {theme === 'auto' ? 'Auto' : theme === 'dark' ? 'Dark' : 'Light'}
+      <span aria-hidden="true">◐</span><span className="theme-button__text"> {theme === 'auto' ? 'Auto' : theme === 'dark' ? 'Dark' : 'Light'}</span>
     </button>
   );
 }
