@@ -173,7 +173,7 @@ export const runner = {
 };
 
 /** An open run that has trained or trains: closing it loses what is not checkpointed. */
-function hasProgress(run: RunView): boolean {
+export function hasProgress(run: RunView): boolean {
   return (run.status?.step ?? 0) > 0 || run.status?.state === 'running';
 }
 

@@ -1,7 +1,7 @@
 import { useEffect, useRef } from 'react';
 import { findLesson, findMethod } from '../../methods/registry';
 import { persistenceAvailable } from '../../state/persist';
-import { runner } from '../../state/runner';
+import { hasProgress, runner } from '../../state/runner';
 import { useAppStore, type PendingOpen, type RunView, type StoreState } from '../../state/store';
 import { MAX_RUNS, type Comparison } from '../../state/url';
 
@@ -20,7 +20,7 @@ export function describeComparison(comparison: Comparison): string {
 
 /** "Run 1 (step 14, training)" for each open run that would be closed with progress. */
 function describeTrained(runs: readonly RunView[]): string {
-  return runs.filter((run) => (run.status?.step ?? 0) > 0 || run.status?.state === 'running')
+  return runs.filter(hasProgress)
     .map((run) => `${run.name} (step ${run.status?.step ?? 0}${run.status?.state === 'running' ? ', training' : ''})`).join(', ');
 }
 
