@@ -21,7 +21,11 @@ test('a first visit shows the introduction once; its button starts a guided firs
   await expect(intro).toContainText('What to watch');
   await expect(page).toHaveURL(/m=simclr/);
   await expect(page).toHaveURL(/p=learn/);
+  // SwiftShader's WebGPU does this preset at ~0.2 steps/s: the guided run computes with WebAssembly.
+  await expect(page.getByTestId('intro-wasm')).toBeVisible();
+  await expect(page.getByTestId('backend-status')).toContainText('wasm', { timeout: 120_000 });
   await expect(page.getByTestId('run-state')).toHaveText('running', { timeout: 120_000 });
+  await expect.poll(() => stepNow(page), { timeout: 120_000 }).toBeGreaterThanOrEqual(10);
   await page.getByRole('button', { name: 'Pause', exact: true }).click();
   await expect(page.getByTestId('run-state')).toHaveText(/pausing…|paused/);
   await expect(page.getByTestId('run-state')).toHaveText('paused', { timeout: 120_000 });
@@ -47,6 +51,8 @@ test('on a software adapter the page says so, offers Tiny, and shows what prepar
   const states = await page.evaluate(() => (window as unknown as { states: string[] }).states);
   expect(states).toContain('preparing 3/5: building the networks…');
   expect(states.some((text) => text.startsWith('preparing 4/5: compiling the GPU kernels of a step at batch'))).toBe(true);
+  // …counting the step's kernels as they compile, up to all of them.
+  expect(states.some((text) => /^preparing 4\/5: compiling the GPU kernels of a step at batch \d+: ([1-9]\d*)\/\1…$/.test(text))).toBe(true);
   expect(states.at(-1)).toBe('paused');
   await advice.getByRole('button', { name: 'Switch to Tiny' }).click();
   await expect(page.getByLabel('Preset')).toHaveValue('tiny');
@@ -55,6 +61,21 @@ test('on a software adapter the page says so, offers Tiny, and shows what prepar
   await page.getByRole('button', { name: 'Train', exact: true }).click();
   await expect(page.getByTestId('remaining')).toHaveText(/^\d+:\d\d$/, { timeout: 120_000 });
   await expect(page.getByTestId('steps-per-second')).not.toHaveText('–');
+
+  // The fastest working choice on this CPU: WebAssembly. The training run moves and goes on.
+  await advice.getByRole('button', { name: 'Compute with WebAssembly' }).click();
+  await expect(page.getByTestId('backend-status')).toContainText('wasm', { timeout: 120_000 });
+  await expect(advice).toContainText('computes with WebAssembly on the CPU');
+  await expect(advice).toContainText('as you chose');
+  await expect(page.getByTestId('run-state')).toHaveText('running', { timeout: 120_000 });
+  const onWasm = await stepNow(page);
+  await expect.poll(() => stepNow(page), { timeout: 60_000 }).toBeGreaterThan(onWasm + 5);
+  // The choice is kept for the next visit, and can be undone.
+  await page.reload();
+  await expect(page.getByTestId('backend-status')).toContainText('wasm', { timeout: 120_000 });
+  await advice.getByRole('button', { name: 'Use WebGPU again' }).click();
+  await expect(page.getByTestId('backend-status')).toContainText('webgpu', { timeout: 120_000 });
+  await expect(advice.getByRole('button', { name: 'Compute with WebAssembly' })).toBeVisible();
 });
 
 // Issue 23, keyboard: a skip link first, Train within five Tab stops, shortcuts that act like

@@ -54,6 +54,35 @@ export function onGpuError(listener: GpuErrorListener | null): void {
   gpuErrorListener = listener;
 }
 
+/**
+ * Waits until the GPU has done all the work queued so far (WebGPU only; elsewhere work is done
+ * when it returns). On a software adapter the training loop waits for this after each step:
+ * its "GPU" is the same CPU, so running ahead only queues minutes of steps that make Pause
+ * slow and the step counter count steps not yet computed.
+ */
+export async function gpuDone(): Promise<void> {
+  const device = currentDevice;
+  if (!device || tf.getBackend() !== 'webgpu') return;
+  // As tfjs's own readback does: close the open pass, then submit what is recorded.
+  const backend = tf.backend() as unknown as WebGPUBackend;
+  backend.ensureCommandEncoderReady();
+  backend.endComputePassEncoder();
+  backend.submitQueue();
+  await device.queue.onSubmittedWorkDone();
+}
+
+/**
+ * Gives the GPU device up on purpose (the runs are moving to another backend): the work it
+ * still has queued is dropped at once, and no loss is reported.
+ */
+export function releaseDevice(): void {
+  const device = currentDevice;
+  if (!device) return;
+  currentDevice = null;
+  currentLimits = null;
+  device.destroy();
+}
+
 /** For tests and the "simulate device loss" debug action: destroys the device. */
 export function destroyDeviceForTesting(): boolean {
   if (!currentDevice) return false;
@@ -127,6 +156,17 @@ async function createWebGpuBackend(): Promise<WebGPUBackend> {
 
 const order: BackendName[] = ['webgpu', 'webgl', 'cpu'];
 
+/** The order to try when the visitor asked for `name` first: theirs, then the usual fallbacks. */
+export function preferring(name: BackendName | null): BackendName[] {
+  return name ? [name, ...order.filter((other) => other !== name)] : order;
+}
+
+/** Loads a backend's package where it is not bundled eagerly (the browser's wasm); set by the worker. */
+let backendLoader: ((name: BackendName) => Promise<void>) | null = null;
+export function setBackendLoader(loader: (name: BackendName) => Promise<void>): void {
+  backendLoader = loader;
+}
+
 /**
  * Initialises the first backend of `preferred` (default: webgpu → webgl → cpu) that works.
  * `preferred` may name just one backend (the CLI's --backend); then there is no fallback.
@@ -136,8 +176,9 @@ export async function selectBackend(preferred: readonly BackendName[] = order): 
   for (const name of preferred) {
     try {
       if (name === 'webgpu') registerWebGpu();
-      if (name === 'cpu' || name === 'wasm') registerCpuKernels(name);
+      if (name === 'wasm' && !tf.findBackendFactory('wasm') && backendLoader) await backendLoader(name);
       if (name === 'wasm' && !tf.findBackendFactory('wasm')) throw new Error('the wasm backend is not loaded here');
+      if (name === 'cpu' || name === 'wasm') registerCpuKernels(name);
       if (name === 'webgl' && typeof OffscreenCanvas === 'undefined' && typeof document === 'undefined') {
         throw new Error('no OffscreenCanvas for WebGL here');
       }

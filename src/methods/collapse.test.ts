@@ -85,6 +85,10 @@ describe('every method lists its charts, modes and lessons consistently', () => 
       const watched = !['dep', 'dreamteacher'].includes(method.id);
       expect(ids.includes('embedding-std')).toBe(watched);
       expect(ids.includes('rankme')).toBe(watched);
+      // Issue 23: every chart names what its y axis measures (a unit or the quantity), not just its title.
+      for (const preset of method.presets) {
+        for (const chart of method.charts(presetValues(method, preset.id))) expect(chart.yLabel, `${chart.id} (${preset.id})`).toBeTruthy();
+      }
       const metricNames = new Set(charts.flatMap((c) => c.lines.map((l) => l.name)));
       for (const lesson of method.lessons) {
         expect(metricNames.has(lesson.metric)).toBe(true);

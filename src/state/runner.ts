@@ -3,6 +3,8 @@
  * lesson opened from a link. Requests go to the worker through workerLink.
  */
 import { findLesson } from '../methods/registry';
+import type { BackendName } from '../engine/backend';
+import { setBackendChoice } from './backendChoice';
 import { flushSaves } from './saving';
 import { actions, describeChanges, store, uniqueRunName, type PendingOpen, type RunView } from './store';
 import { MAX_RUNS, presetValues, type Comparison, type Experiment } from './url';
@@ -52,6 +54,11 @@ export const runner = {
   resume: () => withFocused((run) => send({ type: 'resume', runId: run.id })),
   stepOnce: () => withFocused((run) => send({ type: 'step-once', runId: run.id })),
   recover: () => send({ type: 'recover' }),
+  /** Moves every run to another backend and remembers the choice (null: the usual order). */
+  useBackend(name: BackendName | null): void {
+    setBackendChoice(name);
+    send({ type: 'set-backend', name });
+  },
   simulateDeviceLoss: () => send({ type: 'simulate-device-loss' }),
   /** Discards the focused run's progress and rebuilds it (paused at step 0) with the panel's settings. */
   reset(): void {

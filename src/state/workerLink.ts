@@ -5,6 +5,8 @@
  * and export requests wait here for the worker's weights.
  */
 import type { WeightsData, WorkerEvent, WorkerRequest } from '../worker/protocol';
+import { workerName } from '../worker/workerName';
+import { backendChoice } from './backendChoice';
 import { imageSets } from './imageSets';
 import { keepCheckpoint, keepSoon } from './saving';
 import { actions, selectFocused, store, type RunView } from './store';
@@ -57,7 +59,7 @@ export function sendStart(request: StartRequest): void {
 
 function ensureWorker(): Worker {
   if (worker) return worker;
-  worker = new Worker(new URL('../worker/training.worker.ts', import.meta.url), { type: 'module', name: 'training' });
+  worker = new Worker(new URL('../worker/training.worker.ts', import.meta.url), { type: 'module', name: workerName(backendChoice()) });
   worker.onmessage = (message: MessageEvent<WorkerEvent>) => handleEvent(message.data);
   worker.onerror = (event) => {
     actions.notify('error', `The training worker failed: ${event.message || 'unknown error'}. Reload the page to start over.`);
@@ -69,7 +71,7 @@ export function handleEvent(event: WorkerEvent): void {
   switch (event.type) {
     case 'backend': {
       actions.setBackend(event.info);
-      if (event.info.name !== 'webgpu') {
+      if (event.info.name !== 'webgpu' && event.info.name !== backendChoice()) {
         actions.notify('warning', `WebGPU is unavailable, training on ${event.info.name} instead (${event.info.fallbacks.join('; ')}).`);
       }
       return;
@@ -105,6 +107,9 @@ export function handleEvent(event: WorkerEvent): void {
     case 'evaluation':
       actions.recordEvaluation(event.runId, event.record);
       keepSoon(event.runId);
+      return;
+    case 'notice':
+      actions.notify('info', event.message);
       return;
     case 'error': {
       if (event.runId === -1) {

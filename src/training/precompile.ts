@@ -18,7 +18,14 @@ export function setPrecompile(on: boolean): void {
   precompiling = on;
 }
 
-export async function precompileStep(implementation: MethodImplementation, context: MethodContext, trainImages: tf.Tensor4D, batchSize: number): Promise<void> {
+/**
+ * `onProgress(done, total)` hears how many of the step's pipelines have compiled, at most every
+ * PROGRESS_MS and once at the end (the page shows "compiling … 12/40" while preparing).
+ */
+export async function precompileStep(
+  implementation: MethodImplementation, context: MethodContext, trainImages: tf.Tensor4D, batchSize: number,
+  onProgress: (done: number, total: number) => void = () => {},
+): Promise<void> {
   if (tf.getBackend() !== 'webgpu' || !precompiling) return;
   let throwaway: ReturnType<MethodImplementation['create']> | null = null;
   try {
@@ -36,5 +43,22 @@ export async function precompileStep(implementation: MethodImplementation, conte
     tf.env().set('WEBGPU_ENGINE_COMPILE_ONLY', false);
     throwaway?.dispose();
   }
+  // tfjs keeps a compilation in flight as a promise in its (private) pipeline cache.
+  const cache = (gpu() as unknown as { pipelineCache: Record<string, GPUComputePipeline | Promise<GPUComputePipeline>> }).pipelineCache;
+  const pending = Object.values(cache).filter((pipeline) => pipeline instanceof Promise);
+  let done = 0;
+  let reported = 0;
+  onProgress(0, pending.length);
+  await Promise.all(pending.map((pipeline) => pipeline.then(() => {
+    done++;
+    const now = performance.now();
+    if (now - reported >= PROGRESS_MS && done < pending.length) {
+      reported = now;
+      onProgress(done, pending.length);
+    }
+  }, () => undefined)));
+  onProgress(pending.length, pending.length);
   await gpu().checkCompileCompletionAsync();
 }
+
+const PROGRESS_MS = 250;

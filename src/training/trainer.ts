@@ -61,8 +61,13 @@ export class Trainer {
   }
 
   /** `images`: the visitor's image set the settings name as their dataset (none for shapes). */
-  /** `onPhase` hears what is being done, in words, before each slow part (the page shows it while preparing). */
-  static async create(method: MethodDescription, values: SettingValues, images?: ImageSetData, onPhase: (phase: string) => void = () => {}): Promise<Trainer> {
+  /**
+   * `onPhase` hears what is being done, in words, before each slow part (the page shows it while
+   * preparing); `progress` marks an update of the same part (kernels compiled so far).
+   */
+  static async create(
+    method: MethodDescription, values: SettingValues, images?: ImageSetData, onPhase: (phase: string, progress?: boolean) => void = () => {},
+  ): Promise<Trainer> {
     const problems = method.validate(values);
     if (problems.length > 0) throw new Error(problems.join(' '));
     const implementation = await method.load();
@@ -74,8 +79,10 @@ export class Trainer {
       onPhase('building the networks');
       instance = implementation.create(Trainer.context(values, common.seed, data));
       setFusedKernels(common.fusedKernels);
-      onPhase(`compiling the GPU kernels of a step at batch ${common.batchSize}`);
-      await precompileStep(implementation, Trainer.context(values, common.seed, data), data.trainImages, common.batchSize);
+      const compiling = `compiling the GPU kernels of a step at batch ${common.batchSize}`;
+      onPhase(compiling);
+      await precompileStep(implementation, Trainer.context(values, common.seed, data), data.trainImages, common.batchSize,
+        (done, total) => onPhase(`${compiling}: ${done}/${total}`, true));
       return new Trainer(method, values, data, instance, implementation);
     } catch (error) {
       instance?.dispose();

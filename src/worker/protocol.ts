@@ -2,7 +2,7 @@
  * The typed messages between the page and the training worker: one discriminated union per
  * direction, keyed by `type`. Everything here is structured-cloneable plain data.
  */
-import type { BackendInfo } from '../engine/backend';
+import type { BackendInfo, BackendName } from '../engine/backend';
 import type { ImageSetData } from '../measures/imageSets';
 import type { MetricsRecord } from '../training/trainer';
 import type { EvaluationRecord } from '../methods/evaluation';
@@ -52,6 +52,8 @@ export type WorkerRequest =
   | { type: 'evaluate'; runId: number }
   /** After a GPU device loss: a new device, every run rebuilt from its last checkpoint. */
   | { type: 'recover' }
+  /** Moves every run to another backend (null: the usual order), each from a fresh checkpoint. */
+  | { type: 'set-backend'; name: BackendName | null }
   /** Destroys the GPU device, to exercise the recovery path (tests, debugging). */
   | { type: 'simulate-device-loss' };
 
@@ -88,4 +90,6 @@ export type WorkerEvent =
   | { type: 'evaluating'; runId: number; busy: boolean; progress?: string }
   | { type: 'evaluation'; runId: number; record: EvaluationRecord }
   /** runId −1: about the device or the worker, not one run. */
-  | { type: 'error'; runId: number; message: string; recoverable: boolean };
+  | { type: 'error'; runId: number; message: string; recoverable: boolean }
+  /** Something the visitor should know that is not a fault (a run moved back to an earlier copy). */
+  | { type: 'notice'; message: string };

@@ -4,6 +4,7 @@ import { dinoDescription } from '../methods/dino/description';
 import { presetValues } from '../state/url';
 import type { WorkerEvent } from './protocol';
 import { TrainingSession } from './session';
+import { setBackendLoader } from '../engine/backend';
 import type { Trainer } from '../training/trainer';
 
 const values = (seed: number) => ({ ...presetValues(dinoDescription, 'tiny'), seed, metricsEvery: 1, probeEvery: 1000, totalSteps: 10 });
@@ -148,5 +149,50 @@ describe('TrainingSession with several runs (cpu)', () => {
 
     for (const id of [11, 12, 13]) await session.handle({ type: 'stop', runId: id });
     expect(tf.memory().numTensors).toBe(before);
+  }, 120_000);
+
+  // Issue 23: "compute with WebAssembly" moves every run to another backend: each is paused,
+  // checkpointed and rebuilt there, at the same step with the same weights, and a training run
+  // goes on training. (Node has the wasm package; the page loads it on demand the same way.)
+  it('moves its runs to another backend and back, keeping steps and weights', async () => {
+    setBackendLoader(async (name) => {
+      if (name === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
+    });
+    const events: WorkerEvent[] = [];
+    const session = new TrainingSession((event) => events.push(event));
+    const first = await session.ensureBackend();
+    expect(first.name).toBe('cpu');
+    const runs = (session as unknown as { runs: Map<number, { trainer: Trainer }> }).runs;
+    await session.handle({ type: 'start', runId: 21, methodId: 'dino', values: { ...values(5), totalSteps: 1000 }, train: true });
+    await session.handle({ type: 'start', runId: 22, methodId: 'dino', values: values(6), train: false });
+    await until(events, (e) => metricsOf(e, 21).length >= 2);
+    const stillWeights = Object.fromEntries(Object.entries(runs.get(22)!.trainer.instance.save()).map(([name, t]) => [name, Array.from(t.dataSync())]));
+
+    await session.handle({ type: 'set-backend', name: 'wasm' });
+    const backends = events.filter((e): e is Extract<WorkerEvent, { type: 'backend' }> => e.type === 'backend');
+    expect(backends.at(-1)?.info.name).toBe('wasm');
+    expect(tf.getBackend()).toBe('wasm');
+    // The still run: rebuilt paused, at step 0, with the same (seeded) weights.
+    expect(lastStatus(events, 22)).toMatchObject({ state: 'paused', step: 0 });
+    for (const [name, tensor] of Object.entries(runs.get(22)!.trainer.instance.save())) {
+      expect(Array.from(tensor.dataSync())).toEqual(stillWeights[name]);
+    }
+    // The training run: checkpointed where it was paused, rebuilt there, and training again.
+    const checkpoint = events.filter((e): e is Extract<WorkerEvent, { type: 'checkpoint' }> => e.type === 'checkpoint' && e.runId === 21).at(-1)!;
+    expect(checkpoint.step).toBeGreaterThanOrEqual(2);
+    for (const [name, tensor] of Object.entries(runs.get(21)!.trainer.instance.save())) {
+      // Equal until the rebuilt run's next step changes them: compare only if it has not stepped.
+      if (runs.get(21)!.trainer.step === checkpoint.step) expect(Array.from(tensor.dataSync())).toEqual(Array.from(checkpoint.weights[name].data));
+    }
+    const moved = metricsOf(events, 21).length;
+    await until(events, (e) => metricsOf(e, 21).length >= moved + 2);
+    expect(metricsOf(events, 21).at(-1)!.record.step).toBeGreaterThan(checkpoint.step);
+    expect(lastStatus(events, 21)?.state).toBe('running');
+
+    await session.handle({ type: 'set-backend', name: 'cpu' });
+    expect(tf.getBackend()).toBe('cpu');
+    expect(lastStatus(events, 21)?.state).toBe('running');
+    expect(events.filter((e) => e.type === 'error')).toEqual([]);
+    for (const id of [21, 22]) await session.handle({ type: 'stop', runId: id });
   }, 120_000);
 });

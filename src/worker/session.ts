@@ -1,4 +1,4 @@
-import { destroyDeviceForTesting, maxGpuBufferBytes, onDeviceLost, onGpuError, selectBackend, type BackendInfo } from '../engine/backend';
+import { destroyDeviceForTesting, gpuDone, maxGpuBufferBytes, onDeviceLost, onGpuError, preferring, releaseDevice, selectBackend, type BackendInfo, type BackendName } from '../engine/backend';
 import { Trainer, type MetricsRecord } from '../training/trainer';
 import type { ImageSetData } from '../measures/imageSets';
 import { getMethod } from '../methods/registry';
@@ -16,6 +16,9 @@ export const CHECKPOINT_EVERY = 200;
 export const CHECKPOINT_EVERY_MS = 30_000;
 /** Status messages at most this often while training (the page re-renders on each). */
 const STATUS_INTERVAL_MS = 200;
+const BACKEND_LABELS: Record<BackendName, string> = { webgpu: 'WebGPU', webgl: 'WebGL', cpu: 'the JavaScript CPU backend', wasm: 'WebAssembly' };
+/** How long a backend switch waits for the runs to pause before giving the GPU up (switchBackend). */
+const SWITCH_WAIT_MS = 3000;
 
 /**
  * The worker's state machine. It keeps several runs (a comparison) on one device and steps
@@ -56,7 +59,8 @@ export class TrainingSession {
   /** What the run helpers (runWork.ts) need of the session. */
   private readonly context: RunContext = { post: (event) => this.post(event), live: (run) => this.live(run) };
 
-  constructor(private readonly post: (event: WorkerEvent) => void) {
+  /** `choice`: the backend the visitor asked for (null: the usual webgpu → webgl → cpu). */
+  constructor(private readonly post: (event: WorkerEvent) => void, private choice: BackendName | null = null) {
     onDeviceLost((reason) => this.handleDeviceLost(reason));
     onGpuError((kind, message) => this.handleGpuError(kind, message));
   }
@@ -75,7 +79,7 @@ export class TrainingSession {
 
   ensureBackend(): Promise<BackendInfo> {
     if (!this.backendReady) {
-      this.backendReady = selectBackend().then((info) => {
+      this.backendReady = selectBackend(preferring(this.choice)).then((info) => {
         this.backend = info;
         this.post({ type: 'backend', info });
         return info;
@@ -112,6 +116,8 @@ export class TrainingSession {
           return run ? await this.evaluateSoon(run) : undefined;
         case 'recover':
           return await this.recover();
+        case 'set-backend':
+          return await this.switchBackend(request.name);
         case 'simulate-device-loss':
           destroyDeviceForTesting();
           return;
@@ -136,9 +142,9 @@ export class TrainingSession {
     this.sendStatus(run, true);
     const backend = await this.ensureBackend();
     checkFits(methodId, values, backend.name === 'webgpu' ? maxGpuBufferBytes() : null);
-    const trainer = await Trainer.create(getMethod(methodId), values, images, (phase) => {
+    const trainer = await Trainer.create(getMethod(methodId), values, images, (phase, progress) => {
       run.phase = phase;
-      run.phaseCount = [Math.min(run.phaseCount[0] + 1, PREPARING_PARTS - 1), PREPARING_PARTS];
+      if (!progress) run.phaseCount = [Math.min(run.phaseCount[0] + 1, PREPARING_PARTS - 1), PREPARING_PARTS];
       this.sendStatus(run, true);
     });
     if (restore) {
@@ -273,6 +279,7 @@ export class TrainingSession {
     const first = trainer.step === 0; // its readback times the first step (shaders compiled); a chart point at once
     const behind = this.dispatch(run, first || trainer.step + 1 === trainer.common.totalSteps);
     if (behind) await behind;
+    if (this.backend?.software && this.backend.name === 'webgpu') await gpuDone();
     if (first) await this.settle(run).then(() => (run.firstStepMs = performance.now() - run.resumedAt));
     if (!this.live(run)) return;
     if ((trainer.probeDue || run.probeWanted) && run.id === this.focusedId) await probeRun(run, this.context);
@@ -291,11 +298,15 @@ export class TrainingSession {
     const readback = run.trainer!.runStep(closeWindow);
     if (!readback) return null;
     const previous = run.pendingMetrics;
+    // A readback that fails (the device released or lost) is reported through the run's chain;
+    // these no-op handlers only keep an unawaited copy from surfacing as an unhandled rejection.
+    readback.catch(() => undefined);
     const next = (async () => {
       if (previous) await previous;
       const record = await readback;
       this.onMetrics(run, record);
     })();
+    next.catch(() => undefined);
     run.pendingMetrics = next;
     // Backpressure: the caller waits for the window before this one, never for the newest.
     return previous;
@@ -360,8 +371,57 @@ export class TrainingSession {
     for (const run of affected) this.sendStatus(run, true);
   }
 
-  /** Rebuilds the backend and every lost run, each from its last checkpoint. */
-  private async recover(): Promise<void> {
+  /**
+   * Moves every run to another backend (the speed advice's "compute with WebAssembly"): pauses
+   * and checkpoints each, then rebuilds them on the new backend the way a lost device is
+   * recovered; the runs that were training go on training. A software GPU can hold minutes of
+   * queued steps: if pausing takes longer than SWITCH_WAIT_MS the device is given up, its queue
+   * dropped, and a run goes on from its last checkpoint (at most CHECKPOINT_EVERY_MS old), which
+   * a notice says.
+   */
+  private async switchBackend(name: BackendName | null): Promise<void> {
+    this.choice = name;
+    const current = await this.ensureBackend().catch(() => null);
+    if (current && current.name === preferring(name)[0]) return;
+    const built = [...this.runs.values()].filter((run) => run.trainer && run.state !== 'error' && run.state !== 'device-lost');
+    const steps = new Map(built.map((run) => [run, run.trainer!.step]));
+    for (const run of built) run.wasRunning = run.state === 'running';
+    const paused = Promise.all(built.map((run) => this.pauseForSwitch(run)));
+    const inTime = await Promise.race([paused.then(() => true), new Promise<boolean>((resolve) => setTimeout(resolve, SWITCH_WAIT_MS, false))]);
+    if (!inTime && current?.name === 'webgpu') releaseDevice();
+    await paused;
+    await this.loopDone; // a step that failed with the released device has been heard
+    for (const run of built) {
+      setState(run, 'device-lost');
+      run.stepsPerSecond = 0; // measured afresh on the new backend
+      const from = run.checkpoint?.step ?? 0;
+      if (from < steps.get(run)!) {
+        this.post({ type: 'notice', message: `Moved to ${BACKEND_LABELS[name ?? 'webgpu']}: ${built.length === 1 ? 'the' : 'a'} run goes on from its copy at step ${from}; the GPU still had steps ${from + 1}–${steps.get(run)} queued, and they were dropped.` });
+      }
+    }
+    this.backendReady = null;
+    if (built.length === 0) await this.ensureBackend();
+    else await this.recover(false);
+  }
+
+  /** Pause and checkpoint for a switch; a device given up meanwhile leaves the last checkpoint. */
+  private async pauseForSwitch(run: Run): Promise<void> {
+    try {
+      await this.pause(run);
+      await exclusive(run, this.context, async () => {
+        await this.settle(run);
+        await checkpointRun(run, this.context);
+      });
+    } catch {
+      // The device was released: its readbacks fail, and the run's last checkpoint stands.
+    }
+  }
+
+  /**
+   * Rebuilds the backend and every lost run, each from its last checkpoint. A run that was
+   * training goes on; so does a lone run after a device loss (`resumeLone`).
+   */
+  private async recover(resumeLone = true): Promise<void> {
     const lost = [...this.runs.values()].filter((run) => run.state === 'device-lost');
     if (lost.length === 0) return;
     for (const run of lost) {
@@ -385,7 +445,7 @@ export class TrainingSession {
       run.trainer = trainer;
       run.state = 'paused';
       if (run.id === this.focusedId) await probeRun(run, this.context);
-      if (run.wasRunning || lost.length === 1) this.resume(run);
+      if (run.wasRunning || (resumeLone && lost.length === 1)) this.resume(run);
       else this.sendStatus(run, true);
     }
   }

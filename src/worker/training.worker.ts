@@ -3,11 +3,19 @@
  * The training worker: owns tfjs and the GPU. The page talks to it only through the
  * messages of protocol.ts.
  */
+import { setBackendLoader } from '../engine/backend';
+import { loadBrowserWasm } from '../engine/wasmBrowser';
 import type { WorkerEvent, WorkerRequest } from './protocol';
 import { TrainingSession } from './session';
+import { backendFromWorkerName } from './workerName';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
-const session = new TrainingSession((event: WorkerEvent) => scope.postMessage(event));
+setBackendLoader(async (name) => {
+  if (name === 'wasm') await loadBrowserWasm();
+});
+// The page names the worker after the backend the visitor chose ("training:wasm"), so the
+// first backend it initialises is the right one.
+const session = new TrainingSession((event: WorkerEvent) => scope.postMessage(event), backendFromWorkerName(scope.name));
 
 // Requests are handled in order: a Pause arriving while a Start is still building the run
 // waits for it, so no request sees a half-built run.

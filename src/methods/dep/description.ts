@@ -146,7 +146,7 @@ export const depDescription: MethodDescription = {
         ],
       },
       ...(ddep ? [{
-        id: 'supervised-accuracy', title: 'Supervised stage accuracy', section: 'training' as const,
+        id: 'supervised-accuracy', title: 'Supervised stage accuracy', section: 'training' as const, yLabel: 'accuracy (0–1)',
         help: 'DDeP’s first stage: the encoder with a linear classifier, trained on the labelled images’ shape classes (batch accuracy).',
         lines: [{ name: 'supervisedAccuracy', label: 'top-1', color: PALETTE.orange }],
         references: [{ value: 0.1, label: 'chance (10 classes)' }],

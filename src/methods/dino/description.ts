@@ -177,7 +177,7 @@ export const dinoDescription: MethodDescription = {
       },
       ...commonCollapseCharts(2 * v.batchSize, v.width),
       {
-        id: 'schedules', title: 'Schedules', section: 'collapse', summary: false,
+        id: 'schedules', title: 'Schedules', section: 'collapse', summary: false, yLabel: 'τ_t, λ',
         help: 'Teacher temperature τ_t and momentum λ as the run applies them (cosine and warm-up schedules).',
         lines: [
           { name: 'teacherTemperature', label: 'τ_t', color: PALETTE.purple },

@@ -163,8 +163,8 @@ export function lineageCharts(values: SettingValues, variant: Variant): ChartSpe
   ];
   if (MECHANISMS[variant].momentum) {
     charts.push({
-      id: 'schedules', title: 'Schedules', section: 'collapse', summary: false,
-      help: 'The learning rate and the EMA momentum as the run applies them.',
+      id: 'schedules', title: 'Schedules', section: 'collapse', summary: false, yLabel: 'EMA momentum',
+      help: 'The EMA momentum of the target (key) network as the run applies it.',
       lines: [{ name: 'momentum', label: 'momentum', color: PALETTE.slate }],
     });
   }

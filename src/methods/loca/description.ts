@@ -149,7 +149,7 @@ export const locaDescription: MethodDescription = {
       },
       ...(cluster ? [
         {
-          id: 'prototype-spread', title: 'Prototype use', section: 'collapse' as const,
+          id: 'prototype-spread', title: 'Prototype use', section: 'collapse' as const, yLabel: 'entropy (nats)',
           help: 'H(p̄): entropy of the student’s prototype prediction averaged over all query patches (ln K = every prototype used equally, 0 = one prototype for everything); the mean-entropy term maximises it. Next to it, the mean entropy of one patch’s prediction.',
           lines: [
             { name: 'predictionSpread', label: 'H(p̄)', color: PALETTE.green },
@@ -171,7 +171,7 @@ export const locaDescription: MethodDescription = {
       },
       ...commonCollapseCharts(rows, v.width),
       {
-        id: 'schedules', title: 'Schedules', section: 'collapse', summary: false,
+        id: 'schedules', title: 'Schedules', section: 'collapse', summary: false, yLabel: cluster ? 'lr, λ' : 'learning rate',
         help: 'Learning rate and teacher momentum λ as the run applies them (warm-up then cosine; cosine to 1).',
         lines: [
           { name: 'learningRate', label: 'lr', color: PALETTE.purple },

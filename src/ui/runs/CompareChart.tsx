@@ -17,11 +17,11 @@ export function CompareChart() {
   // metrics record; the choices only when a run is added, removed or rebuilt.
   const buildsKey = runs.map((r) => `${r.methodId}:${r.id}`).join('|');
   const choices = useMemo(() => {
-    const seen = new Map<string, { label: string; help: string; chart: string }>();
+    const seen = new Map<string, { label: string; help: string; chart: string; yLabel?: string }>();
     for (const run of runs) {
       for (const chart of getMethod(run.methodId).charts(run.values)) {
         for (const line of chart.lines) {
-          if (!seen.has(line.name)) seen.set(line.name, { label: chart.lines.length > 1 ? `${chart.title}: ${line.label}` : chart.title, help: chart.help, chart: chart.id });
+          if (!seen.has(line.name)) seen.set(line.name, { label: chart.lines.length > 1 ? `${chart.title}: ${line.label}` : chart.title, help: chart.help, chart: chart.id, yLabel: chart.yLabel });
         }
       }
     }
@@ -36,7 +36,7 @@ export function CompareChart() {
     // eslint-disable-next-line react-hooks/exhaustive-deps -- `first` changes with every record; its id names what this reads
   }, [first?.id, metric]);
   if (runs.length < 2) return null;
-  const chosen = choices.get(metric) ?? { label: metric, help: '' };
+  const chosen: { label: string; help: string; yLabel?: string } = choices.get(metric) ?? { label: metric, help: '' };
   const lines: ChartMetric[] = runs
     .filter((run) => run.visible)
     .map((run) => ({ name: metric, label: run.name, color: run.color, runKey: run.key }));
@@ -51,7 +51,7 @@ export function CompareChart() {
           </select>
         </label>
       </div>
-      <MetricChart title={`Compare: ${chosen.label}`} help={chosen.help} metrics={lines} references={references}
+      <MetricChart title={`Compare: ${chosen.label}`} help={chosen.help} metrics={lines} references={references} yLabel={chosen.yLabel ?? chosen.label}
         emptyText={lines.length === 0 ? 'Tick a run above to show it' : 'Train the runs to compare them'} />
     </section>
   );
