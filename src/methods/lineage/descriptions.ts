@@ -67,7 +67,8 @@ export const mocoDescription = describe('moco', {
   presets: lineagePresets('moco', [
     { id: 'no-momentum', label: 'No momentum encoder', description: 'Keys from the query encoder itself (stop-gradient).', values: { momentumEncoder: false } },
     { id: 'queue', label: 'With a queue (v2)', description: 'Negatives from a queue of 256 past keys instead of the batch.', values: { queueSize: 256 } },
-  ]),
+    // Learn: a faster momentum encoder for 800 steps (the study, seed 1: kNN 0.316 at 0.99, 0.396 at 0.9, 0.433 at 0.8).
+  ], {}, '', { momentum: 0.8 }),
   lessons: [
     lesson('moco-queue', 'Batch negatives vs a queue', 'negativeSimilarity',
       'Compare negatives from the batch (MoCo v3) with a queue of past keys (MoCo v2): the queue gives many more negatives per step than a small batch can, at the price of keys computed by older encoders. That is why MoCo needs its momentum encoder: it keeps the old keys consistent with the new ones (MoCo §3.2).',
@@ -92,7 +93,8 @@ export const byolDescription = describe('byol', {
   presets: lineagePresets('byol', [
     { id: 'no-predictor', label: 'No predictor', description: 'Online projection regressed directly on the target: collapses.', values: { predictor: false } },
     { id: 'no-momentum', label: 'No momentum target', description: 'Target = online network (stop-gradient only).', values: { momentumEncoder: false } },
-  ], {}, '', { learningRate: 0.03 }),
+    // Learn: lr 0.03, and a faster target for 800 steps (the study, seed 1: kNN 0.198 at momentum 0.99, 0.256 at 0.9, 0.224 at 0.8).
+  ], {}, '', { learningRate: 0.03, momentum: 0.9 }),
   lessons: [
     lesson('byol-no-predictor', 'Remove the predictor', 'embeddingStd',
       'Watch the embedding std and the negative similarity: without the predictor the online projection is regressed straight onto the target’s, a constant output satisfies the loss, and nothing pushes back — the std falls and every pair of images looks alike. The predictor is what lets BYOL learn without negatives (BYOL Table 5).',

@@ -30,9 +30,12 @@ export function remainingMs(status: RunStatus | null): number | null {
   return ((status.totalSteps - status.step) / status.stepsPerSecond) * 1000;
 }
 
-/** The state in words, as the bar shows it. */
-export function stateText(status: RunStatus | null, pausing: boolean): string {
-  if (!status) return 'idle';
+/**
+ * The state in words, as the bar shows it. `requested`: a run has been asked of the worker but
+ * has not reported yet (the first seconds of a visit, while the worker's code loads).
+ */
+export function stateText(status: RunStatus | null, pausing: boolean, requested = false): string {
+  if (!status) return requested ? 'starting the training worker…' : 'idle';
   if (status.state === 'initializing') {
     if (!status.phase) return 'preparing…';
     return status.phaseCount ? `preparing ${status.phaseCount[0]}/${status.phaseCount[1]}: ${status.phase}…` : `preparing: ${status.phase}…`;
@@ -59,8 +62,11 @@ function announcement(status: RunStatus | null, pausing: boolean): string {
  * Train / Pause / Resume / Step / Reset and the live counters: a bar that stays at the top of
  * the window while the page scrolls, so the run can be paused from any chart.
  */
+const selectHasRuns = (state: StoreState) => state.runs.length > 0;
+
 export function RunControls() {
   const status = useAppStore(selectStatus);
+  const requested = useAppStore(selectHasRuns);
   const changed = useAppStore(selectChanged);
   const recoverable = useAppStore(selectRecoverable);
   const pausing = useAppStore(selectPausing);
@@ -107,7 +113,7 @@ export function RunControls() {
         <div className="counter--secondary"><dt>Elapsed</dt><dd data-testid="elapsed">{formatDuration(status?.elapsedMs ?? 0)}</dd></div>
         <div className="counter--secondary"><dt>First step</dt><dd data-testid="first-step" title="From Train to the first step finished on the GPU, shader compilation included">{status?.firstStepMs !== undefined ? `${(status.firstStepMs / 1000).toFixed(1)} s` : '–'}</dd></div>
         <div className="counter--secondary"><dt>Checkpoint</dt><dd data-testid="checkpoint-step" title="Weights copied to the CPU: a lost GPU resumes from here">{status && status.checkpointStep >= 0 ? `step ${status.checkpointStep}` : '–'}</dd></div>
-        <div className="counter--state"><dt>State</dt><dd data-testid="run-state">{stateText(status, pausing)}</dd></div>
+        <div className="counter--state"><dt>State</dt><dd data-testid="run-state">{stateText(status, pausing, requested)}</dd></div>
       </dl>
       {total > 0 && <progress max={total} value={step} aria-label="Training progress" />}
       <p className="sr-only" aria-live="polite" data-testid="run-announcement">{said}</p>

@@ -13,6 +13,9 @@ describe('the run bar', () => {
     expect(stateText(status({ state: 'initializing', phase: 'compiling the GPU kernels of a step at batch 8', phaseCount: [4, 5] }), false))
       .toBe('preparing 4/5: compiling the GPU kernels of a step at batch 8…');
     expect(stateText(status({ state: 'running' }), true)).toBe('pausing…');
+    // Before the worker's first word about a requested run: not "idle".
+    expect(stateText(null, false, true)).toBe('starting the training worker…');
+    expect(stateText(null, false)).toBe('idle');
     expect(stateText(status({ state: 'paused' }), false)).toBe('paused');
   });
   it('shows the time left at the measured speed', () => {
