@@ -56,9 +56,11 @@ const LAYERS: Record<string, Layer> = {
   methods: { imports: ['engine', 'measures'] },
   training: { imports: ['methods', 'engine', 'measures'] },
   worker: { imports: ['training', 'methods', 'engine', 'measures'] },
+  // The PyTorch export: settings and weights in, file contents out (no tfjs).
+  export: { imports: ['methods', 'measures'] },
   // The CLI reads links and presets as the page does.
-  cli: { imports: ['training', 'methods', 'engine', 'measures'], modules: ['state/url'] },
-  state: { imports: ['methods', 'measures'], types: ['worker', 'training', 'engine'] },
+  cli: { imports: ['training', 'methods', 'engine', 'measures', 'export'], modules: ['state/url'] },
+  state: { imports: ['methods', 'measures', 'export'], types: ['worker', 'training', 'engine'] },
   ui: { imports: ['state', 'methods', 'measures'], types: ['worker'] },
   'main.tsx': { imports: ['ui', 'state'] },
 };

@@ -20,6 +20,14 @@ export function backendChoice(): BackendName | null {
   return current;
 }
 
+/**
+ * The worker's name carries the choice ("training" or "training:wasm"), so the first backend it
+ * starts is the chosen one; worker/workerName.ts reads it back (workerName.test.ts round-trips).
+ */
+export function workerName(choice: BackendName | null): string {
+  return choice ? `training:${choice}` : 'training';
+}
+
 export function setBackendChoice(choice: BackendName | null): void {
   current = choice;
   try {

@@ -5,8 +5,7 @@
  * and export requests wait here for the worker's weights.
  */
 import type { WeightsData, WorkerEvent, WorkerRequest } from '../worker/protocol';
-import { workerName } from '../worker/workerName';
-import { backendChoice } from './backendChoice';
+import { backendChoice, workerName } from './backendChoice';
 import { imageSets } from './imageSets';
 import { keepCheckpoint, keepSoon } from './saving';
 import { actions, selectFocused, store, type RunView } from './store';

@@ -35,5 +35,12 @@ export function rotationTransforms(angles: Float32Array, size: number): Float32A
 export function rotateViews(views: tf.Tensor4D, angles: Float32Array): tf.Tensor4D {
   if (angles.every((a) => a === 0)) return views;
   const size = views.shape[1];
-  return tf.tidy(() => tf.image.transform(views, tf.tensor2d(rotationTransforms(angles, size), [angles.length, 8]), 'bilinear', 'reflect'));
+  return tf.tidy(() => {
+    const transforms = tf.tensor2d(rotationTransforms(angles, size), [angles.length, 8]);
+    // tfjs 4.22's cpu Transform kernel fills every image after the first with zeros (webgpu,
+    // webgl and wasm are right; rotate.test.ts checks each backend it can run): one view at a time there.
+    if (tf.getBackend() !== 'cpu' || angles.length === 1) return tf.image.transform(views, transforms, 'bilinear', 'reflect');
+    const one = (i: number) => tf.image.transform(tf.slice(views, [i, 0, 0, 0], [1, -1, -1, -1]), tf.slice(transforms, [i, 0], [1, 8]), 'bilinear', 'reflect');
+    return tf.concat(Array.from({ length: angles.length }, (_, i) => one(i))) as tf.Tensor4D;
+  });
 }

@@ -172,9 +172,14 @@ class LineageInstance implements MethodInstance {
     return this.predictor ? mlpForward(this.predictor, this.c.predictor!, z) : z;
   }
 
-  step(batch: Batch, step: number): StepOutput {
+  /**
+   * The step's two augmented views [2B, S, S, 3] (normalised; view 1 of every image, then view
+   * 2), drawn from the run's crop stream. Public for the PyTorch export's parity test, which
+   * hands the same views to the exported train.py.
+   */
+  sampleViews(images: tf.Tensor4D): { views: tf.Tensor4D; boxes: SampledCrop[] } {
     const c = this.c;
-    const B = batch.images.shape[0];
+    const B = images.shape[0];
     const boxes: SampledCrop[] = [];
     const photometric: PhotometricParams[] = [];
     for (let view = 0; view < 2; view++) {
@@ -187,13 +192,22 @@ class LineageInstance implements MethodInstance {
       }
     }
     const angles = sampleRotations(this.cropRng, 2 * B, c.rotation);
-    const schedule = c.scheduleAt(step);
-    return tf.tidy(() => {
+    const views = tf.tidy(() => {
       const raw = rotateViews(cropAndResize(
-        batch.images, tf.tensor2d(boxes.flatMap((v) => v.samplingBox), [2 * B, 4]), boxes.map((_, i) => i % B),
+        images, tf.tensor2d(boxes.flatMap((v) => v.samplingBox), [2 * B, 4]), boxes.map((_, i) => i % B),
         [c.vit.imageSize, c.vit.imageSize],
       ), angles);
-      const views = applyPhotometric(raw, tf.tensor2d(packPhotometric(photometric), [2 * B, PHOTOMETRIC_WIDTH])) as tf.Tensor4D;
+      return applyPhotometric(raw, tf.tensor2d(packPhotometric(photometric), [2 * B, PHOTOMETRIC_WIDTH])) as tf.Tensor4D;
+    });
+    return { views, boxes };
+  }
+
+  step(batch: Batch, step: number): StepOutput {
+    const c = this.c;
+    const B = batch.images.shape[0];
+    const { views, boxes } = this.sampleViews(batch.images);
+    const schedule = c.scheduleAt(step);
+    const output = tf.tidy(() => {
       // Momentum keys / targets, outside the tape.
       const targets = this.target ? this.project(this.target, views, B).z : null;
 
@@ -252,6 +266,8 @@ class LineageInstance implements MethodInstance {
       // keeps its outputs spread over the batch even when the backbone has collapsed.)
       return { loss, metrics, embeddings: features };
     });
+    views.dispose(); // made outside the tidy (sampleViews)
+    return output;
   }
 
   private capture(step: number, batch: Batch, views: tf.Tensor4D, boxes: SampledCrop[], normalized: tf.Tensor2D): void {

@@ -1,0 +1,83 @@
+/**
+ * "Graduate an experiment": a run's method, settings and weights as a small PyTorch project —
+ * train.py (one readable file per method family, in ./python), config.json (the experiment and
+ * the link it came from), README.md and, when exported from a run, weights.safetensors. Plain
+ * data in, file contents out: the page zips them (fflate), the CLI writes a folder.
+ */
+import { findMethod } from '../methods/registry';
+import type { SettingValues } from '../methods/schema';
+import { encodeSafetensors, type NamedArrays } from './safetensors';
+
+/** The method families whose train.py exists, by method id. */
+export const EXPORT_FAMILIES: Record<string, 'lineage'> = { simclr: 'lineage', moco: 'lineage', byol: 'lineage', simsiam: 'lineage' };
+
+export interface ExportRequest {
+  methodId: string;
+  values: SettingValues;
+  /** The app link of the experiment (config.json keeps it, train.py's checkpoints too). */
+  link: string;
+  /** Steps the weights have trained (0: none). */
+  step: number;
+  weights: NamedArrays | null;
+}
+
+/** Why this experiment cannot be exported yet, or null when it can. */
+export function exportProblem(methodId: string, values: SettingValues): string | null {
+  const method = findMethod(methodId);
+  if (!method) return `There is no method "${methodId}".`;
+  if (!EXPORT_FAMILIES[methodId]) {
+    return `The PyTorch export covers SimCLR, MoCo v3, BYOL and SimSiam so far; ${method.title} is not exported yet.`;
+  }
+  if (values.backbone !== 'cnn') return `The PyTorch export trains the CNN backbone (the Learn presets); this ${method.title} run uses a ViT.`;
+  if (Number(values.queueSize ?? 0) > 0) return 'The PyTorch export does not cover MoCo v2’s queue yet: set the queue to 0.';
+  return null;
+}
+
+export function buildProject(request: ExportRequest, trainSource: string): Record<string, string | Uint8Array> {
+  const problem = exportProblem(request.methodId, request.values);
+  if (problem) throw new Error(problem);
+  const method = findMethod(request.methodId)!;
+  const title = `${method.title} (${method.paper.authors}, ${method.paper.year})`;
+  const config = {
+    format: 'ssl-playground-pytorch', version: 1, methodId: request.methodId, title: method.title,
+    link: request.link, step: request.weights ? request.step : 0, values: request.values,
+  };
+  const files: Record<string, string | Uint8Array> = {
+    'train.py': trainSource.replace('{{TITLE}}', title),
+    'config.json': `${JSON.stringify(config, null, 2)}\n`,
+    'README.md': readme(method.title, request),
+  };
+  if (request.weights) files['weights.safetensors'] = encodeSafetensors(request.weights, { step: String(request.step), link: request.link });
+  return files;
+}
+
+function readme(title: string, request: ExportRequest): string {
+  const batch = Number(request.values.batchSize);
+  const lr = Number(request.values.learningRate);
+  return `# ${title}, exported from SSL Playground
+
+The experiment of [this link](${request.link}) as a PyTorch project: the same method, settings
+and ${request.weights ? `weights (after ${request.step} steps in the browser)` : 'initialisers (no weights: it was exported before training)'}.
+It needs only \`torch\` and \`torchvision\` (1.13 or later).
+
+\`\`\`sh
+python train.py --data DIR                        # one GPU, or the CPU
+torchrun --nproc_per_node=4 train.py --data DIR   # DistributedDataParallel: NCCL on CUDA, gloo on CPU
+python train.py --data DIR --steps 5000 --batch-size 256 --out runs/a
+python train.py --data DIR --out runs/a --resume  # continue from runs/a/last.safetensors
+\`\`\`
+
+- \`--data\`: an ImageFolder tree (one folder per class; labels are not used for training).
+- \`--batch-size\` is the global batch, split over the processes. The learning rate follows the
+  papers' rule, peak = lr × global batch / 256 (here ${lr} × ${batch} / 256 = ${(lr * batch / 256).toPrecision(3)}),
+  after a linear warm-up, then a cosine to 0. BatchNorm uses the global batch's statistics.
+- Rank 0 prints one JSON object per logged step (\`step\`, \`loss\`, \`learningRate\`, …), the
+  names \`npm run train\` uses, and writes \`--out/last.safetensors\` every \`--checkpoint-every\` steps.
+- \`config.json\` is the experiment; \`weights.safetensors\` (when present) the browser's weights
+  under their browser names, so training continues where the browser stopped.
+
+Augmentations use torchvision with the app's settings: the same distributions, not the same
+random numbers. The app's parity test runs one step of this file on views the browser drew and
+finds the browser's loss and weights.
+`;
+}

@@ -1,0 +1,527 @@
+#!/usr/bin/env python3
+"""{{TITLE}}, exported from SSL Playground: the same method, settings and (when exported from a
+run) weights as the browser run, as one PyTorch file.
+
+    python train.py --data DIR                       # one device (CUDA if present, else CPU)
+    torchrun --nproc_per_node=N train.py --data DIR  # DistributedDataParallel: NCCL on CUDA, gloo on CPU
+
+--data is an ImageFolder tree (one folder per class; the labels are not used for training).
+Only torch and torchvision are needed (any version from 1.13 on). config.json holds the
+experiment; weights.safetensors, when present, the browser's weights (online and target), so
+training continues where the browser stopped.
+
+What the step computes, with the papers' equations (the same as the app's TypeScript, which
+cites the official code):
+  SimCLR  L = NT-Xent(z1, z2) + NT-Xent(z2, z1), cosine similarity / tau, the other 2B-2 views
+          as negatives (google-research/simclr objective.py: the two directions are added).
+  MoCo v3 L = ctr(q1, k2) + ctr(q2, k1), ctr = CE(q k^T / tau, diag) * 2 tau; keys from the
+          momentum encoder, no gradient (facebookresearch/moco-v3 builder.py).
+  BYOL    L = (2 - 2 cos(p1, z2')) + (2 - 2 cos(p2, z1')), z' from the EMA target
+          (deepmind-research/byol regression_loss).
+  SimSiam L = -(cos(p1, sg(z2)) + cos(p2, sg(z1))) / 2 (facebookresearch/simsiam).
+  EMA     xi <- m xi + (1 - m) theta, m from the base momentum to 1 on a half cosine.
+  lr      peak = lr * global batch / 256 (the papers' linear scaling rule), a linear warm-up
+          from 0 then a half cosine to 0; AdamW, weight decay on tensors of rank >= 2 only.
+
+Weights keep the browser's names and layouts (a convolution kernel is [kh, kw, in, out], a
+linear weight [in, out]), so weights.safetensors loads and saves without conversion.
+"""
+import argparse
+import json
+import math
+import os
+import struct
+import sys
+import time
+
+import torch
+import torch.nn.functional as F
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+MEAN = torch.tensor([0.485, 0.456, 0.406])
+STD = torch.tensor([0.229, 0.224, 0.225])
+
+# ----------------------------------------------------------------------------------------------
+# safetensors: an 8-byte little-endian header length, a JSON header naming each tensor's dtype,
+# shape and byte range, then the raw little-endian data. Read and written here without the
+# safetensors package.
+
+
+def load_safetensors(path):
+    with open(path, 'rb') as f:
+        data = f.read()
+    (length,) = struct.unpack('<Q', data[:8])
+    header = json.loads(data[8:8 + length])
+    body = data[8 + length:]
+    tensors = {}
+    for name, entry in header.items():
+        if name == '__metadata__':
+            continue
+        if entry['dtype'] != 'F32':
+            raise ValueError(f'{path}: {name} is {entry["dtype"]}; only F32 is written by the app')
+        begin, end = entry['data_offsets']
+        values = torch.frombuffer(bytearray(body[begin:end]), dtype=torch.float32)
+        tensors[name] = values.reshape(entry['shape']).clone()
+    return tensors
+
+
+def save_safetensors(path, tensors, metadata=None):
+    header = {}
+    chunks = []
+    offset = 0
+    for name in sorted(tensors):
+        raw = tensors[name].detach().to('cpu', torch.float32).contiguous().numpy().astype('<f4').tobytes()
+        header[name] = {'dtype': 'F32', 'shape': list(tensors[name].shape), 'data_offsets': [offset, offset + len(raw)]}
+        chunks.append(raw)
+        offset += len(raw)
+    if metadata:
+        header['__metadata__'] = {key: str(value) for key, value in metadata.items()}
+    text = json.dumps(header, separators=(',', ':')).encode()
+    text += b' ' * (-len(text) % 8)
+    with open(path + '.tmp', 'wb') as f:
+        f.write(struct.pack('<Q', len(text)) + text + b''.join(chunks))
+    os.replace(path + '.tmp', path)
+
+# ----------------------------------------------------------------------------------------------
+# Distributed helpers: one process per device under torchrun, or a single process.
+
+
+def distributed():
+    return dist_available() and torch.distributed.is_initialized()
+
+
+def dist_available():
+    return torch.distributed.is_available()
+
+
+def world():
+    return torch.distributed.get_world_size() if distributed() else 1
+
+
+def rank():
+    return torch.distributed.get_rank() if distributed() else 0
+
+
+def all_reduce_sum(x):
+    """Sum over the processes, with a gradient (for synchronised BatchNorm)."""
+    if not distributed():
+        return x
+    from torch.distributed.nn.functional import all_reduce
+    return all_reduce(x)
+
+
+def all_gather_rows(x, grad):
+    """[B, D] from every process stacked to [world * B, D]; `grad` keeps the autograd link."""
+    if not distributed():
+        return x
+    if grad:
+        from torch.distributed.nn.functional import all_gather
+        return torch.cat(all_gather(x), 0)
+    parts = [torch.empty_like(x) for _ in range(world())]
+    torch.distributed.all_gather(parts, x.detach().contiguous())
+    return torch.cat(parts, 0)
+
+# ----------------------------------------------------------------------------------------------
+# The networks, as functions of a dict of tensors named as in the browser.
+
+
+def batch_norm(x, gamma=None, beta=None, eps=1e-5):
+    """BatchNorm in training mode over dim 0 (batch statistics, biased variance, eps 1e-5 as
+    torch). Under DDP the statistics are those of the global batch (SyncBatchNorm's rule)."""
+    count = torch.tensor(float(x.shape[0]), device=x.device)
+    total = all_reduce_sum(torch.stack([count]))[0] if distributed() else count
+    mean = all_reduce_sum(x.sum(0)) / total
+    var = all_reduce_sum(((x - mean) ** 2).sum(0)) / total
+    y = (x - mean) / torch.sqrt(var + eps)
+    if gamma is not None:
+        y = y * gamma + beta
+    return y
+
+
+def conv_same(x, kernel, stride):
+    """TensorFlow's 'same' padding (the browser's tfjs): for stride 2 on an even size it pads
+    one pixel after, none before, which torch's symmetric padding does not do."""
+    k = kernel.shape[0]
+    pads = []
+    for size in (x.shape[3], x.shape[2]):
+        out = -(-size // stride)
+        total = max((out - 1) * stride + k - size, 0)
+        pads += [total // 2, total - total // 2]
+    x = F.pad(x, pads)
+    return F.conv2d(x, kernel.permute(3, 2, 0, 1), stride=stride)
+
+
+def cnn_channels(width, stages):
+    sizes = [max(8, round(width / 2 ** (stages - 1 - i))) for i in range(stages)]
+    return [sizes[0]] + sizes
+
+
+def cnn_forward(p, prefix, images):
+    """images [N, 3, S, S] normalised -> features [N, width]: a stride-1 stem, then stride-2
+    3x3 convolutions with BatchNorm and ReLU, then global average pooling."""
+    h = images
+    i = 0
+    while f'{prefix}convs.{i}.kernel' in p:
+        h = conv_same(h, p[f'{prefix}convs.{i}.kernel'], 1 if i == 0 else 2)
+        n, c, height, width = h.shape
+        flat = h.permute(0, 2, 3, 1).reshape(-1, c)
+        flat = batch_norm(flat, p[f'{prefix}convs.{i}.gamma'], p[f'{prefix}convs.{i}.beta'])
+        h = F.relu(flat.reshape(n, height, width, c).permute(0, 3, 1, 2))
+        i += 1
+    return h.mean(dim=(2, 3))
+
+
+def mlp_forward(p, prefix, layers, x):
+    """Linear, then BatchNorm ('affine': learnable scale and shift, 'plain': none), then ReLU."""
+    for i, layer in enumerate(layers):
+        x = x @ p[f'{prefix}layers.{i}.linear.weight'] + p[f'{prefix}layers.{i}.linear.bias']
+        if layer['batchNorm'] == 'affine':
+            x = batch_norm(x, p[f'{prefix}layers.{i}.gamma'], p[f'{prefix}layers.{i}.beta'])
+        elif layer['batchNorm'] == 'plain':
+            x = batch_norm(x)
+        if layer['relu']:
+            x = F.relu(x)
+    return x
+
+
+def head_layers(variant, hidden, out):
+    block = {'out': hidden, 'batchNorm': 'affine', 'relu': True}
+    last = {'out': out, 'batchNorm': 'none' if variant == 'byol' else 'plain', 'relu': False}
+    return [block, block, last] if variant in ('moco', 'simsiam') else [block, last]
+
+
+def predictor_layers(variant, hidden, out):
+    return [{'out': hidden, 'batchNorm': 'affine', 'relu': True},
+            {'out': out, 'batchNorm': 'plain' if variant == 'moco' else 'none', 'relu': False}]
+
+
+class Lineage:
+    """The method's networks and step. `p` holds every tensor by its browser name:
+    online.backbone.*, online.projector.*, online.predictor.* (trained) and target.* (EMA)."""
+
+    def __init__(self, config, device):
+        v = config['values']
+        self.variant = config['methodId']
+        self.v = v
+        if v.get('backbone', 'vit') != 'cnn':
+            raise SystemExit('This export trains the CNN backbone (the learn presets); the ViT backbone is not exported yet.')
+        self.device = device
+        self.projector = head_layers(self.variant, int(v['projectorHidden']), int(v['projectorOut']))
+        has_predictor = self.variant != 'simclr' and v.get('predictor', True)
+        self.predictor = predictor_layers(self.variant, int(v['predictorHidden']), int(v['projectorOut'])) if has_predictor else None
+        self.momentum_encoder = self.variant in ('moco', 'byol') and v.get('momentumEncoder', True)
+        if int(v.get('queueSize', 0) or 0) > 0:
+            raise SystemExit("MoCo's queue (v2) is not exported yet: set the queue to 0.")
+        self.p = {}
+
+    def init(self, seed):
+        """Fresh weights, the browser's initialisers (not its random numbers): Kaiming-normal
+        convolutions, trunc-normal(0.02) linear layers, BatchNorm scale 1 and shift 0."""
+        torch.manual_seed(seed)
+        v = self.v
+
+        def trunc(shape, std):
+            return torch.nn.init.trunc_normal_(torch.empty(shape), std=std, a=-2 * std, b=2 * std)
+
+        inputs = 3
+        for i, out in enumerate(cnn_channels(int(v['width']), int(v['depth']))):
+            self.p[f'online.backbone.convs.{i}.kernel'] = trunc([3, 3, inputs, out], math.sqrt(2 / (9 * inputs)))
+            self.p[f'online.backbone.convs.{i}.gamma'] = torch.ones(out)
+            self.p[f'online.backbone.convs.{i}.beta'] = torch.zeros(out)
+            inputs = out
+        for name, layers, width in (('projector', self.projector, int(v['width'])),
+                                    ('predictor', self.predictor or [], int(v['projectorOut']))):
+            for i, layer in enumerate(layers):
+                self.p[f'online.{name}.layers.{i}.linear.weight'] = trunc([width, layer['out']], 0.02)
+                self.p[f'online.{name}.layers.{i}.linear.bias'] = torch.zeros(layer['out'])
+                if layer['batchNorm'] == 'affine':
+                    self.p[f'online.{name}.layers.{i}.gamma'] = torch.ones(layer['out'])
+                    self.p[f'online.{name}.layers.{i}.beta'] = torch.zeros(layer['out'])
+                width = layer['out']
+        if self.momentum_encoder:
+            for name in list(self.p):
+                if not name.startswith('online.predictor.'):
+                    self.p['target.' + name[len('online.'):]] = self.p[name].clone()
+        self.to_device()
+
+    def load(self, weights):
+        self.p = {name: tensor for name, tensor in weights.items() if name != 'queue'}
+        self.to_device()
+
+    def to_device(self):
+        for name in self.p:
+            self.p[name] = self.p[name].to(self.device).requires_grad_(name.startswith('online.'))
+
+    def trainable(self):
+        return {name: t for name, t in self.p.items() if name.startswith('online.')}
+
+    def project(self, prefix, views, B):
+        """Projections of both views; the heads run per view, so BatchNorm sees one view's batch."""
+        features = cnn_forward(self.p, prefix + 'backbone.', views)
+        f1, f2 = features[:B], features[B:]
+        return mlp_forward(self.p, prefix + 'projector.', self.projector, f1), mlp_forward(self.p, prefix + 'projector.', self.projector, f2)
+
+    def predict(self, z):
+        return mlp_forward(self.p, 'online.predictor.', self.predictor, z) if self.predictor else z
+
+    def loss(self, views):
+        """views [2B, 3, S, S]: view 1 of every image, then view 2."""
+        B = views.shape[0] // 2
+        tau = float(self.v.get('temperature', 1))
+        if self.momentum_encoder:
+            with torch.no_grad():
+                t1, t2 = self.project('target.', views, B)
+        z1, z2 = self.project('online.', views, B)
+        if not self.momentum_encoder:
+            t1, t2 = z1.detach(), z2.detach()
+        p1, p2 = self.predict(z1), self.predict(z2)
+        if self.variant == 'simclr':
+            return nt_xent(z1, z2, tau)
+        if self.variant == 'moco':
+            return moco_v3(p1, t2, tau) + moco_v3(p2, t1, tau)
+        if self.variant == 'byol':
+            return byol_regression(p1, t2) + byol_regression(p2, t1)
+        stop = self.v.get('stopGradient', True)
+        return 0.5 * (negative_cosine(p1, z2, stop) + negative_cosine(p2, z1, stop))
+
+    @torch.no_grad()
+    def ema(self, momentum):
+        for name in self.p:
+            if name.startswith('target.'):
+                self.p[name].mul_(momentum).add_(self.p['online.' + name[len('target.'):]].detach(), alpha=1 - momentum)
+
+
+def nt_xent(z1, z2, tau):
+    """Both directions; the negatives of an image are every other view of the global batch."""
+    a, b = F.normalize(z1, dim=1), F.normalize(z2, dim=1)
+    B = a.shape[0]
+    all_a, all_b = all_gather_rows(a, grad=True), all_gather_rows(b, grad=True)
+    labels = torch.arange(B, device=a.device) + rank() * B
+    large = 1e9
+    mask = torch.zeros(B, all_a.shape[0], device=a.device)
+    mask[torch.arange(B), labels] = large
+    loss_a = F.cross_entropy(torch.cat([a @ all_b.T / tau, a @ all_a.T / tau - mask], 1), labels)
+    loss_b = F.cross_entropy(torch.cat([b @ all_a.T / tau, b @ all_b.T / tau - mask], 1), labels)
+    return loss_a + loss_b
+
+
+def moco_v3(q, k, tau):
+    q, k = F.normalize(q, dim=1), F.normalize(k, dim=1)
+    keys = all_gather_rows(k.detach(), grad=False)
+    labels = torch.arange(q.shape[0], device=q.device) + rank() * q.shape[0]
+    return F.cross_entropy(q @ keys.T / tau, labels) * 2 * tau
+
+
+def byol_regression(p, z):
+    return (2 - 2 * (F.normalize(p, dim=1) * F.normalize(z.detach(), dim=1)).sum(1)).mean()
+
+
+def negative_cosine(p, z, stop=True):
+    target = F.normalize(z.detach() if stop else z, dim=1)
+    return -(F.normalize(p, dim=1) * target).sum(1).mean()
+
+# ----------------------------------------------------------------------------------------------
+# Schedules and the optimiser.
+
+
+def cosine_at(base, final, total, warmup, step, warmup_start=0.0):
+    """A linear warm-up (np.linspace: both ends included), then a half cosine to `final`
+    (DINO's utils.cosine_scheduler, per step)."""
+    warmup = min(warmup, total)
+    if step < warmup:
+        return warmup_start if warmup == 1 else warmup_start + (base - warmup_start) * step / (warmup - 1)
+    steps, i = total - warmup, step - warmup
+    if steps <= 0 or i >= steps:
+        return final
+    return final + 0.5 * (base - final) * (1 + math.cos(math.pi * i / steps))
+
+
+def schedule(v, step, global_batch, total_steps):
+    peak = float(v['learningRate']) * global_batch / 256
+    lr = cosine_at(peak, 0.0, total_steps, int(v['warmupSteps']), step)
+    momentum = cosine_at(float(v.get('momentum', 0.99)), 1.0, total_steps, 0, step)
+    return lr, momentum
+
+
+def make_optimizer(model, v):
+    """AdamW (torch's, the same update as the browser's), weight decay on rank >= 2 only."""
+    params = model.trainable()
+    decay = [t for t in params.values() if t.ndim >= 2]
+    rest = [t for t in params.values() if t.ndim < 2]
+    return torch.optim.AdamW([{'params': decay, 'weight_decay': float(v['weightDecay'])},
+                              {'params': rest, 'weight_decay': 0.0}], lr=0.0, betas=(0.9, 0.999), eps=1e-8)
+
+
+def train_step(model, optimizer, views, step, global_batch, total_steps):
+    lr, momentum = schedule(model.v, step, global_batch, total_steps)
+    for group in optimizer.param_groups:
+        group['lr'] = lr
+    loss = model.loss(views)
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    if distributed():
+        # DDP's rule by hand (our parameters live in a dict, not a module): average the gradients.
+        for t in model.trainable().values():
+            if t.grad is not None:
+                torch.distributed.all_reduce(t.grad)
+                t.grad /= world()
+    optimizer.step()
+    if model.momentum_encoder:
+        model.ema(momentum)
+    return loss.detach(), lr, momentum
+
+# ----------------------------------------------------------------------------------------------
+# Data and augmentations (torchvision's, with the app's settings: the same distributions, not
+# the same random numbers).
+
+
+def augmentation(v):
+    from torchvision import transforms as T
+    size = int(v['imageSize'])
+    jitter = float(v.get('colorJitter', 1))
+    ops = [T.RandomResizedCrop(size, scale=(float(v.get('cropScaleMin', 0.2)), 1.0), antialias=True)]
+    if float(v.get('rotation', 0)) > 0:
+        ops.append(T.RandomRotation(float(v['rotation'])))
+    ops.append(T.RandomHorizontalFlip())
+    if jitter > 0:
+        hue = min(0.5, float(v.get('hueJitter', 0.1)) * jitter)
+        ops.append(T.RandomApply([T.ColorJitter(0.4 * jitter, 0.4 * jitter, 0.2 * jitter, hue)], p=0.8))
+    ops.append(T.RandomGrayscale(float(v.get('grayscaleProbability', 0.2))))
+    if v.get('blur', True):
+        ops.append(T.RandomApply([T.GaussianBlur(3, sigma=(0.1, 2.0))], p=0.5))
+    ops += [T.ToTensor(), T.Normalize(MEAN.tolist(), STD.tolist())]
+    return T.Compose(ops)
+
+
+class TwoViews:
+    def __init__(self, transform):
+        self.transform = transform
+
+    def __call__(self, image):
+        return self.transform(image), self.transform(image)
+
+
+def loader(args, v, batch_per_process):
+    from torchvision import datasets
+    data = datasets.ImageFolder(args.data, transform=TwoViews(augmentation(v)))
+    sampler = torch.utils.data.distributed.DistributedSampler(data, seed=int(v['seed'])) if distributed() else None
+    return torch.utils.data.DataLoader(data, batch_size=batch_per_process, sampler=sampler, shuffle=sampler is None,
+                                       drop_last=True, num_workers=args.workers, persistent_workers=args.workers > 0), sampler
+
+# ----------------------------------------------------------------------------------------------
+
+
+def log(record):
+    if rank() == 0:
+        print(json.dumps(record), flush=True)
+
+
+def checkpoint(path, model, optimizer, step, config):
+    weights = {name: t.detach() for name, t in model.p.items()}
+    save_safetensors(path + '.safetensors', weights, {'step': step, 'link': config.get('link', '')})
+    torch.save({'step': step, 'optimizer': optimizer.state_dict()}, path + '.optimizer.pt')
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--data', help='an ImageFolder directory')
+    parser.add_argument('--config', default=os.path.join(HERE, 'config.json'))
+    parser.add_argument('--weights', default=os.path.join(HERE, 'weights.safetensors'), help='start from these weights (if the file exists)')
+    parser.add_argument('--steps', type=int, help='total steps (default: the config\'s)')
+    parser.add_argument('--batch-size', type=int, help='global batch size (default: the config\'s), split over the processes')
+    parser.add_argument('--out', default='out', help='where checkpoints go')
+    parser.add_argument('--checkpoint-every', type=int, default=500)
+    parser.add_argument('--resume', action='store_true', help='continue from --out/last.safetensors')
+    parser.add_argument('--log-every', type=int, default=10)
+    parser.add_argument('--workers', type=int, default=2, help='data-loading processes per training process')
+    parser.add_argument('--parity', help=argparse.SUPPRESS)  # the app's test: one step on dumped views
+    args = parser.parse_args(argv)
+    with open(args.config) as f:
+        config = json.load(f)
+    if args.parity:
+        return parity(args.parity, config)
+    if not args.data:
+        parser.error('--data DIR (an ImageFolder tree) is required')
+
+    if 'RANK' in os.environ and 'WORLD_SIZE' in os.environ:  # started by torchrun
+        backend = 'nccl' if torch.cuda.is_available() else 'gloo'
+        torch.distributed.init_process_group(backend)
+        if torch.cuda.is_available():
+            torch.cuda.set_device(int(os.environ.get('LOCAL_RANK', 0)))
+    device = torch.device('cuda' if torch.cuda.is_available() else 'cpu')
+    v = config['values']
+    total_steps = args.steps or int(v['totalSteps'])
+    global_batch = args.batch_size or int(v['batchSize'])
+    if global_batch % world() != 0:
+        raise SystemExit(f'--batch-size {global_batch} does not split over {world()} processes')
+    torch.manual_seed(int(v['seed']) + rank())
+
+    model = Lineage(config, device)
+    start = 0
+    last = os.path.join(args.out, 'last')
+    if args.resume and os.path.exists(last + '.safetensors'):
+        model.load(load_safetensors(last + '.safetensors'))
+    elif args.weights and os.path.exists(args.weights):
+        model.load(load_safetensors(args.weights))
+        start = int(config.get('step', 0))
+    else:
+        model.init(int(v['seed']))  # every process draws the same weights from the seed
+    optimizer = make_optimizer(model, v)
+    if args.resume and os.path.exists(last + '.optimizer.pt'):
+        state = torch.load(last + '.optimizer.pt', map_location=device)
+        optimizer.load_state_dict(state['optimizer'])
+        start = int(state['step'])
+    os.makedirs(args.out, exist_ok=True)
+    if rank() == 0:
+        print(f'{config["title"]}: {world()} process(es) on {device}, global batch {global_batch}, '
+              f'peak lr {float(v["learningRate"]) * global_batch / 256:.3g}, steps {start}..{total_steps}', file=sys.stderr)
+
+    data, sampler = loader(args, v, global_batch // world())
+    step, epoch, started = start, 0, time.time()
+    while step < total_steps:
+        if sampler is not None:
+            sampler.set_epoch(epoch)
+        for (x1, x2), _labels in data:
+            if step >= total_steps:
+                break
+            views = torch.cat([x1, x2], 0).to(device, non_blocking=True)
+            loss, lr, momentum = train_step(model, optimizer, views, step, global_batch, total_steps)
+            step += 1
+            if step % args.log_every == 0 or step == total_steps or step == start + 1:
+                record = {'step': step, 'loss': float(loss), 'learningRate': lr}
+                if model.momentum_encoder:
+                    record['momentum'] = momentum
+                record['stepsPerSecond'] = (step - start) / max(time.time() - started, 1e-9)
+                log(record)
+            if step % args.checkpoint_every == 0 or step == total_steps:
+                if rank() == 0:
+                    checkpoint(last, model, optimizer, step, config)
+                if distributed():
+                    torch.distributed.barrier()
+        epoch += 1
+    if distributed():
+        torch.distributed.destroy_process_group()
+
+
+def parity(directory, config):
+    """One step on views the browser drew, from the browser's weights: writes the loss and the
+    updated weights for the app's parity test to compare with its own."""
+    torch.manual_seed(0)
+    model = Lineage(config, torch.device('cpu'))
+    model.load(load_safetensors(os.path.join(directory, 'before.safetensors')))
+    inputs = load_safetensors(os.path.join(directory, 'inputs.safetensors'))
+    with open(os.path.join(directory, 'step.json')) as f:
+        meta = json.load(f)
+    optimizer = make_optimizer(model, model.v)
+    losses = []
+    for i, step in enumerate(meta['steps']):
+        views = inputs[f'views.{i}'].permute(0, 3, 1, 2).contiguous()  # NHWC from the browser
+        loss, _lr, _m = train_step(model, optimizer, views, step, int(model.v['batchSize']), int(model.v['totalSteps']))
+        losses.append(float(loss))
+        save_safetensors(os.path.join(directory, f'after.{i}.torch.safetensors'), {n: t.detach() for n, t in model.p.items()})
+    with open(os.path.join(directory, 'losses.torch.json'), 'w') as f:
+        json.dump(losses, f)
+
+
+if __name__ == '__main__':
+    main()
