@@ -67,6 +67,9 @@ python train.py --data DIR --steps 5000 --batch-size 256 --out runs/a
 python train.py --data DIR --out runs/a --resume  # continue from runs/a/last.safetensors
 \`\`\`
 
+With torch 1.13 on Python 3.11 (Debian 12's packages) torchrun cannot parse its own default
+\`--redirects\`: add \`--redirects 1 --tee 1\` after \`--nproc_per_node\`.
+
 - \`--data\`: an ImageFolder tree (one folder per class; labels are not used for training).
 - \`--batch-size\` is the global batch, split over the processes. The learning rate follows the
   papers' rule, peak = lr × global batch / 256 (here ${lr} × ${batch} / 256 = ${(lr * batch / 256).toPrecision(3)}),

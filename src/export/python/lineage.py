@@ -253,7 +253,9 @@ class Lineage:
             self.p[name] = self.p[name].to(self.device).requires_grad_(name.startswith('online.'))
 
     def trainable(self):
-        return {name: t for name, t in self.p.items() if name.startswith('online.')}
+        # Sorted by name: the optimiser's state lists parameters in this order, so a resumed
+        # run (weights loaded from a file) must see the same order as a fresh one.
+        return {name: self.p[name] for name in sorted(self.p) if name.startswith('online.')}
 
     def project(self, prefix, views, B):
         """Projections of both views; the heads run per view, so BatchNorm sees one view's batch."""
@@ -477,6 +479,9 @@ def main(argv=None):
               f'peak lr {float(v["learningRate"]) * global_batch / 256:.3g}, steps {start}..{total_steps}', file=sys.stderr)
 
     data, sampler = loader(args, v, global_batch // world())
+    # The log's first line says what it is a log of: the app imports it as a run (Import…).
+    log({'config': {key: config[key] for key in ('methodId', 'title', 'link', 'values')},
+         'world': world(), 'globalBatch': global_batch, 'device': str(device)})
     step, epoch, started = start, 0, time.time()
     while step < total_steps:
         if sampler is not None:
@@ -499,6 +504,12 @@ def main(argv=None):
                 if distributed():
                     torch.distributed.barrier()
         epoch += 1
+    # Every process says what it holds: under DDP the weights must be identical on every rank.
+    with torch.no_grad():
+        flat = torch.cat([t.detach().reshape(-1).double().cpu() for _, t in sorted(model.p.items())])
+    # One write, so the lines of two processes sharing a pipe do not interleave.
+    sys.stderr.write(json.dumps({'rank': rank(), 'world': world(), 'steps': step, 'checksum': [float(flat.sum()), float((flat ** 2).sum())]}) + '\n')
+    sys.stderr.flush()
     if distributed():
         torch.distributed.destroy_process_group()
 
