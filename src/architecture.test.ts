@@ -59,7 +59,7 @@ const LAYERS: Record<string, Layer> = {
   // The PyTorch export: settings and weights in, file contents out (no tfjs).
   export: { imports: ['methods', 'measures'] },
   // The CLI reads links and presets as the page does.
-  cli: { imports: ['training', 'methods', 'engine', 'measures', 'export'], modules: ['state/url'] },
+  cli: { imports: ['training', 'methods', 'engine', 'measures', 'export'], modules: ['state/url', 'state/runFile'] },
   state: { imports: ['methods', 'measures', 'export'], types: ['worker', 'training', 'engine'] },
   ui: { imports: ['state', 'methods', 'measures'], types: ['worker'] },
   'main.tsx': { imports: ['ui', 'state'] },
