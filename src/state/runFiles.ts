@@ -3,6 +3,10 @@
  * the runs here, and runs kept in this browser reopened. A file that cannot be used changes
  * nothing and says why.
  */
+import { zipSync } from 'fflate';
+import { buildProject, exportProblem } from '../export/project';
+import { TRAIN_SOURCES } from '../export/sources';
+import { encodeExperiment } from './url';
 import { decodeRunFile, encodeRunFile, RUN_FILE_FORMAT, RUN_FILE_VERSION, RunFileError, type RunFile, type SavedRun } from './runFile';
 import { imageSets } from './imageSets';
 import { loadSaved } from './persist';
@@ -20,6 +24,33 @@ function exportName(runs: RunView[], file: RunFile): string {
 }
 
 export const files = {
+  /**
+   * "Export → PyTorch project": the focused run as a .zip — train.py, config.json, README.md and
+   * its weights as weights.safetensors (docs/pytorch.md). A method or setting the export does
+   * not cover yet is refused with the reason, before anything is read.
+   */
+  async exportPyTorch(): Promise<void> {
+    const { runs, focusedKey } = store.getState();
+    const run = runs.find((r) => r.key === focusedKey);
+    if (!run) return;
+    const problem = exportProblem(run.methodId, run.values);
+    if (problem) {
+      actions.notify('warning', problem);
+      return;
+    }
+    try {
+      const exported = await weightsOf(run);
+      const link = `${window.location.origin}${window.location.pathname}#${encodeExperiment({ methodId: run.methodId, presetId: run.presetId, values: run.values })}`;
+      const weights = exported.step > 0 ? exported.weights : null;
+      const project = buildProject({ methodId: run.methodId, values: run.values, link, step: exported.step, weights }, TRAIN_SOURCES.lineage);
+      const folder = `${run.methodId}-pytorch`;
+      const entries = Object.fromEntries(Object.entries(project).map(([name, content]) => [`${folder}/${name}`, typeof content === 'string' ? new TextEncoder().encode(content) : content]));
+      download(zipSync(entries), `ssl-playground-${run.methodId}-step${exported.step}-pytorch.zip`);
+    } catch (error) {
+      actions.notify('error', `The PyTorch export failed: ${(error as Error).message}`);
+    }
+  },
+
   /** Every run of the comparison, with its weights, as one file the browser downloads. */
   async exportRuns(): Promise<void> {
     const { runs, focusedKey, lesson } = store.getState();
@@ -176,8 +207,9 @@ function openRuns(source: string, items: { saved: SavedRun; uid?: string }[], fo
   focus(batch.keys[focusIndex] ?? batch.keys[0]);
 }
 
-function download(text: string, name: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
+function download(content: string | Uint8Array, name: string): void {
+  const type = typeof content === 'string' ? 'application/json' : 'application/zip';
+  const url = URL.createObjectURL(new Blob([content as BlobPart], { type }));
   const link = document.createElement('a');
   link.href = url;
   link.download = name;

@@ -59,6 +59,10 @@ export function RunsBar() {
           title="Save every run here — settings, metric history, evaluations and weights — as one file, to open later or on another machine and continue training.">
           Export
         </button>
+        <button type="button" onClick={() => void files.exportPyTorch()} disabled={!anyBuilt} data-testid="export-pytorch"
+          title="The focused run as a PyTorch project (.zip): train.py for one GPU or torchrun, its settings, and its weights, so training continues where it stopped.">
+          PyTorch…
+        </button>
         <button type="button" onClick={() => picker.current?.click()}
           title="Open an exported file (or drop it on the page): its runs come back next to these, paused where they were, ready to continue.">
           Import…

@@ -1,0 +1,38 @@
+import { expect, test } from '@playwright/test';
+import { unzipSync } from 'fflate';
+import { readFileSync } from 'node:fs';
+import { decodeSafetensors } from '../src/export/safetensors';
+import { openOnWebGpu } from './app';
+
+// Issue 24: "Export → PyTorch project" downloads a .zip with train.py, config.json, README.md and
+// the run's weights as safetensors; a method the export does not cover says so and downloads nothing.
+test('the PyTorch button exports the focused run as a project with its weights', async ({ page }) => {
+  // SimCLR's learn preset (the CNN), made tiny so a step is quick on SwiftShader.
+  const errors = await openOnWebGpu(page, '#m=simclr&p=learn&s=2&w=16&dp=2&ph=32&po=16&b=8&n=64');
+  await expect(page.getByRole('button', { name: 'Step', exact: true })).toBeEnabled({ timeout: 120_000 });
+  await page.getByRole('button', { name: 'Step', exact: true }).click();
+  await expect(page.getByTestId('step-counter')).toHaveText(/^1 \//, { timeout: 120_000 });
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-pytorch').click()]);
+  expect(download.suggestedFilename()).toBe('ssl-playground-simclr-step1-pytorch.zip');
+  const files = unzipSync(readFileSync(await download.path()));
+  expect(Object.keys(files).sort()).toEqual(['simclr-pytorch/README.md', 'simclr-pytorch/config.json', 'simclr-pytorch/train.py', 'simclr-pytorch/weights.safetensors']);
+  const config = JSON.parse(new TextDecoder().decode(files['simclr-pytorch/config.json']));
+  expect(config).toMatchObject({ methodId: 'simclr', step: 1, values: { backbone: 'cnn', width: 16, batchSize: 8 } });
+  expect(config.link).toMatch(/#m=simclr/);
+  const weights = decodeSafetensors(files['simclr-pytorch/weights.safetensors']).tensors;
+  expect(weights['online.backbone.convs.0.kernel'].shape).toEqual([3, 3, 3, 8]);
+  expect(new TextDecoder().decode(files['simclr-pytorch/train.py'])).toContain('def nt_xent');
+
+  expect(errors).toEqual([]);
+});
+
+test('a method the export does not cover yet says so and downloads nothing', async ({ page }) => {
+  const errors = await openOnWebGpu(page, '#m=dino&p=tiny&s=1');
+  await expect(page.getByRole('button', { name: 'Train', exact: true })).toBeEnabled({ timeout: 120_000 });
+  let downloads = 0;
+  page.on('download', () => downloads++);
+  await page.getByTestId('export-pytorch').click();
+  await expect(page.getByTestId('notices')).toContainText('DINO is not exported yet');
+  expect(downloads).toBe(0);
+  expect(errors).toEqual([]);
+});
