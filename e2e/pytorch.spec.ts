@@ -23,6 +23,19 @@ test('the PyTorch button exports the focused run as a project with its weights',
   expect(weights['online.backbone.convs.0.kernel'].shape).toEqual([3, 3, 3, 8]);
   expect(new TextDecoder().decode(files['simclr-pytorch/train.py'])).toContain('def nt_xent');
 
+  // Back from PyTorch: a train.py log (the header train.py writes, then its steps) with the
+  // weights its run saved opens beside the browser's run, on the same charts, paused at its step.
+  const log = [
+    JSON.stringify({ config: { methodId: 'simclr', title: 'SimCLR', link: config.link, values: config.values }, world: 2, globalBatch: 8 }),
+    `[default0]:${JSON.stringify({ step: 1, loss: 5.5, learningRate: 0.001, stepsPerSecond: 20 })}`,
+  ].join('\n');
+  await page.getByTestId('import-runs').setInputFiles([
+    { name: 'log.jsonl', mimeType: 'application/x-ndjson', buffer: Buffer.from(log) },
+    { name: 'last.safetensors', mimeType: 'application/octet-stream', buffer: Buffer.from(files['simclr-pytorch/weights.safetensors']) },
+  ]);
+  await expect(page.getByTestId('run-chip')).toHaveCount(2);
+  await expect(page.getByTestId('run-chip').nth(1)).toContainText('PyTorch: SimCLR ×2');
+  await expect(page.getByTestId('run-chip').nth(1)).toContainText(/paused · 1\/800/, { timeout: 120_000 });
   expect(errors).toEqual([]);
 });
 

@@ -8,7 +8,11 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { implementations } from '../methods/lineage/method';
+import type { Variant } from '../methods/lineage/settings';
+import { runFileFromTrainLog } from '../state/trainLog';
 import { findMethod } from '../methods/registry';
 import { presetValues } from '../state/url';
 import { buildProject } from './project';
@@ -39,6 +43,8 @@ for cls in ('disc', 'square'):
   if (make.status !== 0) throw new Error(make.stderr);
 });
 
+const smallValues = (methodId: string) => ({ ...presetValues(findMethod(methodId)!, 'learn'), width: 16, depth: 2, projectorHidden: 32, projectorOut: 16, predictorHidden: 16 });
+
 function project(methodId: string): string {
   const dir = mkdtempSync(join(tmpdir(), `export-${methodId}-`));
   const values = { ...presetValues(findMethod(methodId)!, 'learn'), width: 16, depth: 2, projectorHidden: 32, projectorOut: 16, predictorHidden: 16 };
@@ -54,7 +60,7 @@ let port = 29500 + (process.pid % 500);
 
 describe.skipIf(!torchPython())('the exported train.py under torchrun (2 processes, gloo)', () => {
   for (const methodId of ['simclr', 'moco']) {
-    it(`${methodId}: both ranks train, losses are finite, weights stay identical`, () => {
+    it(`${methodId}: both ranks train, losses are finite, weights stay identical; the log imports as a run`, async () => {
       const dir = project(methodId);
       const run = spawnSync(torchPython()!, [
         // --redirects 1 --tee 1: torch 1.13's torchrun cannot parse its default "0" under Python 3.11
@@ -74,6 +80,19 @@ describe.skipIf(!torchPython())('the exported train.py under torchrun (2 process
       for (const line of ranks) expect(line).toMatchObject({ world: 2, steps: 4 });
       expect(ranks[0].checksum).toEqual(ranks[1].checksum);
       expect(existsSync(join(dir, 'out', 'last.safetensors'))).toBe(true);
+
+      // The log and the checkpoint import into the app as a run: its history, at step 4, with
+      // weights named and shaped as the browser's own model of these settings.
+      const file = runFileFromTrainLog(run.stdout, readFileSync(join(dir, 'out', 'last.safetensors')), 'log.jsonl');
+      const [imported] = file.runs;
+      expect(imported).toMatchObject({ methodId, step: 4, name: `PyTorch: ${findMethod(methodId)!.title} ×2` });
+      expect(imported.history.steps).toEqual([1, 2, 3, 4]);
+      expect(imported.history.series.loss.every(Number.isFinite)).toBe(true);
+      await tf.setBackend('cpu');
+      const browser = implementations[methodId as Variant].create({ values: smallValues(methodId), seed: 1 });
+      const names = Object.fromEntries(Object.entries(browser.save()).map(([name, t]) => [name, t.shape]));
+      browser.dispose();
+      expect(Object.fromEntries(Object.entries(imported.weights!).map(([name, w]) => [name, w.shape]))).toEqual(names);
     }, 300_000);
   }
 

@@ -7,6 +7,7 @@ import { zipSync } from 'fflate';
 import { buildProject, exportProblem } from '../export/project';
 import { TRAIN_SOURCES } from '../export/sources';
 import { encodeExperiment } from './url';
+import { isTrainLog, runFileFromTrainLog } from './trainLog';
 import { decodeRunFile, encodeRunFile, RUN_FILE_FORMAT, RUN_FILE_VERSION, RunFileError, type RunFile, type SavedRun } from './runFile';
 import { imageSets } from './imageSets';
 import { loadSaved } from './persist';
@@ -101,52 +102,34 @@ export const files = {
    * right is refused with a message and changes nothing.
    */
   async importRuns(file: File): Promise<void> {
+    return files.importFiles([file]);
+  },
+
+  /**
+   * Files picked or dropped together: one export of this app, or the log of an exported
+   * train.py (.jsonl) with the last.safetensors its run wrote — a PyTorch run, opened beside
+   * these on the same charts.
+   */
+  async importFiles(list: File[]): Promise<void> {
+    const log = list.find((f) => /\.(jsonl|log|txt)$/i.test(f.name));
+    const weights = list.find((f) => /\.safetensors$/i.test(f.name));
+    const name = (log ?? list[0]).name;
     let parsed: RunFile;
     try {
-      parsed = decodeRunFile(await file.text());
+      if (log) {
+        parsed = runFileFromTrainLog(await log.text(), weights ? new Uint8Array(await weights.arrayBuffer()) : null, log.name);
+      } else if (list.length === 1) {
+        const text = await list[0].text();
+        parsed = isTrainLog(text) ? runFileFromTrainLog(text, null, list[0].name) : decodeRunFile(text);
+      } else {
+        throw new RunFileError('Pick one exported .json file, or a train.py log (.jsonl) together with its last.safetensors.');
+      }
     } catch (error) {
       const message = error instanceof RunFileError ? error.message : `It could not be read (${(error as Error).message}).`;
-      actions.notify('error', `${file.name}: ${message} Nothing was changed.`);
+      actions.notify('error', `${name}: ${message} Nothing was changed.`);
       return;
     }
-    const { runs } = store.getState();
-    // Importing the same export again adds nothing: a run here with its settings and its history is that run.
-    const isOpen = (saved: SavedRun) => store.getState().runs.some((open) => isSameRun(open, saved));
-    const count = parsed.runs.filter((saved) => !isOpen(saved)).length;
-    if (runs.length + count > MAX_RUNS) {
-      actions.notify('error', `${file.name} holds ${count} run${count > 1 ? 's' : ''} and ${runs.length} ` +
-        `${runs.length === 1 ? 'is' : 'are'} open; a comparison keeps at most ${MAX_RUNS}. Remove runs first. Nothing was changed.`);
-      return;
-    }
-    // The runs' image sets come with them; one whose name is taken here by other images is renamed.
-    let names: Map<string, string>;
-    try {
-      names = await imageSets.adopt(parsed.imageSets);
-    } catch (error) {
-      actions.notify('error', `${file.name}: its image sets could not be kept in this browser (${(error as Error).message}). Nothing was changed.`);
-      return;
-    }
-    // A run on images renamed here (other pixels under a taken name) is a run of its own.
-    const renamed = parsed.runs.map((saved) => {
-      const dataset = names.get(String(saved.values.dataset));
-      return dataset ? { ...saved, values: { ...saved.values, dataset } } : saved;
-    });
-    const fresh = renamed.filter((saved) => !isOpen(saved));
-    const already = renamed.length - fresh.length;
-    if (fresh.length === 0) {
-      const n = renamed.length;
-      actions.notify('warning', `${file.name}: ${n === 1 ? 'its run is' : `all ${n} of its runs are`} open here already. Nothing was added.`);
-      return;
-    }
-    if (store.getState().runs.length + fresh.length > MAX_RUNS) {
-      actions.notify('error', `${file.name}: its runs on renamed image sets would pass the ${MAX_RUNS} runs a comparison keeps. Remove runs first.`);
-      return;
-    }
-    openRuns(file.name, fresh.map((saved) => ({ saved })), Math.max(0, fresh.indexOf(renamed[parsed.focus])));
-    if (already > 0) {
-      actions.notify('warning', `${file.name}: ${already} of its ${parsed.runs.length} runs ${already === 1 ? 'is' : 'are'} open here already and ${already === 1 ? 'was' : 'were'} not added again.`);
-    }
-    if (runs.length === 0 && parsed.lesson) actions.setLesson(parsed.lesson);
+    return importParsed({ name }, parsed);
   },
 
   /** Reopens a run kept in this browser, paused at its last checkpoint, beside the runs open. */
@@ -205,6 +188,48 @@ function openRuns(source: string, items: { saved: SavedRun; uid?: string }[], fo
     });
   }
   focus(batch.keys[focusIndex] ?? batch.keys[0]);
+}
+
+/** Opens the runs of a checked run file beside the runs here (the import's second half). */
+async function importParsed(file: { name: string }, parsed: RunFile): Promise<void> {
+  const { runs } = store.getState();
+  // Importing the same export again adds nothing: a run here with its settings and its history is that run.
+  const isOpen = (saved: SavedRun) => store.getState().runs.some((open) => isSameRun(open, saved));
+  const count = parsed.runs.filter((saved) => !isOpen(saved)).length;
+  if (runs.length + count > MAX_RUNS) {
+    actions.notify('error', `${file.name} holds ${count} run${count > 1 ? 's' : ''} and ${runs.length} ` +
+      `${runs.length === 1 ? 'is' : 'are'} open; a comparison keeps at most ${MAX_RUNS}. Remove runs first. Nothing was changed.`);
+    return;
+  }
+  // The runs' image sets come with them; one whose name is taken here by other images is renamed.
+  let names: Map<string, string>;
+  try {
+    names = await imageSets.adopt(parsed.imageSets);
+  } catch (error) {
+    actions.notify('error', `${file.name}: its image sets could not be kept in this browser (${(error as Error).message}). Nothing was changed.`);
+    return;
+  }
+  // A run on images renamed here (other pixels under a taken name) is a run of its own.
+  const renamed = parsed.runs.map((saved) => {
+    const dataset = names.get(String(saved.values.dataset));
+    return dataset ? { ...saved, values: { ...saved.values, dataset } } : saved;
+  });
+  const fresh = renamed.filter((saved) => !isOpen(saved));
+  const already = renamed.length - fresh.length;
+  if (fresh.length === 0) {
+    const n = renamed.length;
+    actions.notify('warning', `${file.name}: ${n === 1 ? 'its run is' : `all ${n} of its runs are`} open here already. Nothing was added.`);
+    return;
+  }
+  if (store.getState().runs.length + fresh.length > MAX_RUNS) {
+    actions.notify('error', `${file.name}: its runs on renamed image sets would pass the ${MAX_RUNS} runs a comparison keeps. Remove runs first.`);
+    return;
+  }
+  openRuns(file.name, fresh.map((saved) => ({ saved })), Math.max(0, fresh.indexOf(renamed[parsed.focus])));
+  if (already > 0) {
+    actions.notify('warning', `${file.name}: ${already} of its ${parsed.runs.length} runs ${already === 1 ? 'is' : 'are'} open here already and ${already === 1 ? 'was' : 'were'} not added again.`);
+  }
+  if (runs.length === 0 && parsed.lesson) actions.setLesson(parsed.lesson);
 }
 
 function download(content: string | Uint8Array, name: string): void {

@@ -64,15 +64,16 @@ export function RunsBar() {
           PyTorch…
         </button>
         <button type="button" onClick={() => picker.current?.click()}
-          title="Open an exported file (or drop it on the page): its runs come back next to these, paused where they were, ready to continue.">
+          title="Open an exported file (or drop it on the page): its runs come back next to these, paused where they were, ready to continue. A PyTorch run (from PyTorch…): pick its log (.jsonl) and its last.safetensors together.">
           Import…
         </button>
         <input
-          ref={picker} type="file" accept=".json,application/json" hidden data-testid="import-runs" aria-label="Import exported runs"
+          ref={picker} type="file" accept=".json,application/json,.jsonl,.log,.txt,.safetensors" multiple hidden data-testid="import-runs"
+          aria-label="Import exported runs, or a PyTorch run's log with its last.safetensors"
           onChange={(event) => {
-            const file = event.target.files?.[0];
+            const picked = [...(event.target.files ?? [])];
             event.target.value = '';
-            if (file) void files.importRuns(file);
+            if (picked.length > 0) void files.importFiles(picked);
           }}
         />
         <label className="lesson-picker">
@@ -135,6 +136,12 @@ function useDroppedExports(): void {
       // One file that is not an image: an export (or the import says what it is not).
       if (only && !entry?.isDirectory && !looksLikeImage(only)) {
         void files.importRuns(only);
+        return;
+      }
+      // A PyTorch run's log with its weights.
+      const all = [...transfer.files];
+      if (all.length === 2 && all.some((f) => /\.safetensors$/i.test(f.name))) {
+        void files.importFiles(all);
         return;
       }
       void pickedFromDrop(transfer).then((picked) => imageSets.addPicked(picked));
