@@ -28,7 +28,6 @@ export function exportProblem(methodId: string, values: SettingValues): string |
   if (!EXPORT_FAMILIES[methodId]) {
     return `The PyTorch export covers SimCLR, MoCo v3, BYOL and SimSiam so far; ${method.title} is not exported yet.`;
   }
-  if (values.backbone !== 'cnn') return `The PyTorch export trains the CNN backbone (the Learn presets); this ${method.title} run uses a ViT.`;
   if (Number(values.queueSize ?? 0) > 0) return 'The PyTorch export does not cover MoCo v2’s queue yet: set the queue to 0.';
   return null;
 }

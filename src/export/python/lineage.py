@@ -171,6 +171,34 @@ def cnn_forward(p, prefix, images):
     return h.mean(dim=(2, 3))
 
 
+def vit_forward(p, prefix, images, v):
+    """A pre-LayerNorm ViT (DINO's vision_transformer.py, scaled down): patch embedding (the
+    strided convolution written as one matrix product over the patches), a CLS token, learned
+    position embeddings, `depth` blocks of attention + MLP, a final LayerNorm; returns CLS [N, D]."""
+    x = images.permute(0, 2, 3, 1)  # the browser's NHWC: its patch rows are read in that order
+    n, size, patch, width = x.shape[0], x.shape[1], int(v['patchSize']), int(v['width'])
+    grid = size // patch
+    rows = x.reshape(n, grid, patch, grid, patch, 3).permute(0, 1, 3, 2, 4, 5).reshape(n * grid * grid, patch * patch * 3)
+    tokens = (rows @ p[prefix + 'patchEmbed.kernel'].reshape(patch * patch * 3, width) + p[prefix + 'patchEmbed.bias']).reshape(n, grid * grid, width)
+    position = p[prefix + 'positionEmbedding']
+    cls = (p[prefix + 'clsToken'] + position[:, :1]).expand(n, 1, width)
+    x = torch.cat([cls, tokens + position[:, 1:]], 1)
+    heads = int(v['heads'])
+    i = 0
+    while f'{prefix}blocks.{i}.qkv.weight' in p:
+        b = f'{prefix}blocks.{i}.'
+        h = F.layer_norm(x, (width,), p[b + 'norm1.gamma'], p[b + 'norm1.beta'], 1e-6)
+        q, k, value = (h @ p[b + 'qkv.weight'] + p[b + 'qkv.bias']).split(width, -1)
+        split = lambda t: t.reshape(n, -1, heads, width // heads).transpose(1, 2)  # noqa: E731
+        attention = torch.softmax(split(q) @ split(k).transpose(-1, -2) / math.sqrt(width // heads), -1)
+        mixed = (attention @ split(value)).transpose(1, 2).reshape(n, -1, width)
+        x = x + mixed @ p[b + 'proj.weight'] + p[b + 'proj.bias']
+        h = F.layer_norm(x, (width,), p[b + 'norm2.gamma'], p[b + 'norm2.beta'], 1e-6)
+        x = x + F.gelu(h @ p[b + 'fc1.weight'] + p[b + 'fc1.bias']) @ p[b + 'fc2.weight'] + p[b + 'fc2.bias']
+        i += 1
+    return F.layer_norm(x, (width,), p[prefix + 'norm.gamma'], p[prefix + 'norm.beta'], 1e-6)[:, 0]
+
+
 def mlp_forward(p, prefix, layers, x):
     """Linear, then BatchNorm ('affine': learnable scale and shift, 'plain': none), then ReLU."""
     for i, layer in enumerate(layers):
@@ -203,8 +231,6 @@ class Lineage:
         v = config['values']
         self.variant = config['methodId']
         self.v = v
-        if v.get('backbone', 'vit') != 'cnn':
-            raise SystemExit('This export trains the CNN backbone (the learn presets); the ViT backbone is not exported yet.')
         self.device = device
         self.projector = head_layers(self.variant, int(v['projectorHidden']), int(v['projectorOut']))
         has_predictor = self.variant != 'simclr' and v.get('predictor', True)
@@ -223,12 +249,29 @@ class Lineage:
         def trunc(shape, std):
             return torch.nn.init.trunc_normal_(torch.empty(shape), std=std, a=-2 * std, b=2 * std)
 
-        inputs = 3
-        for i, out in enumerate(cnn_channels(int(v['width']), int(v['depth']))):
-            self.p[f'online.backbone.convs.{i}.kernel'] = trunc([3, 3, inputs, out], math.sqrt(2 / (9 * inputs)))
-            self.p[f'online.backbone.convs.{i}.gamma'] = torch.ones(out)
-            self.p[f'online.backbone.convs.{i}.beta'] = torch.zeros(out)
-            inputs = out
+        width = int(v['width'])
+        if v.get('backbone', 'vit') == 'cnn':
+            inputs = 3
+            for i, out in enumerate(cnn_channels(width, int(v['depth']))):
+                self.p[f'online.backbone.convs.{i}.kernel'] = trunc([3, 3, inputs, out], math.sqrt(2 / (9 * inputs)))
+                self.p[f'online.backbone.convs.{i}.gamma'] = torch.ones(out)
+                self.p[f'online.backbone.convs.{i}.beta'] = torch.zeros(out)
+                inputs = out
+        else:
+            patch, hidden = int(v['patchSize']), int(v['mlpRatio']) * width
+            bound = 1 / math.sqrt(patch * patch * 3)  # the patch conv keeps torch's default init (DINO)
+            self.p['online.backbone.patchEmbed.kernel'] = torch.empty(patch, patch, 3, width).uniform_(-bound, bound)
+            self.p['online.backbone.patchEmbed.bias'] = torch.empty(width).uniform_(-bound, bound)
+            self.p['online.backbone.clsToken'] = trunc([1, 1, width], 0.02)
+            self.p['online.backbone.positionEmbedding'] = trunc([1, 1 + (int(v['imageSize']) // patch) ** 2, width], 0.02)
+            for i in range(int(v['depth'])):
+                b = f'online.backbone.blocks.{i}.'
+                for name, shape in (('qkv', (width, 3 * width)), ('proj', (width, width)), ('fc1', (width, hidden)), ('fc2', (hidden, width))):
+                    self.p[b + name + '.weight'] = trunc(list(shape), 0.02)
+                    self.p[b + name + '.bias'] = torch.zeros(shape[1])
+                for norm in ('norm1', 'norm2'):
+                    self.p[b + norm + '.gamma'], self.p[b + norm + '.beta'] = torch.ones(width), torch.zeros(width)
+            self.p['online.backbone.norm.gamma'], self.p['online.backbone.norm.beta'] = torch.ones(width), torch.zeros(width)
         for name, layers, width in (('projector', self.projector, int(v['width'])),
                                     ('predictor', self.predictor or [], int(v['projectorOut']))):
             for i, layer in enumerate(layers):
@@ -259,7 +302,10 @@ class Lineage:
 
     def project(self, prefix, views, B):
         """Projections of both views; the heads run per view, so BatchNorm sees one view's batch."""
-        features = cnn_forward(self.p, prefix + 'backbone.', views)
+        if self.v.get('backbone', 'vit') == 'cnn':
+            features = cnn_forward(self.p, prefix + 'backbone.', views)
+        else:
+            features = vit_forward(self.p, prefix + 'backbone.', views, self.v)
         f1, f2 = features[:B], features[B:]
         return mlp_forward(self.p, prefix + 'projector.', self.projector, f1), mlp_forward(self.p, prefix + 'projector.', self.projector, f2)
 
