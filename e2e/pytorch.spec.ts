@@ -15,7 +15,10 @@ test('the PyTorch button exports the focused run as a project with its weights',
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-pytorch').click()]);
   expect(download.suggestedFilename()).toBe('ssl-playground-simclr-step1-pytorch.zip');
   const files = unzipSync(readFileSync(await download.path()));
-  expect(Object.keys(files).sort()).toEqual(['simclr-pytorch/README.md', 'simclr-pytorch/config.json', 'simclr-pytorch/train.py', 'simclr-pytorch/weights.safetensors']);
+  expect(Object.keys(files).sort()).toEqual([
+    'simclr-pytorch/README.md', 'simclr-pytorch/config.json', 'simclr-pytorch/shapes.safetensors', 'simclr-pytorch/train.py', 'simclr-pytorch/weights.safetensors',
+  ]);
+  expect(decodeSafetensors(files['simclr-pytorch/shapes.safetensors']).tensors.images.shape).toEqual([64, 16, 16, 3]);
   const config = JSON.parse(new TextDecoder().decode(files['simclr-pytorch/config.json']));
   expect(config).toMatchObject({ methodId: 'simclr', step: 1, values: { backbone: 'cnn', width: 16, batchSize: 8 } });
   expect(config.link).toMatch(/#m=simclr/);

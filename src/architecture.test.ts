@@ -57,7 +57,8 @@ const LAYERS: Record<string, Layer> = {
   training: { imports: ['methods', 'engine', 'measures'] },
   worker: { imports: ['training', 'methods', 'engine', 'measures'] },
   // The PyTorch export: settings and weights in, file contents out (no tfjs).
-  export: { imports: ['methods', 'measures'] },
+  // shapes.ts is pure typed arrays (no tfjs): the export ships the run's training images.
+  export: { imports: ['methods', 'measures'], modules: ['engine/data/shapes'] },
   // The CLI reads links and presets as the page does.
   cli: { imports: ['training', 'methods', 'engine', 'measures', 'export'], modules: ['state/url', 'state/runFile'] },
   state: { imports: ['methods', 'measures', 'export'], types: ['worker', 'training', 'engine'] },

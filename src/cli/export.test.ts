@@ -2,6 +2,8 @@ import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { RunData } from '../engine/data/dataset';
+import { readCommon } from '../engine/runConfig';
 import { decodeSafetensors } from '../export/safetensors';
 import { encodeRunFile, RUN_FILE_FORMAT, RUN_FILE_VERSION } from '../state/runFile';
 import { presetValues } from '../state/url';
@@ -12,7 +14,14 @@ describe('npm run export', () => {
   it('writes train.py, config.json and README.md for a link', () => {
     const out = join(mkdtempSync(join(tmpdir(), 'cli-export-')), 'simclr');
     const args = parseExportArgs(['--link', '#m=simclr&p=learn&s=4', '--out', out]);
-    expect(writeProject(args).sort()).toEqual(['README.md', 'config.json', 'train.py']);
+    expect(writeProject(args).sort()).toEqual(['README.md', 'config.json', 'shapes.safetensors', 'train.py']);
+    // --data shapes: the very images the run trains on in the app (RunData, the same settings).
+    const shapes = decodeSafetensors(readFileSync(join(out, 'shapes.safetensors'))).tensors;
+    const data = new RunData(readCommon(args.request.values), undefined);
+    expect(shapes.images.shape).toEqual([2048, 16, 16, 3]);
+    expect(shapes.images.data).toEqual(data.train.images);
+    expect(Array.from(shapes.labels.data)).toEqual(Array.from(data.train.labels));
+    data.dispose();
     const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
     expect(config).toMatchObject({ methodId: 'simclr', step: 0, values: { backbone: 'cnn', seed: 4, batchSize: 64 } });
     expect(config.link).toMatch(/^#m=simclr/);
@@ -29,7 +38,7 @@ describe('npm run export', () => {
     });
     const out = mkdtempSync(join(tmpdir(), 'cli-export-run-'));
     writeProject(parseExportArgs(['--run', 'runs.json', '--out', out], () => file));
-    expect(readdirSync(out).sort()).toEqual(['README.md', 'config.json', 'train.py', 'weights.safetensors']);
+    expect(readdirSync(out).sort()).toEqual(['README.md', 'config.json', 'shapes.safetensors', 'train.py', 'weights.safetensors']);
     const saved = decodeSafetensors(readFileSync(join(out, 'weights.safetensors')));
     expect(saved.tensors['online.backbone.convs.0.kernel'].data).toEqual(new Float32Array([0.5, -1]));
     expect(saved.metadata.step).toBe('12');

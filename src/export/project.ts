@@ -7,6 +7,7 @@
 import { findMethod } from '../methods/registry';
 import type { SettingValues } from '../methods/schema';
 import { encodeSafetensors, type NamedArrays } from './safetensors';
+import { shapesTensors } from './shapesData';
 
 /** The method families whose train.py exists, by method id. */
 export const EXPORT_FAMILIES: Record<string, 'lineage'> = { simclr: 'lineage', moco: 'lineage', byol: 'lineage', simsiam: 'lineage' };
@@ -32,6 +33,9 @@ export function exportProblem(methodId: string, values: SettingValues): string |
   return null;
 }
 
+/** The shapes' class names, index = label (engine/data/shapes.ts), kept in shapes.safetensors. */
+const SHAPE_CLASS_NAMES = 'circle,square,triangle,star,cross,ring,diamond,heart,crescent,arrow';
+
 export function buildProject(request: ExportRequest, trainSource: string): Record<string, string | Uint8Array> {
   const problem = exportProblem(request.methodId, request.values);
   if (problem) throw new Error(problem);
@@ -47,6 +51,8 @@ export function buildProject(request: ExportRequest, trainSource: string): Recor
     'README.md': readme(method.title, request),
   };
   if (request.weights) files['weights.safetensors'] = encodeSafetensors(request.weights, { step: String(request.step), link: request.link });
+  const shapes = shapesTensors(request.values);
+  if (shapes) files['shapes.safetensors'] = encodeSafetensors(shapes, { classes: SHAPE_CLASS_NAMES });
   return files;
 }
 
@@ -69,7 +75,9 @@ python train.py --data DIR --out runs/a --resume  # continue from runs/a/last.sa
 With torch 1.13 on Python 3.11 (Debian 12's packages) torchrun cannot parse its own default
 \`--redirects\`: add \`--redirects 1 --tee 1\` after \`--nproc_per_node\`.
 
-- \`--data\`: an ImageFolder tree (one folder per class; labels are not used for training).
+- \`--data\`: an ImageFolder tree (one folder per class; labels are not used for training), or
+  \`shapes\`: the run's own training images, in \`shapes.safetensors\` (when the run trained on
+  the built-in shapes), so this project trains on exactly the images the browser did.
 - \`--batch-size\` is the global batch, split over the processes. The learning rate follows the
   papers' rule, peak = lr × global batch / 256 (here ${lr} × ${batch} / 256 = ${(lr * batch / 256).toPrecision(3)}),
   after a linear warm-up, then a cosine to 0. BatchNorm uses the global batch's statistics.

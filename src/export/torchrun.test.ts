@@ -96,9 +96,9 @@ describe.skipIf(!torchPython())('the exported train.py under torchrun (2 process
     }, 300_000);
   }
 
-  it('one process trains, checkpoints, and resumes from its checkpoint', () => {
+  it('one process trains on the run’s own shapes, checkpoints, and resumes from its checkpoint', () => {
     const dir = project('byol');
-    const common = [join(dir, 'train.py'), '--data', data, '--batch-size', '8', '--workers', '0', '--log-every', '1', '--checkpoint-every', '2', '--out', join(dir, 'out')];
+    const common = [join(dir, 'train.py'), '--data', 'shapes', '--batch-size', '8', '--workers', '0', '--log-every', '1', '--checkpoint-every', '2', '--out', join(dir, 'out')];
     const first = spawnSync(torchPython()!, [...common, '--steps', '2'], { encoding: 'utf8', timeout: 120_000 });
     expect(first.status, first.stderr).toBe(0);
     const resumed = spawnSync(torchPython()!, [...common, '--steps', '4', '--resume'], { encoding: 'utf8', timeout: 120_000 });

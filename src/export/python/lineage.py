@@ -5,7 +5,8 @@ run) weights as the browser run, as one PyTorch file.
     python train.py --data DIR                       # one device (CUDA if present, else CPU)
     torchrun --nproc_per_node=N train.py --data DIR  # DistributedDataParallel: NCCL on CUDA, gloo on CPU
 
---data is an ImageFolder tree (one folder per class; the labels are not used for training).
+--data is an ImageFolder tree (one folder per class; the labels are not used for training), or
+`shapes`: the browser run's own training images (shapes.safetensors, when it trained on them).
 Only torch and torchvision are needed (any version from 1.13 on). config.json holds the
 experiment; weights.safetensors, when present, the browser's weights (online and target), so
 training continues where the browser stopped.
@@ -423,7 +424,8 @@ def train_step(model, optimizer, views, step, global_batch, total_steps):
 # the same random numbers).
 
 
-def augmentation(v):
+def augmentation(v, tensors=False):
+    """`tensors`: the inputs are already float tensors [3, S, S] in [0, 1] (--data shapes)."""
     from torchvision import transforms as T
     size = int(v['imageSize'])
     jitter = float(v.get('colorJitter', 1))
@@ -437,7 +439,7 @@ def augmentation(v):
     ops.append(T.RandomGrayscale(float(v.get('grayscaleProbability', 0.2))))
     if v.get('blur', True):
         ops.append(T.RandomApply([T.GaussianBlur(3, sigma=(0.1, 2.0))], p=0.5))
-    ops += [T.ToTensor(), T.Normalize(MEAN.tolist(), STD.tolist())]
+    ops += ([] if tensors else [T.ToTensor()]) + [T.Normalize(MEAN.tolist(), STD.tolist())]
     return T.Compose(ops)
 
 
@@ -449,9 +451,32 @@ class TwoViews:
         return self.transform(image), self.transform(image)
 
 
+class Shapes(torch.utils.data.Dataset):
+    """The browser run's training images (shapes.safetensors: images [N, S, S, 3] in [0, 1],
+    labels [N]), the same images, seed and order of generation as in the app."""
+
+    def __init__(self, path, transform):
+        tensors = load_safetensors(path)
+        self.images = tensors['images'].permute(0, 3, 1, 2).contiguous()
+        self.labels = tensors['labels'].long()
+        self.transform = transform
+
+    def __len__(self):
+        return len(self.images)
+
+    def __getitem__(self, i):
+        return self.transform(self.images[i]), int(self.labels[i])
+
+
 def loader(args, v, batch_per_process):
     from torchvision import datasets
-    data = datasets.ImageFolder(args.data, transform=TwoViews(augmentation(v)))
+    if args.data == 'shapes':
+        path = os.path.join(HERE, 'shapes.safetensors')
+        if not os.path.exists(path):
+            raise SystemExit('--data shapes needs shapes.safetensors, which the export writes for runs on the built-in shapes')
+        data = Shapes(path, TwoViews(augmentation(v, tensors=True)))
+    else:
+        data = datasets.ImageFolder(args.data, transform=TwoViews(augmentation(v)))
     sampler = torch.utils.data.distributed.DistributedSampler(data, seed=int(v['seed'])) if distributed() else None
     return torch.utils.data.DataLoader(data, batch_size=batch_per_process, sampler=sampler, shuffle=sampler is None,
                                        drop_last=True, num_workers=args.workers, persistent_workers=args.workers > 0), sampler
@@ -472,7 +497,7 @@ def checkpoint(path, model, optimizer, step, config):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--data', help='an ImageFolder directory')
+    parser.add_argument('--data', help="an ImageFolder directory, or 'shapes' (the browser run's images)")
     parser.add_argument('--config', default=os.path.join(HERE, 'config.json'))
     parser.add_argument('--weights', default=os.path.join(HERE, 'weights.safetensors'), help='start from these weights (if the file exists)')
     parser.add_argument('--steps', type=int, help='total steps (default: the config\'s)')
