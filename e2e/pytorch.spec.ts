@@ -43,12 +43,12 @@ test('the PyTorch button exports the focused run as a project with its weights',
 });
 
 test('a method the export does not cover yet says so and downloads nothing', async ({ page }) => {
-  const errors = await openOnWebGpu(page, '#m=dino&p=tiny&s=1');
+  const errors = await openOnWebGpu(page, '#m=loca&p=tiny&s=1');
   await expect(page.getByRole('button', { name: 'Train', exact: true })).toBeEnabled({ timeout: 120_000 });
   let downloads = 0;
   page.on('download', () => downloads++);
   await page.getByTestId('export-pytorch').click();
-  await expect(page.getByTestId('notices')).toContainText('DINO is not exported yet');
+  await expect(page.getByTestId('notices')).toContainText('LOCA is not exported yet');
   expect(downloads).toBe(0);
   expect(errors).toEqual([]);
 });

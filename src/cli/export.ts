@@ -7,6 +7,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildProject, exportProblem, type ExportRequest } from '../export/project';
+import { readTrainSources } from '../export/sourceFiles';
 import { decodeRunFile } from '../state/runFile';
 import { decodeExperiment, encodeExperiment } from '../state/url';
 import { UsageError } from './args';
@@ -71,8 +72,7 @@ export function parseExportArgs(argv: readonly string[], readText: (path: string
 export function writeProject(args: ExportArgs): string[] {
   if (existsSync(args.out) && readdirSync(args.out).length > 0) throw new UsageError(`--out ${args.out} is not empty`);
   mkdirSync(args.out, { recursive: true });
-  const source = readFileSync(new URL('../export/python/lineage.py', import.meta.url), 'utf8');
-  const files = buildProject(args.request, source);
+  const files = buildProject(args.request, readTrainSources());
   for (const [name, content] of Object.entries(files)) writeFileSync(join(args.out, name), content);
   return Object.keys(files);
 }

@@ -23,12 +23,14 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../engine/random';
 import { findMethod } from '../methods/registry';
+import { implementation as dinoImplementation } from '../methods/dino/method';
 import { implementations } from '../methods/lineage/method';
 import type { Variant } from '../methods/lineage/settings';
 import type { MethodInstance } from '../methods/types';
 import type { SettingValues } from '../methods/schema';
 import { presetValues } from '../state/url';
 import { buildProject } from './project';
+import { readTrainSources } from './sourceFiles';
 import { decodeSafetensors, encodeSafetensors, type NamedArrays } from './safetensors';
 import { requireTorchInCi, torchPython } from './torchPython';
 
@@ -37,7 +39,7 @@ beforeAll(async () => {
   requireTorchInCi();
 });
 
-const SOURCE = readFileSync(new URL('./python/lineage.py', import.meta.url), 'utf8');
+const SOURCES = readTrainSources();
 /** Steps 1 and 2 of a 20-step warm-up: lr = peak/19 and 2·peak/19. */
 const STEPS = [1, 2];
 
@@ -49,6 +51,8 @@ const STEPS = [1, 2];
  * block's q|k|v bias (adding one vector to every key shifts a query's scores by a constant,
  * which the softmax ignores).
  */
+interface Case { variant: Variant | 'dino'; backbone: string; preset: string; overrides: SettingValues }
+
 function zeroGradient(name: string, index: number, size: number): boolean {
   if (name.endsWith('.linear.bias') || name === 'online.backbone.norm.beta') return true;
   return name.endsWith('.qkv.bias') && index >= size / 3 && index < (2 * size) / 3;
@@ -61,31 +65,41 @@ async function arrays(map: tf.NamedTensorMap): Promise<NamedArrays> {
 }
 
 describe.skipIf(!torchPython())('the exported train.py computes what the browser computes (one batch, two steps)', () => {
-  const cases = (['simclr', 'moco', 'byol', 'simsiam'] as Variant[]).flatMap((variant): { variant: Variant; backbone: string; preset: string; overrides: SettingValues }[] => [
+  const lineage = (['simclr', 'moco', 'byol', 'simsiam'] as Variant[]).flatMap((variant): Case[] => [
     // The learn preset (CNN, its augmentations and lr), made small enough to run in seconds…
     { variant, backbone: 'cnn', preset: 'learn', overrides: { batchSize: 16, width: 16, depth: 2, projectorHidden: 32, projectorOut: 16, predictorHidden: 16 } },
     // …and the tiny preset (the ViT of the default presets, 16 px, patches of 4).
     { variant, backbone: 'vit', preset: 'tiny', overrides: {} },
   ]);
+  // DINO's tiny preset with two local crops: the last layer frozen at step 1 and free at step 2,
+  // gradients clipped, the teacher's EMA and the center moving.
+  const cases: Case[] = [...lineage, { variant: 'dino', backbone: 'vit', preset: 'tiny', overrides: { multiCrop: true, localCrops: 2, freezeLastLayerSteps: 2 } }];
   for (const { variant, backbone, preset, overrides } of cases) {
     it(`${variant} (${backbone}): loss, updated weights and update direction match`, async () => {
       const method = findMethod(variant)!;
       const values: SettingValues = { ...presetValues(method, preset), ...overrides, totalSteps: 100, warmupSteps: 20, seed: 3 };
-      expect(values.backbone).toBe(backbone);
+      if (variant !== 'dino') expect(values.backbone).toBe(backbone);
+      const create = variant === 'dino' ? dinoImplementation.create : implementations[variant as Variant].create;
+      const trainedPrefix = variant === 'dino' ? 'student.' : 'online.';
       const B = Number(values.batchSize);
       const size = Number(values.imageSize);
       const rng = new Rng(7);
       const images = tf.tensor4d(Float32Array.from({ length: B * size * size * 3 }, () => rng.uniform(0, 1)), [B, size, size, 3]);
       // Two instances from one seed: the same weights and the same crop stream, so `views`
       // draws exactly the views that `trained` steps on.
-      const views = implementations[variant].create({ values, seed: 3 }) as MethodInstance & { sampleViews(images: tf.Tensor4D): { views: tf.Tensor4D } };
-      const trained = implementations[variant].create({ values, seed: 3 });
+      const views = create({ values, seed: 3 }) as MethodInstance & { sampleViews(images: tf.Tensor4D): Record<string, unknown> };
+      const trained = create({ values, seed: 3 });
       const before = await arrays(views.save());
       const inputs: NamedArrays = {};
       for (let i = 0; i < STEPS.length; i++) {
-        const drawn = views.sampleViews(images).views;
-        inputs[`views.${i}`] = { shape: drawn.shape, data: (await drawn.data()) as Float32Array };
-        drawn.dispose();
+        // The lineage draws `views` [2B, S, S, 3]; DINO `globals` [2B, …] and `locals` [L·B, s, s, 3].
+        const drawn = views.sampleViews(images);
+        for (const key of ['views', 'globals', 'locals']) {
+          const tensor = drawn[key] as tf.Tensor | null | undefined;
+          if (!tensor) continue;
+          inputs[key === 'views' ? `views.${i}` : `views.${i}.${key}`] = { shape: tensor.shape, data: (await tensor.data()) as Float32Array };
+          tensor.dispose();
+        }
       }
       const losses: number[] = [];
       let after: NamedArrays = {};
@@ -100,7 +114,7 @@ describe.skipIf(!torchPython())('the exported train.py computes what the browser
       images.dispose();
 
       const dir = mkdtempSync(join(tmpdir(), `parity-${variant}-`));
-      const files = buildProject({ methodId: variant, values, link: `#m=${variant}&p=learn`, step: 0, weights: null }, SOURCE);
+      const files = buildProject({ methodId: variant, values, link: `#m=${variant}&p=learn`, step: 0, weights: null }, SOURCES);
       for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);
       writeFileSync(join(dir, 'before.safetensors'), encodeSafetensors(before));
       writeFileSync(join(dir, 'inputs.safetensors'), encodeSafetensors(inputs));
@@ -121,7 +135,7 @@ describe.skipIf(!torchPython())('the exported train.py computes what the browser
         let worst = 0;
         for (let i = 0; i < data.length; i++) {
           worst = Math.max(worst, Math.abs(data[i] - browser[i]));
-          if (name.startsWith('online.') && !zeroGradient(name, i, data.length)) {
+          if (name.startsWith(trainedPrefix) && !zeroGradient(name, i, data.length)) {
             const dBrowser = browser[i] - before[name].data[i];
             const dTorch = data[i] - before[name].data[i];
             dot += dBrowser * dTorch;

@@ -9,8 +9,10 @@ import type { SettingValues } from '../methods/schema';
 import { encodeSafetensors, type NamedArrays } from './safetensors';
 import { shapesTensors } from './shapesData';
 
-/** The method families whose train.py exists, by method id. */
-export const EXPORT_FAMILIES: Record<string, 'lineage'> = { simclr: 'lineage', moco: 'lineage', byol: 'lineage', simsiam: 'lineage' };
+/** The method families whose train.py exists (python/<family>.py), by method id. */
+export type ExportFamily = 'lineage' | 'dino';
+export const EXPORT_FAMILIES: Record<string, ExportFamily> = { simclr: 'lineage', moco: 'lineage', byol: 'lineage', simsiam: 'lineage', dino: 'dino' };
+export const EXPORT_FAMILY_NAMES: readonly ExportFamily[] = ['lineage', 'dino'];
 
 export interface ExportRequest {
   methodId: string;
@@ -27,7 +29,7 @@ export function exportProblem(methodId: string, values: SettingValues): string |
   const method = findMethod(methodId);
   if (!method) return `There is no method "${methodId}".`;
   if (!EXPORT_FAMILIES[methodId]) {
-    return `The PyTorch export covers SimCLR, MoCo v3, BYOL and SimSiam so far; ${method.title} is not exported yet.`;
+    return `The PyTorch export covers DINO, SimCLR, MoCo v3, BYOL and SimSiam so far; ${method.title} is not exported yet.`;
   }
   if (Number(values.queueSize ?? 0) > 0) return 'The PyTorch export does not cover MoCo v2’s queue yet: set the queue to 0.';
   return null;
@@ -36,9 +38,11 @@ export function exportProblem(methodId: string, values: SettingValues): string |
 /** The shapes' class names, index = label (engine/data/shapes.ts), kept in shapes.safetensors. */
 const SHAPE_CLASS_NAMES = 'circle,square,triangle,star,cross,ring,diamond,heart,crescent,arrow';
 
-export function buildProject(request: ExportRequest, trainSource: string): Record<string, string | Uint8Array> {
+/** `sources`: the text of each family's train.py (the page gets them from Vite, Node from node:fs). */
+export function buildProject(request: ExportRequest, sources: Record<ExportFamily, string>): Record<string, string | Uint8Array> {
   const problem = exportProblem(request.methodId, request.values);
   if (problem) throw new Error(problem);
+  const trainSource = sources[EXPORT_FAMILIES[request.methodId]];
   const method = findMethod(request.methodId)!;
   const title = `${method.title} (${method.paper.authors}, ${method.paper.year})`;
   const config = {

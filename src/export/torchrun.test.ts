@@ -1,8 +1,9 @@
 /**
  * Issue 24, "runs on one machine and many": the exported project trains under
  * `torchrun --nproc_per_node=2` on the CPU (gloo), for SimCLR and MoCo v3, on a small generated
- * ImageFolder: both ranks run every step, the losses are finite, and afterwards both ranks hold
- * the same weights (each prints a checksum of all its tensors). Also one process, resumed.
+ * ImageFolder (and DINO with its multi-crop): both ranks run every step, the losses are finite,
+ * and afterwards both ranks hold the same weights (each prints a checksum of all its tensors);
+ * the log imports as a run. Also one process on the run's own shapes, resumed.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -10,15 +11,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { implementation as dinoImplementation } from '../methods/dino/method';
 import { implementations } from '../methods/lineage/method';
+import type { SettingValues } from '../methods/schema';
 import type { Variant } from '../methods/lineage/settings';
 import { runFileFromTrainLog } from '../state/trainLog';
 import { findMethod } from '../methods/registry';
 import { presetValues } from '../state/url';
 import { buildProject } from './project';
+import { readTrainSources } from './sourceFiles';
 import { requireTorchInCi, torchPython } from './torchPython';
 
-const SOURCE = readFileSync(new URL('./python/lineage.py', import.meta.url), 'utf8');
+const SOURCES = readTrainSources();
 let data = '';
 
 beforeAll(() => {
@@ -43,12 +47,15 @@ for cls in ('disc', 'square'):
   if (make.status !== 0) throw new Error(make.stderr);
 });
 
-const smallValues = (methodId: string) => ({ ...presetValues(findMethod(methodId)!, 'learn'), width: 16, depth: 2, projectorHidden: 32, projectorOut: 16, predictorHidden: 16 });
+/** DINO's tiny preset (ViT, two local crops); the lineage's learn preset (CNN), made smaller. */
+const smallValues = (methodId: string): SettingValues => methodId === 'dino'
+  ? presetValues(findMethod('dino')!, 'tiny')
+  : { ...presetValues(findMethod(methodId)!, 'learn'), width: 16, depth: 2, projectorHidden: 32, projectorOut: 16, predictorHidden: 16 };
 
 function project(methodId: string): string {
   const dir = mkdtempSync(join(tmpdir(), `export-${methodId}-`));
-  const values = { ...presetValues(findMethod(methodId)!, 'learn'), width: 16, depth: 2, projectorHidden: 32, projectorOut: 16, predictorHidden: 16 };
-  const files = buildProject({ methodId, values, link: `#m=${methodId}&p=learn`, step: 0, weights: null }, SOURCE);
+  const values = smallValues(methodId);
+  const files = buildProject({ methodId, values, link: `#m=${methodId}&p=learn`, step: 0, weights: null }, SOURCES);
   for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);
   return dir;
 }
@@ -59,7 +66,7 @@ const jsonLines = (text: string) => text.split('\n').map((line) => line.replace(
 let port = 29500 + (process.pid % 500);
 
 describe.skipIf(!torchPython())('the exported train.py under torchrun (2 processes, gloo)', () => {
-  for (const methodId of ['simclr', 'moco']) {
+  for (const methodId of ['dino', 'simclr', 'moco']) {
     it(`${methodId}: both ranks train, losses are finite, weights stay identical; the log imports as a run`, async () => {
       const dir = project(methodId);
       const run = spawnSync(torchPython()!, [
@@ -89,7 +96,8 @@ describe.skipIf(!torchPython())('the exported train.py under torchrun (2 process
       expect(imported.history.steps).toEqual([1, 2, 3, 4]);
       expect(imported.history.series.loss.every(Number.isFinite)).toBe(true);
       await tf.setBackend('cpu');
-      const browser = implementations[methodId as Variant].create({ values: smallValues(methodId), seed: 1 });
+      const create = methodId === 'dino' ? dinoImplementation.create : implementations[methodId as Variant].create;
+      const browser = create({ values: smallValues(methodId), seed: 1 });
       const names = Object.fromEntries(Object.entries(browser.save()).map(([name, t]) => [name, t.shape]));
       browser.dispose();
       expect(Object.fromEntries(Object.entries(imported.weights!).map(([name, w]) => [name, w.shape]))).toEqual(names);

@@ -43,7 +43,7 @@ export const files = {
       const exported = await weightsOf(run);
       const link = `${window.location.origin}${window.location.pathname}#${encodeExperiment({ methodId: run.methodId, presetId: run.presetId, values: run.values })}`;
       const weights = exported.step > 0 ? exported.weights : null;
-      const project = buildProject({ methodId: run.methodId, values: run.values, link, step: exported.step, weights }, TRAIN_SOURCES.lineage);
+      const project = buildProject({ methodId: run.methodId, values: run.values, link, step: exported.step, weights }, TRAIN_SOURCES);
       const folder = `${run.methodId}-pytorch`;
       const entries = Object.fromEntries(Object.entries(project).map(([name, content]) => [`${folder}/${name}`, typeof content === 'string' ? new TextEncoder().encode(content) : content]));
       download(zipSync(entries), `ssl-playground-${run.methodId}-step${exported.step}-pytorch.zip`);

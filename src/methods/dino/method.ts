@@ -64,9 +64,15 @@ class DinoInstance implements MethodInstance {
     this.localResize = c.localCrops > 0 ? tf.tensor2d(gridResizeMatrix(grid, localGrid), [localGrid ** 2, grid ** 2]) : null;
   }
 
-  step(batch: Batch, step: number): StepOutput {
+  /**
+   * The step's crops (normalised): 2 global crops per image [2B, S, S, 3] and the local ones
+   * [L·B, s, s, 3], crop-major, drawn from the run's crop stream. Public for the PyTorch
+   * export's parity test, which hands the same crops to the exported train.py.
+   */
+  sampleViews(images: tf.Tensor4D): { globals: tf.Tensor4D; locals: tf.Tensor4D | null; globalViews: SampledCrop[]; localViews: SampledCrop[] } {
     const c = this.config;
-    const B = batch.images.shape[0];
+    const batch = { images };
+    const B = images.shape[0];
     // Crops for every image, crop-major (row = crop·B + image) as DINO's MultiCropWrapper.
     const globalViews: SampledCrop[] = [];
     const globalPhotometric: PhotometricParams[] = [];
@@ -94,18 +100,27 @@ class DinoInstance implements MethodInstance {
     }
     const globalAngles = sampleRotations(this.cropRng, globalViews.length, c.rotation);
     const localAngles = sampleRotations(this.cropRng, localViews.length, c.rotation);
-    const schedule = c.scheduleAt(step);
-    const frozenLastLayer = step < c.freezeLastLayerSteps;
-
-    return tf.tidy(() => {
+    const crops = tf.tidy(() => {
       const cropGroup = (views: SampledCrop[], photometric: PhotometricParams[], angles: Float32Array, size: number) => {
         const boxes = tf.tensor2d(views.flatMap((v) => v.samplingBox), [views.length, 4]);
         const raw = rotateViews(cropAndResize(batch.images, boxes, views.map((_, i) => i % B), [size, size]), angles);
         const params = tf.tensor2d(packPhotometric(photometric), [views.length, PHOTOMETRIC_WIDTH]);
         return applyPhotometric(raw, params);
       };
-      const globals = cropGroup(globalViews, globalPhotometric, globalAngles, c.vit.imageSize); // [2B, S, S, 3]
-      const locals = c.localCrops > 0 ? cropGroup(localViews, localPhotometric, localAngles, c.localCropSize) : null; // [L·B, s, s, 3]
+      const globals = cropGroup(globalViews, globalPhotometric, globalAngles, c.vit.imageSize) as tf.Tensor4D; // [2B, S, S, 3]
+      const locals = c.localCrops > 0 ? cropGroup(localViews, localPhotometric, localAngles, c.localCropSize) as tf.Tensor4D : null; // [L·B, s, s, 3]
+      return locals ? [globals, locals] : [globals];
+    });
+    return { globals: crops[0], locals: crops[1] ?? null, globalViews, localViews };
+  }
+
+  step(batch: Batch, step: number): StepOutput {
+    const c = this.config;
+    const { globals, locals, globalViews, localViews } = this.sampleViews(batch.images);
+    const schedule = c.scheduleAt(step);
+    const frozenLastLayer = step < c.freezeLastLayerSteps;
+
+    const output = tf.tidy(() => {
 
       // Teacher: global crops only, outside the gradient tape (its variables are not trained).
       const teacherLogits = dinoHeadForward(
@@ -172,6 +187,10 @@ class DinoInstance implements MethodInstance {
         vectors: batch.snapshot ? { center: tf.reshape(this.center, [-1]) } : undefined,
       };
     });
+    // Made outside the tidy (sampleViews); the captured copies are gathers of their own.
+    globals.dispose();
+    locals?.dispose();
+    return output;
   }
 
   /** Keeps image 0's crops of this step on the GPU until the next probe reads them. */

@@ -1,0 +1,566 @@
+#!/usr/bin/env python3
+"""{{TITLE}}, exported from SSL Playground: the same method, settings and (when exported from a
+run) weights as the browser run, as one PyTorch file.
+
+    python train.py --data DIR                       # one device (CUDA if present, else CPU)
+    torchrun --nproc_per_node=N train.py --data DIR  # DistributedDataParallel: NCCL on CUDA, gloo on CPU
+
+--data is an ImageFolder tree (one folder per class; the labels are not used for training), or
+`shapes`: the browser run's own training images (shapes.safetensors, when it trained on them).
+Only torch and torchvision are needed (any version from 1.13 on). config.json holds the
+experiment; weights.safetensors, when present, the browser's weights (student, teacher and the
+center), so training continues where the browser stopped.
+
+What the step computes (Caron et al. 2021; facebookresearch/dino main_dino.py, as the app's
+TypeScript, which cites it line by line):
+  crops   2 global crops (teacher and student) and L local crops (student only), crop-major.
+  teacher P_t = softmax((g_t(x) - C) / tau_t), no gradient; tau_t warms up linearly.
+  loss    L = mean over pairs (teacher crop i, student crop v != i) of
+          -sum_k P_t[i] log softmax(g_s(x_v) / tau_s)   (Eq. 3), averaged over the batch.
+  center  C <- m C + (1 - m) mean of the teacher's logits over the global batch.
+  teacher theta_t <- lambda theta_t + (1 - lambda) theta_s, lambda on a cosine to 1.
+  head    3-layer MLP with GELU, L2 normalisation, weight-normalised prototypes (norm fixed at 1
+          with normLastLayer), frozen for the first freezeLastLayerSteps steps.
+  optim   AdamW, lr = lr * global batch / 256 with a linear warm-up then a cosine to the final
+          lr, weight decay on a cosine (rank >= 2 only), each gradient clipped to its own norm.
+
+Weights keep the browser's names and layouts (a linear weight is [in, out], the patch embedding
+[p, p, 3, D]), so weights.safetensors loads and saves without conversion.
+"""
+import argparse
+import json
+import math
+import os
+import struct
+import sys
+import time
+
+import torch
+import torch.nn.functional as F
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+MEAN = torch.tensor([0.485, 0.456, 0.406])
+STD = torch.tensor([0.229, 0.224, 0.225])
+
+# ----------------------------------------------------------------------------------------------
+# safetensors: an 8-byte little-endian header length, a JSON header naming each tensor's dtype,
+# shape and byte range, then the raw little-endian data. Read and written here without the
+# safetensors package.
+
+
+def load_safetensors(path):
+    with open(path, 'rb') as f:
+        data = f.read()
+    (length,) = struct.unpack('<Q', data[:8])
+    header = json.loads(data[8:8 + length])
+    body = data[8 + length:]
+    tensors = {}
+    for name, entry in header.items():
+        if name == '__metadata__':
+            continue
+        if entry['dtype'] != 'F32':
+            raise ValueError(f'{path}: {name} is {entry["dtype"]}; only F32 is written by the app')
+        begin, end = entry['data_offsets']
+        values = torch.frombuffer(bytearray(body[begin:end]), dtype=torch.float32)
+        tensors[name] = values.reshape(entry['shape']).clone()
+    return tensors
+
+
+def save_safetensors(path, tensors, metadata=None):
+    header = {}
+    chunks = []
+    offset = 0
+    for name in sorted(tensors):
+        raw = tensors[name].detach().to('cpu', torch.float32).contiguous().numpy().astype('<f4').tobytes()
+        header[name] = {'dtype': 'F32', 'shape': list(tensors[name].shape), 'data_offsets': [offset, offset + len(raw)]}
+        chunks.append(raw)
+        offset += len(raw)
+    if metadata:
+        header['__metadata__'] = {key: str(value) for key, value in metadata.items()}
+    text = json.dumps(header, separators=(',', ':')).encode()
+    text += b' ' * (-len(text) % 8)
+    with open(path + '.tmp', 'wb') as f:
+        f.write(struct.pack('<Q', len(text)) + text + b''.join(chunks))
+    os.replace(path + '.tmp', path)
+
+# ----------------------------------------------------------------------------------------------
+# Distributed helpers: one process per device under torchrun, or a single process.
+
+
+def distributed():
+    return dist_available() and torch.distributed.is_initialized()
+
+
+def dist_available():
+    return torch.distributed.is_available()
+
+
+def world():
+    return torch.distributed.get_world_size() if distributed() else 1
+
+
+def rank():
+    return torch.distributed.get_rank() if distributed() else 0
+
+
+def all_reduce_sum(x):
+    """Sum over the processes, with a gradient (for synchronised BatchNorm)."""
+    if not distributed():
+        return x
+    from torch.distributed.nn.functional import all_reduce
+    return all_reduce(x)
+
+
+def all_gather_rows(x, grad):
+    """[B, D] from every process stacked to [world * B, D]; `grad` keeps the autograd link."""
+    if not distributed():
+        return x
+    if grad:
+        from torch.distributed.nn.functional import all_gather
+        return torch.cat(all_gather(x), 0)
+    parts = [torch.empty_like(x) for _ in range(world())]
+    torch.distributed.all_gather(parts, x.detach().contiguous())
+    return torch.cat(parts, 0)
+
+
+# ----------------------------------------------------------------------------------------------
+# The networks, as functions of a dict of tensors named as in the browser.
+
+
+def grid_resize_matrix(grid_in, grid_out):
+    """Bilinear resize of a grid_in x grid_in grid to grid_out x grid_out as a matrix
+    [grid_out^2, grid_in^2] (F.interpolate, align_corners=False): the local crops' position
+    embeddings, as the browser computes them."""
+    axis = torch.zeros(grid_out, grid_in, dtype=torch.float64)
+    scale = grid_in / grid_out
+    for o in range(grid_out):
+        source = max((o + 0.5) * scale - 0.5, 0.0)
+        i0 = min(int(math.floor(source)), grid_in - 1)
+        i1 = min(i0 + 1, grid_in - 1)
+        w = source - i0
+        axis[o, i0] += 1 - w
+        axis[o, i1] += w
+    return torch.einsum('ai,bj->abij', axis, axis).reshape(grid_out * grid_out, grid_in * grid_in).float()
+
+
+def vit_forward(p, prefix, images, v, resize=None):
+    """A pre-LayerNorm ViT (DINO's vision_transformer.py, scaled down): patch embedding (the
+    strided convolution written as one matrix product over the patches), a CLS token, learned
+    position embeddings (resized by `resize` for smaller crops), `depth` blocks of attention +
+    MLP, a final LayerNorm; returns CLS [N, D]."""
+    x = images.permute(0, 2, 3, 1)  # the browser's NHWC: its patch rows are read in that order
+    n, size, patch, width = x.shape[0], x.shape[1], int(v['patchSize']), int(v['width'])
+    grid = size // patch
+    rows = x.reshape(n, grid, patch, grid, patch, 3).permute(0, 1, 3, 2, 4, 5).reshape(n * grid * grid, patch * patch * 3)
+    tokens = (rows @ p[prefix + 'patchEmbed.kernel'].reshape(patch * patch * 3, width) + p[prefix + 'patchEmbed.bias']).reshape(n, grid * grid, width)
+    position = p[prefix + 'positionEmbedding']
+    patch_position = position[:, 1:]
+    if resize is not None:
+        patch_position = (resize.to(position.device) @ patch_position.reshape(-1, width)).reshape(1, grid * grid, width)
+    cls = (p[prefix + 'clsToken'] + position[:, :1]).expand(n, 1, width)
+    x = torch.cat([cls, tokens + patch_position], 1)
+    heads = int(v['heads'])
+    i = 0
+    while f'{prefix}blocks.{i}.qkv.weight' in p:
+        b = f'{prefix}blocks.{i}.'
+        h = F.layer_norm(x, (width,), p[b + 'norm1.gamma'], p[b + 'norm1.beta'], 1e-6)
+        q, k, value = (h @ p[b + 'qkv.weight'] + p[b + 'qkv.bias']).split(width, -1)
+        split = lambda t: t.reshape(n, -1, heads, width // heads).transpose(1, 2)  # noqa: E731
+        attention = torch.softmax(split(q) @ split(k).transpose(-1, -2) / math.sqrt(width // heads), -1)
+        mixed = (attention @ split(value)).transpose(1, 2).reshape(n, -1, width)
+        x = x + mixed @ p[b + 'proj.weight'] + p[b + 'proj.bias']
+        h = F.layer_norm(x, (width,), p[b + 'norm2.gamma'], p[b + 'norm2.beta'], 1e-6)
+        x = x + F.gelu(h @ p[b + 'fc1.weight'] + p[b + 'fc1.bias']) @ p[b + 'fc2.weight'] + p[b + 'fc2.bias']
+        i += 1
+    return F.layer_norm(x, (width,), p[prefix + 'norm.gamma'], p[prefix + 'norm.beta'], 1e-6)[:, 0]
+
+
+def head_forward(p, prefix, x, norm_last_layer):
+    """DINOHead: Linear-GELU-Linear-GELU-Linear to the bottleneck, L2-normalise, then the
+    weight-normalised prototypes (each column a unit vector, times g unless it is fixed)."""
+    for i in range(3):
+        x = x @ p[f'{prefix}mlp.{i}.weight'] + p[f'{prefix}mlp.{i}.bias']
+        if i < 2:
+            x = F.gelu(x)
+    x = F.normalize(x, dim=-1)
+    direction = p[prefix + 'lastLayer.direction']
+    unit = direction / direction.norm(dim=0, keepdim=True)
+    return x @ (unit if norm_last_layer else unit * p[prefix + 'lastLayer.norm'])
+
+
+class Dino:
+    """The student (trained), the teacher (EMA) and the center. `p` holds every tensor by its
+    browser name: student.backbone.*, student.head.*, teacher.*, center."""
+
+    def __init__(self, config, device):
+        v = config['values']
+        self.v = v
+        self.device = device
+        self.norm_last_layer = bool(v['normLastLayer'])
+        self.local_crops = int(v['localCrops']) if v['multiCrop'] else 0
+        grid = int(v['imageSize']) // int(v['patchSize'])
+        self.local_resize = grid_resize_matrix(grid, int(v['localCropSize']) // int(v['patchSize'])) if self.local_crops else None
+        self.momentum_encoder = True  # the teacher; with momentumTeacher off its momentum is 0
+        self.p = {}
+
+    def init(self, seed):
+        """Fresh weights, the browser's initialisers (not its random numbers)."""
+        torch.manual_seed(seed)
+        v = self.v
+        width, patch, hidden = int(v['width']), int(v['patchSize']), int(v['mlpRatio']) * int(v['width'])
+
+        def trunc(shape, std):
+            return torch.nn.init.trunc_normal_(torch.empty(shape), std=std, a=-2 * std, b=2 * std)
+
+        def uniform(shape, fan_in):
+            bound = 1 / math.sqrt(fan_in)
+            return torch.empty(shape).uniform_(-bound, bound)
+
+        s = 'student.backbone.'
+        self.p[s + 'patchEmbed.kernel'] = uniform([patch, patch, 3, width], patch * patch * 3)
+        self.p[s + 'patchEmbed.bias'] = uniform([width], patch * patch * 3)
+        self.p[s + 'clsToken'] = trunc([1, 1, width], 0.02)
+        self.p[s + 'positionEmbedding'] = trunc([1, 1 + (int(v['imageSize']) // patch) ** 2, width], 0.02)
+        for i in range(int(v['depth'])):
+            b = f'{s}blocks.{i}.'
+            for name, shape in (('qkv', (width, 3 * width)), ('proj', (width, width)), ('fc1', (width, hidden)), ('fc2', (hidden, width))):
+                self.p[b + name + '.weight'] = trunc(list(shape), 0.02)
+                self.p[b + name + '.bias'] = torch.zeros(shape[1])
+            for norm in ('norm1', 'norm2'):
+                self.p[b + norm + '.gamma'], self.p[b + norm + '.beta'] = torch.ones(width), torch.zeros(width)
+        self.p[s + 'norm.gamma'], self.p[s + 'norm.beta'] = torch.ones(width), torch.zeros(width)
+        dims = [width, int(v['headHidden']), int(v['headHidden']), int(v['bottleneck'])]
+        for i in range(3):
+            self.p[f'student.head.mlp.{i}.weight'] = trunc([dims[i], dims[i + 1]], 0.02)
+            self.p[f'student.head.mlp.{i}.bias'] = torch.zeros(dims[i + 1])
+        self.p['student.head.lastLayer.direction'] = uniform([dims[3], int(v['outputDim'])], dims[3])
+        self.p['student.head.lastLayer.norm'] = torch.ones(int(v['outputDim']))
+        for name in list(self.p):
+            self.p['teacher.' + name[len('student.'):]] = self.p[name].clone()
+        self.p['center'] = torch.zeros(1, int(v['outputDim']))
+        self.to_device()
+
+    def load(self, weights):
+        self.p = dict(weights)
+        self.to_device()
+
+    def to_device(self):
+        for name in self.p:
+            self.p[name] = self.p[name].to(self.device).requires_grad_(name in self.trainable_names())
+
+    def trainable_names(self):
+        return sorted(n for n in self.p if n.startswith('student.') and not (self.norm_last_layer and n == 'student.head.lastLayer.norm'))
+
+    def trainable(self):
+        # Sorted by name: the optimiser's state lists parameters in this order (see --resume).
+        return {name: self.p[name] for name in self.trainable_names()}
+
+    def forward(self, crops, teacher_temperature):
+        """crops: [globals [2B, 3, S, S], locals [L*B, 3, s, s]] (locals absent without multi-crop).
+        Returns the loss and the teacher's logits (for the center)."""
+        v = self.v
+        globals_ = crops[0]
+        with torch.no_grad():
+            teacher_logits = head_forward(self.p, 'teacher.head.', vit_forward(self.p, 'teacher.backbone.', globals_, v), self.norm_last_layer)
+            targets = torch.softmax((teacher_logits - self.p['center']) / teacher_temperature, -1)
+        cls = vit_forward(self.p, 'student.backbone.', globals_, v)
+        if self.local_crops:
+            cls = torch.cat([cls, vit_forward(self.p, 'student.backbone.', crops[1], v, self.local_resize)], 0)
+        student = torch.log_softmax(head_forward(self.p, 'student.head.', cls, self.norm_last_layer) / float(v['studentTemperature']), -1)
+        batch = globals_.shape[0] // 2
+        views = 2 + self.local_crops
+        teacher_flat = targets.reshape(2, batch * targets.shape[1])
+        student_flat = student.reshape(views, batch * targets.shape[1])
+        cross = -(teacher_flat @ student_flat.T) / batch  # [2, views]: every (teacher, student) pair
+        mask = torch.ones(2, views, device=cross.device)
+        mask[0, 0] = mask[1, 1] = 0  # a crop is not its own target
+        return (cross * mask).sum() / (2 * views - 2), teacher_logits
+
+    @torch.no_grad()
+    def ema(self, momentum):
+        for name in self.p:
+            if name.startswith('teacher.'):
+                self.p[name].mul_(momentum).add_(self.p['student.' + name[len('teacher.'):]].detach(), alpha=1 - momentum)
+
+    @torch.no_grad()
+    def update_center(self, teacher_logits):
+        """DINOLoss.update_center: the mean over the global batch (all-reduced under DDP)."""
+        total = all_reduce_sum(teacher_logits.sum(0, keepdim=True))
+        mean = total / (teacher_logits.shape[0] * world())
+        m = float(self.v['centerMomentum'])
+        self.p['center'].mul_(m).add_(mean, alpha=1 - m)
+
+# ----------------------------------------------------------------------------------------------
+# Schedules and the optimiser.
+
+
+def cosine_at(base, final, total, warmup, step, warmup_start=0.0):
+    """A linear warm-up (np.linspace: both ends included), then a half cosine to `final`
+    (DINO's utils.cosine_scheduler, per step)."""
+    warmup = min(warmup, total)
+    if step < warmup:
+        return warmup_start if warmup == 1 else warmup_start + (base - warmup_start) * step / (warmup - 1)
+    steps, i = total - warmup, step - warmup
+    if steps <= 0 or i >= steps:
+        return final
+    return final + 0.5 * (base - final) * (1 + math.cos(math.pi * i / steps))
+
+
+def linear_warmup_at(start, final, steps, step):
+    if steps <= 0 or step >= steps:
+        return final
+    return start if steps == 1 else start + (final - start) * step / (steps - 1)
+
+
+def schedule(v, step, global_batch, total_steps):
+    peak = float(v['learningRate']) * global_batch / 256
+    tau = linear_warmup_at(float(v['warmupTeacherTemperature']), float(v['teacherTemperature']), int(v['teacherTemperatureWarmupSteps']), step)
+    return {
+        'learningRate': cosine_at(peak, float(v['minLearningRate']), total_steps, int(v['warmupSteps']), step),
+        'weightDecay': cosine_at(float(v['weightDecay']), float(v['weightDecayEnd']), total_steps, 0, step),
+        'teacherMomentum': cosine_at(float(v['teacherMomentum']), 1.0, total_steps, 0, step) if v['momentumTeacher'] else 0.0,
+        'teacherTemperature': tau if v['sharpening'] else float(v['studentTemperature']),
+    }
+
+
+def make_optimizer(model, v):
+    """AdamW (torch's, the same update as the browser's); weight decay on rank >= 2 only."""
+    params = model.trainable()
+    decay = [t for t in params.values() if t.ndim >= 2]
+    rest = [t for t in params.values() if t.ndim < 2]
+    return torch.optim.AdamW([{'params': decay, 'weight_decay': 0.0}, {'params': rest, 'weight_decay': 0.0}],
+                             lr=0.0, betas=(0.9, 0.999), eps=1e-8)
+
+
+def train_step(model, optimizer, crops, step, global_batch, total_steps):
+    v = model.v
+    s = schedule(v, step, global_batch, total_steps)
+    optimizer.param_groups[0]['weight_decay'] = s['weightDecay']
+    for group in optimizer.param_groups:
+        group['lr'] = s['learningRate']
+    loss, teacher_logits = model.forward(crops, s['teacherTemperature'])
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    params = model.trainable()
+    if distributed():
+        for t in params.values():
+            if t.grad is not None:
+                torch.distributed.all_reduce(t.grad)
+                t.grad /= world()
+    clip = float(v['gradientClip'])
+    for name, t in params.items():
+        if t.grad is None:
+            continue
+        if step < int(v['freezeLastLayerSteps']) and name.startswith('student.head.lastLayer.'):
+            t.grad = None  # frozen: no update at all (DINO's cancel_gradients_last_layer)
+        elif clip > 0:
+            coefficient = clip / (t.grad.norm() + 1e-6)  # utils.clip_gradients, per parameter
+            if coefficient < 1:
+                t.grad.mul_(coefficient)
+    optimizer.step()
+    model.ema(s['teacherMomentum'])
+    if v['centering']:
+        model.update_center(teacher_logits)
+    return loss.detach(), s
+
+# ----------------------------------------------------------------------------------------------
+# Data and multi-crop augmentations (torchvision's, with the app's settings: the same
+# distributions, not the same random numbers).
+
+
+def augmentation(v, size, scale, blur, solarize, tensors=False):
+    from torchvision import transforms as T
+    jitter = float(v.get('colorJitter', 1))
+    ops = [T.RandomResizedCrop(size, scale=scale, antialias=True)]
+    if float(v.get('rotation', 0)) > 0:
+        ops.append(T.RandomRotation(float(v['rotation'])))
+    ops.append(T.RandomHorizontalFlip())
+    if jitter > 0:
+        hue = min(0.5, float(v.get('hueJitter', 0.1)) * jitter)
+        ops.append(T.RandomApply([T.ColorJitter(0.4 * jitter, 0.4 * jitter, 0.2 * jitter, hue)], p=0.8))
+    ops.append(T.RandomGrayscale(float(v.get('grayscaleProbability', 0.2))))
+    if v.get('blurSolarize', True):
+        if blur > 0:
+            ops.append(T.RandomApply([T.GaussianBlur(3, sigma=(0.1, 2.0))], p=blur))
+        if solarize > 0:
+            ops.append(T.RandomSolarize(0.5 if tensors else 128, p=solarize))
+    ops += ([] if tensors else [T.ToTensor()]) + [T.Normalize(MEAN.tolist(), STD.tolist())]
+    return T.Compose(ops)
+
+
+class MultiCrop:
+    """Two global crops (blur p 1.0 and 0.1, solarize p 0.2 on the second, as DINO) and the
+    local crops; returns [global 1, global 2, local 1, ...]."""
+
+    def __init__(self, v, tensors):
+        size = int(v['imageSize'])
+        scale = (float(v['globalScaleMin']), 1.0)
+        self.globals = [augmentation(v, size, scale, 1.0, 0.0, tensors), augmentation(v, size, scale, 0.1, 0.2, tensors)]
+        self.locals = int(v['localCrops']) if v['multiCrop'] else 0
+        self.local = augmentation(v, int(v['localCropSize']), (float(v['localScaleMin']), float(v['localScaleMax'])), 0.5, 0.0, tensors)
+
+    def __call__(self, image):
+        return [t(image) for t in self.globals] + [self.local(image) for _ in range(self.locals)]
+
+
+class Shapes(torch.utils.data.Dataset):
+    """The browser run's training images (shapes.safetensors: images [N, S, S, 3] in [0, 1],
+    labels [N]), the same images, seed and order of generation as in the app."""
+
+    def __init__(self, path, transform):
+        tensors = load_safetensors(path)
+        self.images = tensors['images'].permute(0, 3, 1, 2).contiguous()
+        self.labels = tensors['labels'].long()
+        self.transform = transform
+
+    def __len__(self):
+        return len(self.images)
+
+    def __getitem__(self, i):
+        return self.transform(self.images[i]), int(self.labels[i])
+
+
+def loader(args, v, batch_per_process):
+    from torchvision import datasets
+    if args.data == 'shapes':
+        path = os.path.join(HERE, 'shapes.safetensors')
+        if not os.path.exists(path):
+            raise SystemExit('--data shapes needs shapes.safetensors, which the export writes for runs on the built-in shapes')
+        data = Shapes(path, MultiCrop(v, tensors=True))
+    else:
+        data = datasets.ImageFolder(args.data, transform=MultiCrop(v, tensors=False))
+    sampler = torch.utils.data.distributed.DistributedSampler(data, seed=int(v['seed'])) if distributed() else None
+    return torch.utils.data.DataLoader(data, batch_size=batch_per_process, sampler=sampler, shuffle=sampler is None,
+                                       drop_last=True, num_workers=args.workers, persistent_workers=args.workers > 0), sampler
+
+
+def crop_major(crops, device):
+    """[global 1, global 2, locals...] each [B, 3, s, s] -> [globals [2B, ...], locals [L*B, ...]]."""
+    out = [torch.cat(crops[:2], 0).to(device, non_blocking=True)]
+    if len(crops) > 2:
+        out.append(torch.cat(crops[2:], 0).to(device, non_blocking=True))
+    return out
+
+# ----------------------------------------------------------------------------------------------
+
+
+def log(record):
+    if rank() == 0:
+        print(json.dumps(record), flush=True)
+
+
+def checkpoint(path, model, optimizer, step, config):
+    weights = {name: t.detach() for name, t in model.p.items()}
+    save_safetensors(path + '.safetensors', weights, {'step': step, 'link': config.get('link', '')})
+    torch.save({'step': step, 'optimizer': optimizer.state_dict()}, path + '.optimizer.pt')
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--data', help="an ImageFolder directory, or 'shapes' (the browser run's images)")
+    parser.add_argument('--config', default=os.path.join(HERE, 'config.json'))
+    parser.add_argument('--weights', default=os.path.join(HERE, 'weights.safetensors'), help='start from these weights (if the file exists)')
+    parser.add_argument('--steps', type=int, help='total steps (default: the config\'s)')
+    parser.add_argument('--batch-size', type=int, help='global batch size (default: the config\'s), split over the processes')
+    parser.add_argument('--out', default='out', help='where checkpoints go')
+    parser.add_argument('--checkpoint-every', type=int, default=500)
+    parser.add_argument('--resume', action='store_true', help='continue from --out/last.safetensors')
+    parser.add_argument('--log-every', type=int, default=10)
+    parser.add_argument('--workers', type=int, default=2, help='data-loading processes per training process')
+    parser.add_argument('--parity', help=argparse.SUPPRESS)  # the app's test: steps on dumped crops
+    args = parser.parse_args(argv)
+    with open(args.config) as f:
+        config = json.load(f)
+    if args.parity:
+        return parity(args.parity, config)
+    if not args.data:
+        parser.error("--data DIR (an ImageFolder tree) or --data shapes is required")
+
+    if 'RANK' in os.environ and 'WORLD_SIZE' in os.environ:  # started by torchrun
+        backend = 'nccl' if torch.cuda.is_available() else 'gloo'
+        torch.distributed.init_process_group(backend)
+        if torch.cuda.is_available():
+            torch.cuda.set_device(int(os.environ.get('LOCAL_RANK', 0)))
+    device = torch.device('cuda' if torch.cuda.is_available() else 'cpu')
+    v = config['values']
+    total_steps = args.steps or int(v['totalSteps'])
+    global_batch = args.batch_size or int(v['batchSize'])
+    if global_batch % world() != 0:
+        raise SystemExit(f'--batch-size {global_batch} does not split over {world()} processes')
+    torch.manual_seed(int(v['seed']) + rank())
+
+    model = Dino(config, device)
+    start = 0
+    last = os.path.join(args.out, 'last')
+    if args.resume and os.path.exists(last + '.safetensors'):
+        model.load(load_safetensors(last + '.safetensors'))
+    elif args.weights and os.path.exists(args.weights):
+        model.load(load_safetensors(args.weights))
+        start = int(config.get('step', 0))
+    else:
+        model.init(int(v['seed']))  # every process draws the same weights from the seed
+    optimizer = make_optimizer(model, v)
+    if args.resume and os.path.exists(last + '.optimizer.pt'):
+        state = torch.load(last + '.optimizer.pt', map_location=device)
+        optimizer.load_state_dict(state['optimizer'])
+        start = int(state['step'])
+    os.makedirs(args.out, exist_ok=True)
+    if rank() == 0:
+        print(f'{config["title"]}: {world()} process(es) on {device}, global batch {global_batch}, '
+              f'peak lr {float(v["learningRate"]) * global_batch / 256:.3g}, steps {start}..{total_steps}', file=sys.stderr)
+
+    data, sampler = loader(args, v, global_batch // world())
+    # The log's first line says what it is a log of: the app imports it as a run (Import…).
+    log({'config': {key: config[key] for key in ('methodId', 'title', 'link', 'values')},
+         'world': world(), 'globalBatch': global_batch, 'device': str(device)})
+    step, epoch, started = start, 0, time.time()
+    while step < total_steps:
+        if sampler is not None:
+            sampler.set_epoch(epoch)
+        for crops, _labels in data:
+            if step >= total_steps:
+                break
+            loss, s = train_step(model, optimizer, crop_major(crops, device), step, global_batch, total_steps)
+            step += 1
+            if step % args.log_every == 0 or step == total_steps or step == start + 1:
+                log({'step': step, 'loss': float(loss), **s, 'stepsPerSecond': (step - start) / max(time.time() - started, 1e-9)})
+            if step % args.checkpoint_every == 0 or step == total_steps:
+                if rank() == 0:
+                    checkpoint(last, model, optimizer, step, config)
+                if distributed():
+                    torch.distributed.barrier()
+        epoch += 1
+    # Every process says what it holds: under DDP the weights must be identical on every rank.
+    with torch.no_grad():
+        flat = torch.cat([t.detach().reshape(-1).double().cpu() for _, t in sorted(model.p.items())])
+    # One write, so the lines of two processes sharing a pipe do not interleave.
+    sys.stderr.write(json.dumps({'rank': rank(), 'world': world(), 'steps': step, 'checksum': [float(flat.sum()), float((flat ** 2).sum())]}) + '\n')
+    sys.stderr.flush()
+    if distributed():
+        torch.distributed.destroy_process_group()
+
+
+def parity(directory, config):
+    """Steps on crops the browser drew, from the browser's weights: writes the losses and the
+    weights after each step for the app's parity test to compare with its own."""
+    torch.manual_seed(0)
+    model = Dino(config, torch.device('cpu'))
+    model.load(load_safetensors(os.path.join(directory, 'before.safetensors')))
+    inputs = load_safetensors(os.path.join(directory, 'inputs.safetensors'))
+    with open(os.path.join(directory, 'step.json')) as f:
+        meta = json.load(f)
+    optimizer = make_optimizer(model, model.v)
+    losses = []
+    for i, step in enumerate(meta['steps']):
+        crops = [inputs[f'views.{i}.globals'].permute(0, 3, 1, 2).contiguous()]  # NHWC from the browser
+        if f'views.{i}.locals' in inputs:
+            crops.append(inputs[f'views.{i}.locals'].permute(0, 3, 1, 2).contiguous())
+        loss, _s = train_step(model, optimizer, crops, step, int(model.v['batchSize']), int(model.v['totalSteps']))
+        losses.append(float(loss))
+        save_safetensors(os.path.join(directory, f'after.{i}.torch.safetensors'), {n: t.detach() for n, t in model.p.items()})
+    with open(os.path.join(directory, 'losses.torch.json'), 'w') as f:
+        json.dump(losses, f)
+
+
+if __name__ == '__main__':
+    main()
