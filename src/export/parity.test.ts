@@ -23,6 +23,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../engine/random';
 import { findMethod } from '../methods/registry';
+import { implementation as depImplementation } from '../methods/dep/method';
 import { implementation as dinoImplementation } from '../methods/dino/method';
 import { implementations } from '../methods/lineage/method';
 import type { Variant } from '../methods/lineage/settings';
@@ -51,7 +52,7 @@ const STEPS = [1, 2];
  * block's q|k|v bias (adding one vector to every key shifts a query's scores by a constant,
  * which the softmax ignores).
  */
-interface Case { variant: Variant | 'dino'; backbone: string; preset: string; overrides: SettingValues }
+interface Case { variant: Variant | 'dino' | 'dep'; backbone: string; preset: string; overrides: SettingValues }
 
 function zeroGradient(name: string, index: number, size: number): boolean {
   if (name.endsWith('.linear.bias') || name === 'online.backbone.norm.beta') return true;
@@ -73,14 +74,19 @@ describe.skipIf(!torchPython())('the exported train.py computes what the browser
   ]);
   // DINO's tiny preset with two local crops: the last layer frozen at step 1 and free at step 2,
   // gradients clipped, the teacher's EMA and the center moving.
-  const cases: Case[] = [...lineage, { variant: 'dino', backbone: 'vit', preset: 'tiny', overrides: { multiCrop: true, localCrops: 2, freezeLastLayerSteps: 2 } }];
+  const cases: Case[] = [
+    ...lineage,
+    { variant: 'dino', backbone: 'vit', preset: 'tiny', overrides: { multiCrop: true, localCrops: 2, freezeLastLayerSteps: 2 } },
+    // DeP's tiny U-Net, σ drawn per image (its learn preset's way), the variance-preserving corruption.
+    { variant: 'dep', backbone: 'unet', preset: 'tiny', overrides: { sigmaMode: 'sampled' } },
+  ];
   for (const { variant, backbone, preset, overrides } of cases) {
     it(`${variant} (${backbone}): loss, updated weights and update direction match`, async () => {
       const method = findMethod(variant)!;
       const values: SettingValues = { ...presetValues(method, preset), ...overrides, totalSteps: 100, warmupSteps: 20, seed: 3 };
-      if (variant !== 'dino') expect(values.backbone).toBe(backbone);
-      const create = variant === 'dino' ? dinoImplementation.create : implementations[variant as Variant].create;
-      const trainedPrefix = variant === 'dino' ? 'student.' : 'online.';
+      if (variant !== 'dino' && variant !== 'dep') expect(values.backbone).toBe(backbone);
+      const create = variant === 'dino' ? dinoImplementation.create : variant === 'dep' ? depImplementation.create : implementations[variant as Variant].create;
+      const trainedPrefix = variant === 'dino' ? 'student.' : variant === 'dep' ? 'unet.' : 'online.';
       const B = Number(values.batchSize);
       const size = Number(values.imageSize);
       const rng = new Rng(7);
@@ -90,11 +96,12 @@ describe.skipIf(!torchPython())('the exported train.py computes what the browser
       const views = create({ values, seed: 3 }) as MethodInstance & { sampleViews(images: tf.Tensor4D): Record<string, unknown> };
       const trained = create({ values, seed: 3 });
       const before = await arrays(views.save());
-      const inputs: NamedArrays = {};
+      const inputs: NamedArrays = { images: { shape: images.shape, data: (await images.data()) as Float32Array } };
       for (let i = 0; i < STEPS.length; i++) {
-        // The lineage draws `views` [2B, S, S, 3]; DINO `globals` [2B, …] and `locals` [L·B, s, s, 3].
+        // The lineage draws `views` [2B, S, S, 3]; DINO `globals` [2B, …] and `locals` [L·B, s, s, 3];
+        // DeP the noise `epsilon` [B, S, S, 3] and `sigmas` [B].
         const drawn = views.sampleViews(images);
-        for (const key of ['views', 'globals', 'locals']) {
+        for (const key of ['views', 'globals', 'locals', 'epsilon', 'sigmas']) {
           const tensor = drawn[key] as tf.Tensor | null | undefined;
           if (!tensor) continue;
           inputs[key === 'views' ? `views.${i}` : `views.${i}.${key}`] = { shape: tensor.shape, data: (await tensor.data()) as Float32Array };

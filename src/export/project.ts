@@ -10,9 +10,9 @@ import { encodeSafetensors, type NamedArrays } from './safetensors';
 import { shapesTensors } from './shapesData';
 
 /** The method families whose train.py exists (python/<family>.py), by method id. */
-export type ExportFamily = 'lineage' | 'dino';
-export const EXPORT_FAMILIES: Record<string, ExportFamily> = { simclr: 'lineage', moco: 'lineage', byol: 'lineage', simsiam: 'lineage', dino: 'dino' };
-export const EXPORT_FAMILY_NAMES: readonly ExportFamily[] = ['lineage', 'dino'];
+export type ExportFamily = 'lineage' | 'dino' | 'dep';
+export const EXPORT_FAMILIES: Record<string, ExportFamily> = { simclr: 'lineage', moco: 'lineage', byol: 'lineage', simsiam: 'lineage', dino: 'dino', dep: 'dep' };
+export const EXPORT_FAMILY_NAMES: readonly ExportFamily[] = ['lineage', 'dino', 'dep'];
 
 export interface ExportRequest {
   methodId: string;
@@ -29,8 +29,9 @@ export function exportProblem(methodId: string, values: SettingValues): string |
   const method = findMethod(methodId);
   if (!method) return `There is no method "${methodId}".`;
   if (!EXPORT_FAMILIES[methodId]) {
-    return `The PyTorch export covers DINO, SimCLR, MoCo v3, BYOL and SimSiam so far; ${method.title} is not exported yet.`;
+    return `The PyTorch export covers DINO, DeP, SimCLR, MoCo v3, BYOL and SimSiam so far; ${method.title} is not exported yet.`;
   }
+  if (methodId === 'dep' && values.variant === 'DDeP') return 'The PyTorch export covers DeP; DDeP’s supervised stage is not exported yet.';
   if (Number(values.queueSize ?? 0) > 0) return 'The PyTorch export does not cover MoCo v2’s queue yet: set the queue to 0.';
   return null;
 }
@@ -63,6 +64,11 @@ export function buildProject(request: ExportRequest, sources: Record<ExportFamil
 function readme(title: string, request: ExportRequest): string {
   const batch = Number(request.values.batchSize);
   const lr = Number(request.values.learningRate);
+  const rule = request.methodId === 'dep'
+    ? `  split over the processes. DeP's learning rate (${lr}) is used as given, as in the app: it is not scaled by the batch.`
+    : `  split over the processes. The learning rate follows the
+  papers' rule, peak = lr × global batch / 256 (here ${lr} × ${batch} / 256 = ${(lr * batch / 256).toPrecision(3)}),
+  after a linear warm-up, then a cosine.`;
   return `# ${title}, exported from SSL Playground
 
 The experiment of [this link](${request.link}) as a PyTorch project: the same method, settings
@@ -82,9 +88,8 @@ With torch 1.13 on Python 3.11 (Debian 12's packages) torchrun cannot parse its 
 - \`--data\`: an ImageFolder tree (one folder per class; labels are not used for training), or
   \`shapes\`: the run's own training images, in \`shapes.safetensors\` (when the run trained on
   the built-in shapes), so this project trains on exactly the images the browser did.
-- \`--batch-size\` is the global batch, split over the processes. The learning rate follows the
-  papers' rule, peak = lr × global batch / 256 (here ${lr} × ${batch} / 256 = ${(lr * batch / 256).toPrecision(3)}),
-  after a linear warm-up, then a cosine to 0. BatchNorm uses the global batch's statistics.
+- \`--batch-size\` is the global batch,
+${rule} Any BatchNorm uses the global batch's statistics.
 - Rank 0 prints one JSON object per logged step (\`step\`, \`loss\`, \`learningRate\`, …), the
   names \`npm run train\` uses, and writes \`--out/last.safetensors\` every \`--checkpoint-every\` steps.
 - \`config.json\` is the experiment; \`weights.safetensors\` (when present) the browser's weights

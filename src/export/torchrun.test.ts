@@ -48,8 +48,8 @@ for cls in ('disc', 'square'):
 });
 
 /** DINO's tiny preset (ViT, two local crops); the lineage's learn preset (CNN), made smaller. */
-const smallValues = (methodId: string): SettingValues => methodId === 'dino'
-  ? presetValues(findMethod('dino')!, 'tiny')
+const smallValues = (methodId: string): SettingValues => methodId === 'dino' || methodId === 'dep'
+  ? presetValues(findMethod(methodId)!, 'tiny')
   : { ...presetValues(findMethod(methodId)!, 'learn'), width: 16, depth: 2, projectorHidden: 32, projectorOut: 16, predictorHidden: 16 };
 
 function project(methodId: string): string {
@@ -112,5 +112,15 @@ describe.skipIf(!torchPython())('the exported train.py under torchrun (2 process
     const resumed = spawnSync(torchPython()!, [...common, '--steps', '4', '--resume'], { encoding: 'utf8', timeout: 120_000 });
     expect(resumed.status, resumed.stderr).toBe(0);
     expect(jsonLines(resumed.stdout).filter((line) => typeof line.step === 'number').map((line) => line.step)).toEqual([3, 4]);
+  }, 300_000);
+
+  it('DeP trains on its run’s shapes and logs the app’s metric names', () => {
+    const dir = project('dep');
+    const run = spawnSync(torchPython()!, [join(dir, 'train.py'), '--data', 'shapes', '--steps', '3', '--batch-size', '8', '--workers', '0', '--log-every', '1', '--out', join(dir, 'out')],
+      { encoding: 'utf8', timeout: 120_000 });
+    expect(run.status, run.stderr).toBe(0);
+    const steps = jsonLines(run.stdout).filter((line) => typeof line.step === 'number');
+    expect(steps.map((line) => line.step)).toEqual([1, 2, 3]);
+    for (const line of steps) expect(Object.keys(line)).toEqual(expect.arrayContaining(['loss', 'denoiseLoss', 'learningRate', 'sigma']));
   }, 300_000);
 });

@@ -53,11 +53,19 @@ export class Denoiser {
     this.probeNoiseRng = () => Rng.stream(seed, `${label}:probe-noise`);
   }
 
+  /**
+   * The next step's noise ε [B, S, S, 3] and, when σ is sampled, its σ per image, from the run's
+   * streams. Public for the PyTorch export's parity test (through DepInstance.sampleViews).
+   */
+  sampleNoise(B: number, S: number, noise: NoiseSettings): { epsilon: tf.Tensor4D; sigmas: Float32Array | null } {
+    const sigmas = noise.sigmaMode === 'sampled' ? sampleSigmas(this.sigmaRng, B, noise.sigmaMin, noise.sigmaMax) : null;
+    return { epsilon: gaussian(this.noiseRng, [B, S, S, 3]), sigmas };
+  }
+
   /** One denoising update on pixel images [B, S, S, 3]; call inside tf.tidy. */
   step(images: tf.Tensor4D, noise: NoiseSettings, learningRate: number, weightDecay: number): { loss: tf.Scalar; metrics: Record<string, tf.Scalar> } {
     const [B, S] = images.shape;
-    const sigmas = noise.sigmaMode === 'sampled' ? sampleSigmas(this.sigmaRng, B, noise.sigmaMin, noise.sigmaMax) : null;
-    const epsilon = gaussian(this.noiseRng, [B, S, S, 3]);
+    const { epsilon, sigmas } = this.sampleNoise(B, S, noise);
     const sigma = sigmas ? tf.tensor1d(sigmas) : noise.sigma;
     const noisy = corrupt(toModel(images), epsilon, sigma, noise.corruption);
     let kept: tf.Tensor | null = null;

@@ -169,6 +169,16 @@ class DepInstance implements MethodInstance {
     return { network, ...this.c.fineTune };
   }
 
+  /**
+   * The next denoising step's noise ε [B, S, S, 3] and σ per image (when sampled), as the step
+   * will draw them: for the PyTorch export's parity test, which hands them to train.py.
+   */
+  sampleViews(images: tf.Tensor4D): { epsilon: tf.Tensor4D; sigmas: tf.Tensor1D | null } {
+    const [B, S] = images.shape;
+    const { epsilon, sigmas } = this.denoiser.sampleNoise(B, S, this.c);
+    return { epsilon, sigmas: sigmas ? tf.tensor1d(sigmas) : null };
+  }
+
   save(): tf.NamedTensorMap {
     const out: tf.NamedTensorMap = {};
     for (const [name, v] of this.variables) out[`unet.${name}`] = v;

@@ -1,0 +1,438 @@
+#!/usr/bin/env python3
+"""{{TITLE}}, exported from SSL Playground: the same method, settings and (when exported from a
+run) weights as the browser run, as one PyTorch file.
+
+    python train.py --data DIR                       # one device (CUDA if present, else CPU)
+    torchrun --nproc_per_node=N train.py --data DIR  # DistributedDataParallel: NCCL on CUDA, gloo on CPU
+
+--data is an ImageFolder tree (labels unused), or `shapes`: the browser run's own training
+images (shapes.safetensors). Only torch and torchvision are needed (1.13 on). config.json holds
+the experiment; weights.safetensors, when present, the browser's U-Net weights.
+
+What the step computes (Brempong et al. 2022, "Denoising Pretraining for Semantic
+Segmentation", section 3; no official code is public, so these are the paper's equations as
+the app's TypeScript states them):
+  x       2 * pixels - 1 (model units); eps ~ N(0, I); sigma fixed, or per image log-uniform.
+  corrupt 'vp': x~ = sqrt(g) x + sqrt(1 - g) eps, g = 1 / (1 + sigma^2);  'simple': x~ = x + sigma eps.
+  loss    mean (f(x~) - eps)^2: the U-Net predicts the noise.
+  U-Net   levels of (conv3x3 - GroupNorm - SiLU) x 2, 2x2 average pooling down, nearest x2 up
+          with the skip concatenated, a 1x1 conv to the noise.
+  optim   AdamW (weight decay on rank >= 2), lr warm-up then a cosine to 1 % of the peak.
+
+Weights keep the browser's names and layouts (a kernel is [kh, kw, in, out]).
+"""
+import argparse
+import json
+import math
+import os
+import struct
+import sys
+import time
+
+import torch
+import torch.nn.functional as F
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+MEAN = torch.tensor([0.485, 0.456, 0.406])
+STD = torch.tensor([0.229, 0.224, 0.225])
+
+# ----------------------------------------------------------------------------------------------
+# safetensors: an 8-byte little-endian header length, a JSON header naming each tensor's dtype,
+# shape and byte range, then the raw little-endian data. Read and written here without the
+# safetensors package.
+
+
+def load_safetensors(path):
+    with open(path, 'rb') as f:
+        data = f.read()
+    (length,) = struct.unpack('<Q', data[:8])
+    header = json.loads(data[8:8 + length])
+    body = data[8 + length:]
+    tensors = {}
+    for name, entry in header.items():
+        if name == '__metadata__':
+            continue
+        if entry['dtype'] != 'F32':
+            raise ValueError(f'{path}: {name} is {entry["dtype"]}; only F32 is written by the app')
+        begin, end = entry['data_offsets']
+        values = torch.frombuffer(bytearray(body[begin:end]), dtype=torch.float32)
+        tensors[name] = values.reshape(entry['shape']).clone()
+    return tensors
+
+
+def save_safetensors(path, tensors, metadata=None):
+    header = {}
+    chunks = []
+    offset = 0
+    for name in sorted(tensors):
+        raw = tensors[name].detach().to('cpu', torch.float32).contiguous().numpy().astype('<f4').tobytes()
+        header[name] = {'dtype': 'F32', 'shape': list(tensors[name].shape), 'data_offsets': [offset, offset + len(raw)]}
+        chunks.append(raw)
+        offset += len(raw)
+    if metadata:
+        header['__metadata__'] = {key: str(value) for key, value in metadata.items()}
+    text = json.dumps(header, separators=(',', ':')).encode()
+    text += b' ' * (-len(text) % 8)
+    with open(path + '.tmp', 'wb') as f:
+        f.write(struct.pack('<Q', len(text)) + text + b''.join(chunks))
+    os.replace(path + '.tmp', path)
+
+# ----------------------------------------------------------------------------------------------
+# Distributed helpers: one process per device under torchrun, or a single process.
+
+
+def distributed():
+    return dist_available() and torch.distributed.is_initialized()
+
+
+def dist_available():
+    return torch.distributed.is_available()
+
+
+def world():
+    return torch.distributed.get_world_size() if distributed() else 1
+
+
+def rank():
+    return torch.distributed.get_rank() if distributed() else 0
+
+
+def all_reduce_sum(x):
+    """Sum over the processes, with a gradient (for synchronised BatchNorm)."""
+    if not distributed():
+        return x
+    from torch.distributed.nn.functional import all_reduce
+    return all_reduce(x)
+
+
+def all_gather_rows(x, grad):
+    """[B, D] from every process stacked to [world * B, D]; `grad` keeps the autograd link."""
+    if not distributed():
+        return x
+    if grad:
+        from torch.distributed.nn.functional import all_gather
+        return torch.cat(all_gather(x), 0)
+    parts = [torch.empty_like(x) for _ in range(world())]
+    torch.distributed.all_gather(parts, x.detach().contiguous())
+    return torch.cat(parts, 0)
+
+
+# ----------------------------------------------------------------------------------------------
+# The U-Net, as a function of a dict of tensors named as in the browser (unet.*).
+
+
+def norm_groups(channels, groups):
+    """The largest divisor of `channels` that is <= `groups` (GroupNorm needs C % G == 0)."""
+    for g in range(max(1, min(int(groups), channels)), 1, -1):
+        if channels % g == 0:
+            return g
+    return 1
+
+
+def double_conv(p, prefix, x, groups):
+    for i in (1, 2):
+        x = F.conv2d(x, p[f'{prefix}conv{i}.kernel'].permute(3, 2, 0, 1), p[f'{prefix}conv{i}.bias'], padding=1)
+        x = F.silu(F.group_norm(x, norm_groups(x.shape[1], groups), p[f'{prefix}norm{i}.gamma'], p[f'{prefix}norm{i}.beta'], 1e-5))
+    return x
+
+
+def unet_forward(p, x, groups):
+    """x [N, 3, S, S] in model units -> the predicted noise [N, 3, S, S]."""
+    skips = []
+    i = 0
+    while f'unet.encoder.{i}.conv1.kernel' in p:
+        x = double_conv(p, f'unet.encoder.{i}.', x if i == 0 else F.avg_pool2d(x, 2), groups)
+        skips.append(x)
+        i += 1
+    x = skips.pop()
+    for level in range(len(skips) - 1, -1, -1):
+        x = double_conv(p, f'unet.decoder.{level}.', torch.cat([skips[level], F.interpolate(x, scale_factor=2, mode='nearest')], 1), groups)
+    kernel = p['unet.out.kernel']  # [1, 1, C, 3]
+    return F.conv2d(x, kernel.permute(3, 2, 0, 1), p['unet.out.bias'])
+
+
+def corrupt(x, eps, sigma, kind):
+    """x~ = a x + b eps; sigma is one number or one per image [N]."""
+    sigma = sigma.reshape(-1, 1, 1, 1) if torch.is_tensor(sigma) else torch.tensor(float(sigma))
+    if kind == 'simple':
+        return x + sigma * eps
+    a = torch.rsqrt(sigma ** 2 + 1)  # sqrt(g) = 1 / sqrt(1 + sigma^2); sqrt(1 - g) = sigma sqrt(g)
+    return a * x + sigma * a * eps
+
+
+class Dep:
+    """The U-Net denoiser. `p` holds every tensor by its browser name (unet.encoder.*, unet.decoder.*, unet.out.*)."""
+
+    def __init__(self, config, device):
+        v = config['values']
+        if v.get('variant', 'DeP') != 'DeP':
+            raise SystemExit("DDeP's supervised stage is not exported yet: export the DeP variant.")
+        self.v = v
+        self.device = device
+        self.groups = int(v['groups'])
+        self.momentum_encoder = False
+        self.p = {}
+
+    def init(self, seed):
+        """Fresh weights, the browser's initialisers (not its random numbers)."""
+        torch.manual_seed(seed)
+        v = self.v
+        channels = [int(v['width']) * 2 ** i for i in range(int(v['levels']))]
+
+        def conv(prefix, size, cin, cout, std):
+            self.p[prefix + 'kernel'] = torch.nn.init.trunc_normal_(torch.empty(size, size, cin, cout), std=std, a=-2 * std, b=2 * std)
+            self.p[prefix + 'bias'] = torch.zeros(cout)
+
+        def double(prefix, cin, cout):
+            conv(prefix + 'conv1.', 3, cin, cout, math.sqrt(2 / (9 * cin)))
+            conv(prefix + 'conv2.', 3, cout, cout, math.sqrt(2 / (9 * cout)))
+            for n in ('norm1.', 'norm2.'):
+                self.p[prefix + n + 'gamma'], self.p[prefix + n + 'beta'] = torch.ones(cout), torch.zeros(cout)
+
+        for i, out in enumerate(channels):
+            double(f'unet.encoder.{i}.', 3 if i == 0 else channels[i - 1], out)
+        for i, out in enumerate(channels[:-1]):
+            double(f'unet.decoder.{i}.', out + channels[i + 1], out)
+        conv('unet.out.', 1, channels[0], 3, 0.02)
+        self.to_device()
+
+    def load(self, weights):
+        self.p = dict(weights)
+        self.to_device()
+
+    def to_device(self):
+        for name in self.p:
+            self.p[name] = self.p[name].to(self.device).requires_grad_(True)
+
+    def trainable(self):
+        return {name: self.p[name] for name in sorted(self.p)}
+
+    def sample_noise(self, images):
+        v = self.v
+        eps = torch.randn_like(images)
+        if v.get('sigmaMode', 'fixed') == 'sampled':
+            low, high = math.log(float(v['sigmaMin'])), math.log(float(v['sigmaMax']))
+            sigma = torch.exp(torch.empty(images.shape[0], device=images.device).uniform_(low, high)).clamp(float(v['sigmaMin']), float(v['sigmaMax']))
+        else:
+            sigma = float(v['sigma'])
+        return eps, sigma
+
+    def loss(self, images, eps, sigma):
+        """images [N, 3, S, S] in [0, 1]."""
+        noisy = corrupt(images * 2 - 1, eps, sigma, 'simple' if self.v.get('corruption') == 'simple' else 'vp')
+        return ((unet_forward(self.p, noisy, self.groups) - eps) ** 2).mean()
+
+# ----------------------------------------------------------------------------------------------
+# Schedules and the optimiser.
+
+
+def cosine_at(base, final, total, warmup, step, warmup_start=0.0):
+    """A linear warm-up (np.linspace: both ends included), then a half cosine to `final`
+    (DINO's utils.cosine_scheduler, per step)."""
+    warmup = min(warmup, total)
+    if step < warmup:
+        return warmup_start if warmup == 1 else warmup_start + (base - warmup_start) * step / (warmup - 1)
+    steps, i = total - warmup, step - warmup
+    if steps <= 0 or i >= steps:
+        return final
+    return final + 0.5 * (base - final) * (1 + math.cos(math.pi * i / steps))
+
+
+def schedule(v, step, total_steps):
+    peak = float(v['learningRate'])
+    return cosine_at(peak, peak * 0.01, total_steps, min(int(v['warmupSteps']), total_steps), step)
+
+
+def make_optimizer(model, v):
+    """AdamW (torch's, the same update as the browser's), weight decay on rank >= 2 only."""
+    params = model.trainable()
+    decay = [t for t in params.values() if t.ndim >= 2]
+    rest = [t for t in params.values() if t.ndim < 2]
+    return torch.optim.AdamW([{'params': decay, 'weight_decay': float(v['weightDecay'])}, {'params': rest, 'weight_decay': 0.0}],
+                             lr=0.0, betas=(0.9, 0.999), eps=1e-8)
+
+
+def train_step(model, optimizer, images, eps, sigma, step, total_steps):
+    lr = schedule(model.v, step, total_steps)
+    for group in optimizer.param_groups:
+        group['lr'] = lr
+    loss = model.loss(images, eps, sigma)
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    if distributed():
+        for t in model.trainable().values():
+            if t.grad is not None:
+                torch.distributed.all_reduce(t.grad)
+                t.grad /= world()
+    optimizer.step()
+    return loss.detach(), lr
+
+# ----------------------------------------------------------------------------------------------
+# Data: the images themselves (the noise is the only augmentation DeP uses).
+
+
+class Plain:
+    def __init__(self, tensors, size):
+        from torchvision import transforms as T
+        self.transform = (lambda x: x) if tensors else T.Compose([T.Resize(size), T.CenterCrop(size), T.ToTensor()])
+
+    def __call__(self, image):
+        return self.transform(image)
+
+
+class Shapes(torch.utils.data.Dataset):
+    """The browser run's training images (shapes.safetensors: images [N, S, S, 3] in [0, 1],
+    labels [N]), the same images, seed and order of generation as in the app."""
+
+    def __init__(self, path, transform):
+        tensors = load_safetensors(path)
+        self.images = tensors['images'].permute(0, 3, 1, 2).contiguous()
+        self.labels = tensors['labels'].long()
+        self.transform = transform
+
+    def __len__(self):
+        return len(self.images)
+
+    def __getitem__(self, i):
+        return self.transform(self.images[i]), int(self.labels[i])
+
+
+def loader(args, v, batch_per_process):
+    from torchvision import datasets
+    if args.data == 'shapes':
+        path = os.path.join(HERE, 'shapes.safetensors')
+        if not os.path.exists(path):
+            raise SystemExit('--data shapes needs shapes.safetensors, which the export writes for runs on the built-in shapes')
+        data = Shapes(path, Plain(True, int(v['imageSize'])))
+    else:
+        data = datasets.ImageFolder(args.data, transform=Plain(False, int(v['imageSize'])))
+    sampler = torch.utils.data.distributed.DistributedSampler(data, seed=int(v['seed'])) if distributed() else None
+    return torch.utils.data.DataLoader(data, batch_size=batch_per_process, sampler=sampler, shuffle=sampler is None,
+                                       drop_last=True, num_workers=args.workers, persistent_workers=args.workers > 0), sampler
+
+# ----------------------------------------------------------------------------------------------
+
+
+def log(record):
+    if rank() == 0:
+        print(json.dumps(record), flush=True)
+
+
+def checkpoint(path, model, optimizer, step, config):
+    weights = {name: t.detach() for name, t in model.p.items()}
+    save_safetensors(path + '.safetensors', weights, {'step': step, 'link': config.get('link', '')})
+    torch.save({'step': step, 'optimizer': optimizer.state_dict()}, path + '.optimizer.pt')
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--data', help="an ImageFolder directory, or 'shapes' (the browser run's images)")
+    parser.add_argument('--config', default=os.path.join(HERE, 'config.json'))
+    parser.add_argument('--weights', default=os.path.join(HERE, 'weights.safetensors'), help='start from these weights (if the file exists)')
+    parser.add_argument('--steps', type=int, help='total steps (default: the config\'s)')
+    parser.add_argument('--batch-size', type=int, help='global batch size (default: the config\'s), split over the processes')
+    parser.add_argument('--out', default='out', help='where checkpoints go')
+    parser.add_argument('--checkpoint-every', type=int, default=500)
+    parser.add_argument('--resume', action='store_true', help='continue from --out/last.safetensors')
+    parser.add_argument('--log-every', type=int, default=10)
+    parser.add_argument('--workers', type=int, default=2, help='data-loading processes per training process')
+    parser.add_argument('--parity', help=argparse.SUPPRESS)  # the app's test: steps on dumped noise
+    args = parser.parse_args(argv)
+    with open(args.config) as f:
+        config = json.load(f)
+    if args.parity:
+        return parity(args.parity, config)
+    if not args.data:
+        parser.error("--data DIR (an ImageFolder tree) or --data shapes is required")
+
+    if 'RANK' in os.environ and 'WORLD_SIZE' in os.environ:  # started by torchrun
+        backend = 'nccl' if torch.cuda.is_available() else 'gloo'
+        torch.distributed.init_process_group(backend)
+        if torch.cuda.is_available():
+            torch.cuda.set_device(int(os.environ.get('LOCAL_RANK', 0)))
+    device = torch.device('cuda' if torch.cuda.is_available() else 'cpu')
+    v = config['values']
+    total_steps = args.steps or int(v['totalSteps'])
+    global_batch = args.batch_size or int(v['batchSize'])
+    if global_batch % world() != 0:
+        raise SystemExit(f'--batch-size {global_batch} does not split over {world()} processes')
+    torch.manual_seed(int(v['seed']) + rank())
+
+    model = Dep(config, device)
+    start = 0
+    last = os.path.join(args.out, 'last')
+    if args.resume and os.path.exists(last + '.safetensors'):
+        model.load(load_safetensors(last + '.safetensors'))
+    elif args.weights and os.path.exists(args.weights):
+        model.load(load_safetensors(args.weights))
+        start = int(config.get('step', 0))
+    else:
+        model.init(int(v['seed']))  # every process draws the same weights from the seed
+    optimizer = make_optimizer(model, v)
+    if args.resume and os.path.exists(last + '.optimizer.pt'):
+        state = torch.load(last + '.optimizer.pt', map_location=device)
+        optimizer.load_state_dict(state['optimizer'])
+        start = int(state['step'])
+    os.makedirs(args.out, exist_ok=True)
+    if rank() == 0:
+        print(f'{config["title"]}: {world()} process(es) on {device}, global batch {global_batch}, '
+              f'peak lr {float(v["learningRate"]):.3g} (as the app: not scaled by the batch), steps {start}..{total_steps}', file=sys.stderr)
+
+    data, sampler = loader(args, v, global_batch // world())
+    # The log's first line says what it is a log of: the app imports it as a run (Import…).
+    log({'config': {key: config[key] for key in ('methodId', 'title', 'link', 'values')},
+         'world': world(), 'globalBatch': global_batch, 'device': str(device)})
+    step, epoch, started = start, 0, time.time()
+    while step < total_steps:
+        if sampler is not None:
+            sampler.set_epoch(epoch)
+        for images, _labels in data:
+            if step >= total_steps:
+                break
+            images = images.to(device, non_blocking=True)
+            eps, sigma = model.sample_noise(images)
+            loss, lr = train_step(model, optimizer, images, eps, sigma, step, total_steps)
+            step += 1
+            if step % args.log_every == 0 or step == total_steps or step == start + 1:
+                log({'step': step, 'loss': float(loss), 'denoiseLoss': float(loss), 'learningRate': lr,
+                     'sigma': float(sigma.mean()) if torch.is_tensor(sigma) else sigma,
+                     'stepsPerSecond': (step - start) / max(time.time() - started, 1e-9)})
+            if step % args.checkpoint_every == 0 or step == total_steps:
+                if rank() == 0:
+                    checkpoint(last, model, optimizer, step, config)
+                if distributed():
+                    torch.distributed.barrier()
+        epoch += 1
+    # Every process says what it holds: under DDP the weights must be identical on every rank.
+    with torch.no_grad():
+        flat = torch.cat([t.detach().reshape(-1).double().cpu() for _, t in sorted(model.p.items())])
+    # One write, so the lines of two processes sharing a pipe do not interleave.
+    sys.stderr.write(json.dumps({'rank': rank(), 'world': world(), 'steps': step, 'checksum': [float(flat.sum()), float((flat ** 2).sum())]}) + '\n')
+    sys.stderr.flush()
+    if distributed():
+        torch.distributed.destroy_process_group()
+
+
+def parity(directory, config):
+    """Steps on the browser's images, noise and sigmas, from the browser's weights: writes the
+    losses and the weights after each step for the app's parity test to compare with its own."""
+    model = Dep(config, torch.device('cpu'))
+    model.load(load_safetensors(os.path.join(directory, 'before.safetensors')))
+    inputs = load_safetensors(os.path.join(directory, 'inputs.safetensors'))
+    with open(os.path.join(directory, 'step.json')) as f:
+        meta = json.load(f)
+    optimizer = make_optimizer(model, model.v)
+    images = inputs['images'].permute(0, 3, 1, 2).contiguous()  # NHWC from the browser
+    losses = []
+    for i, step in enumerate(meta['steps']):
+        eps = inputs[f'views.{i}.epsilon'].permute(0, 3, 1, 2).contiguous()
+        sigma = inputs[f'views.{i}.sigmas'] if f'views.{i}.sigmas' in inputs else float(model.v['sigma'])
+        loss, _lr = train_step(model, optimizer, images, eps, sigma, step, int(model.v['totalSteps']))
+        losses.append(float(loss))
+        save_safetensors(os.path.join(directory, f'after.{i}.torch.safetensors'), {n: t.detach() for n, t in model.p.items()})
+    with open(os.path.join(directory, 'losses.torch.json'), 'w') as f:
+        json.dump(losses, f)
+
+
+if __name__ == '__main__':
+    main()
