@@ -111,18 +111,20 @@ export const files = {
    * these on the same charts.
    */
   async importFiles(list: File[]): Promise<void> {
-    const log = list.find((f) => /\.(jsonl|log|txt)$/i.test(f.name));
     const weights = list.find((f) => /\.safetensors$/i.test(f.name));
-    const name = (log ?? list[0]).name;
+    const others = list.filter((f) => f !== weights);
+    const name = (others[0] ?? list[0]).name;
     let parsed: RunFile;
     try {
-      if (log) {
-        parsed = runFileFromTrainLog(await log.text(), weights ? new Uint8Array(await weights.arrayBuffer()) : null, log.name);
-      } else if (list.length === 1) {
-        const text = await list[0].text();
-        parsed = isTrainLog(text) ? runFileFromTrainLog(text, null, list[0].name) : decodeRunFile(text);
+      if (others.length !== 1) throw new RunFileError('Pick one exported .json file, or a train.py log (.jsonl) together with its last.safetensors.');
+      const text = await others[0].text();
+      // A train.py log is known by its first line, whatever the file is called.
+      if (isTrainLog(text)) {
+        parsed = runFileFromTrainLog(text, weights ? new Uint8Array(await weights.arrayBuffer()) : null, name);
+      } else if (weights) {
+        throw new RunFileError('is not the log of an exported train.py: its first line should name the experiment ({"config": …}).');
       } else {
-        throw new RunFileError('Pick one exported .json file, or a train.py log (.jsonl) together with its last.safetensors.');
+        parsed = decodeRunFile(text);
       }
     } catch (error) {
       const message = error instanceof RunFileError ? error.message : `It could not be read (${(error as Error).message}).`;
