@@ -25,7 +25,12 @@ describe('npm run export', () => {
     const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
     expect(config).toMatchObject({ methodId: 'simclr', step: 0, values: { backbone: 'cnn', seed: 4, batchSize: 64 } });
     expect(config.link).toMatch(/^#m=simclr/);
-    expect(readFileSync(join(out, 'train.py'), 'utf8')).toContain('SimCLR (Chen');
+    const script = readFileSync(join(out, 'train.py'), 'utf8');
+    expect(script).toContain('SimCLR (Chen');
+    // One file: the shared parts (common.py, vit.py) are in it, no marker is left.
+    expect(script).toContain('def load_safetensors');
+    expect(script).toContain('def vit_forward');
+    expect(script).not.toMatch(/\{\{\w+\}\}/);
     expect(readFileSync(join(out, 'README.md'), 'utf8')).toContain('0.1 × 64 / 256 = 0.025');
   });
 

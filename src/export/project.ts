@@ -13,6 +13,18 @@ import { shapesTensors } from './shapesData';
 export type ExportFamily = 'lineage' | 'dino' | 'dep';
 export const EXPORT_FAMILIES: Record<string, ExportFamily> = { simclr: 'lineage', moco: 'lineage', byol: 'lineage', simsiam: 'lineage', dino: 'dino', dep: 'dep' };
 export const EXPORT_FAMILY_NAMES: readonly ExportFamily[] = ['lineage', 'dino', 'dep'];
+/**
+ * The Python sources: one per family, and the parts they share — python/common.py (imports,
+ * safetensors, the distributed helpers, the schedule, data, log, checkpoints) and python/vit.py —
+ * inserted at their `# {{COMMON}}` and `# {{VIT}}` lines, so each project's train.py is one file.
+ */
+export type TrainSources = Record<ExportFamily | 'common' | 'vit', string>;
+export const PYTHON_PARTS: readonly (keyof TrainSources)[] = [...EXPORT_FAMILY_NAMES, 'common', 'vit'];
+
+/** A family's train.py, whole: its shared parts inserted. */
+export function trainScript(family: ExportFamily, sources: TrainSources): string {
+  return sources[family].replace('# {{COMMON}}\n', sources.common).replace('# {{VIT}}\n', sources.vit);
+}
 
 export interface ExportRequest {
   methodId: string;
@@ -40,10 +52,10 @@ export function exportProblem(methodId: string, values: SettingValues): string |
 const SHAPE_CLASS_NAMES = 'circle,square,triangle,star,cross,ring,diamond,heart,crescent,arrow';
 
 /** `sources`: the text of each family's train.py (the page gets them from Vite, Node from node:fs). */
-export function buildProject(request: ExportRequest, sources: Record<ExportFamily, string>): Record<string, string | Uint8Array> {
+export function buildProject(request: ExportRequest, sources: TrainSources): Record<string, string | Uint8Array> {
   const problem = exportProblem(request.methodId, request.values);
   if (problem) throw new Error(problem);
-  const trainSource = sources[EXPORT_FAMILIES[request.methodId]];
+  const trainSource = trainScript(EXPORT_FAMILIES[request.methodId], sources);
   const method = findMethod(request.methodId)!;
   const title = `${method.title} (${method.paper.authors}, ${method.paper.year})`;
   const config = {

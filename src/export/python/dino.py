@@ -27,152 +27,14 @@ TypeScript, which cites it line by line):
 Weights keep the browser's names and layouts (a linear weight is [in, out], the patch embedding
 [p, p, 3, D]), so weights.safetensors loads and saves without conversion.
 """
-import argparse
-import json
-import math
-import os
-import struct
-import sys
-import time
-
-import torch
-import torch.nn.functional as F
-
-HERE = os.path.dirname(os.path.abspath(__file__))
-MEAN = torch.tensor([0.485, 0.456, 0.406])
-STD = torch.tensor([0.229, 0.224, 0.225])
-
-# ----------------------------------------------------------------------------------------------
-# safetensors: an 8-byte little-endian header length, a JSON header naming each tensor's dtype,
-# shape and byte range, then the raw little-endian data. Read and written here without the
-# safetensors package.
-
-
-def load_safetensors(path):
-    with open(path, 'rb') as f:
-        data = f.read()
-    (length,) = struct.unpack('<Q', data[:8])
-    header = json.loads(data[8:8 + length])
-    body = data[8 + length:]
-    tensors = {}
-    for name, entry in header.items():
-        if name == '__metadata__':
-            continue
-        if entry['dtype'] != 'F32':
-            raise ValueError(f'{path}: {name} is {entry["dtype"]}; only F32 is written by the app')
-        begin, end = entry['data_offsets']
-        values = torch.frombuffer(bytearray(body[begin:end]), dtype=torch.float32)
-        tensors[name] = values.reshape(entry['shape']).clone()
-    return tensors
-
-
-def save_safetensors(path, tensors, metadata=None):
-    header = {}
-    chunks = []
-    offset = 0
-    for name in sorted(tensors):
-        raw = tensors[name].detach().to('cpu', torch.float32).contiguous().numpy().astype('<f4').tobytes()
-        header[name] = {'dtype': 'F32', 'shape': list(tensors[name].shape), 'data_offsets': [offset, offset + len(raw)]}
-        chunks.append(raw)
-        offset += len(raw)
-    if metadata:
-        header['__metadata__'] = {key: str(value) for key, value in metadata.items()}
-    text = json.dumps(header, separators=(',', ':')).encode()
-    text += b' ' * (-len(text) % 8)
-    with open(path + '.tmp', 'wb') as f:
-        f.write(struct.pack('<Q', len(text)) + text + b''.join(chunks))
-    os.replace(path + '.tmp', path)
-
-# ----------------------------------------------------------------------------------------------
-# Distributed helpers: one process per device under torchrun, or a single process.
-
-
-def distributed():
-    return dist_available() and torch.distributed.is_initialized()
-
-
-def dist_available():
-    return torch.distributed.is_available()
-
-
-def world():
-    return torch.distributed.get_world_size() if distributed() else 1
-
-
-def rank():
-    return torch.distributed.get_rank() if distributed() else 0
-
-
-def all_reduce_sum(x):
-    """Sum over the processes, with a gradient (for synchronised BatchNorm)."""
-    if not distributed():
-        return x
-    from torch.distributed.nn.functional import all_reduce
-    return all_reduce(x)
-
-
-def all_gather_rows(x, grad):
-    """[B, D] from every process stacked to [world * B, D]; `grad` keeps the autograd link."""
-    if not distributed():
-        return x
-    if grad:
-        from torch.distributed.nn.functional import all_gather
-        return torch.cat(all_gather(x), 0)
-    parts = [torch.empty_like(x) for _ in range(world())]
-    torch.distributed.all_gather(parts, x.detach().contiguous())
-    return torch.cat(parts, 0)
+# {{COMMON}}
 
 
 # ----------------------------------------------------------------------------------------------
 # The networks, as functions of a dict of tensors named as in the browser.
 
 
-def grid_resize_matrix(grid_in, grid_out):
-    """Bilinear resize of a grid_in x grid_in grid to grid_out x grid_out as a matrix
-    [grid_out^2, grid_in^2] (F.interpolate, align_corners=False): the local crops' position
-    embeddings, as the browser computes them."""
-    axis = torch.zeros(grid_out, grid_in, dtype=torch.float64)
-    scale = grid_in / grid_out
-    for o in range(grid_out):
-        source = max((o + 0.5) * scale - 0.5, 0.0)
-        i0 = min(int(math.floor(source)), grid_in - 1)
-        i1 = min(i0 + 1, grid_in - 1)
-        w = source - i0
-        axis[o, i0] += 1 - w
-        axis[o, i1] += w
-    return torch.einsum('ai,bj->abij', axis, axis).reshape(grid_out * grid_out, grid_in * grid_in).float()
-
-
-def vit_forward(p, prefix, images, v, resize=None):
-    """A pre-LayerNorm ViT (DINO's vision_transformer.py, scaled down): patch embedding (the
-    strided convolution written as one matrix product over the patches), a CLS token, learned
-    position embeddings (resized by `resize` for smaller crops), `depth` blocks of attention +
-    MLP, a final LayerNorm; returns CLS [N, D]."""
-    x = images.permute(0, 2, 3, 1)  # the browser's NHWC: its patch rows are read in that order
-    n, size, patch, width = x.shape[0], x.shape[1], int(v['patchSize']), int(v['width'])
-    grid = size // patch
-    rows = x.reshape(n, grid, patch, grid, patch, 3).permute(0, 1, 3, 2, 4, 5).reshape(n * grid * grid, patch * patch * 3)
-    tokens = (rows @ p[prefix + 'patchEmbed.kernel'].reshape(patch * patch * 3, width) + p[prefix + 'patchEmbed.bias']).reshape(n, grid * grid, width)
-    position = p[prefix + 'positionEmbedding']
-    patch_position = position[:, 1:]
-    if resize is not None:
-        patch_position = (resize.to(position.device) @ patch_position.reshape(-1, width)).reshape(1, grid * grid, width)
-    cls = (p[prefix + 'clsToken'] + position[:, :1]).expand(n, 1, width)
-    x = torch.cat([cls, tokens + patch_position], 1)
-    heads = int(v['heads'])
-    i = 0
-    while f'{prefix}blocks.{i}.qkv.weight' in p:
-        b = f'{prefix}blocks.{i}.'
-        h = F.layer_norm(x, (width,), p[b + 'norm1.gamma'], p[b + 'norm1.beta'], 1e-6)
-        q, k, value = (h @ p[b + 'qkv.weight'] + p[b + 'qkv.bias']).split(width, -1)
-        split = lambda t: t.reshape(n, -1, heads, width // heads).transpose(1, 2)  # noqa: E731
-        attention = torch.softmax(split(q) @ split(k).transpose(-1, -2) / math.sqrt(width // heads), -1)
-        mixed = (attention @ split(value)).transpose(1, 2).reshape(n, -1, width)
-        x = x + mixed @ p[b + 'proj.weight'] + p[b + 'proj.bias']
-        h = F.layer_norm(x, (width,), p[b + 'norm2.gamma'], p[b + 'norm2.beta'], 1e-6)
-        x = x + F.gelu(h @ p[b + 'fc1.weight'] + p[b + 'fc1.bias']) @ p[b + 'fc2.weight'] + p[b + 'fc2.bias']
-        i += 1
-    return F.layer_norm(x, (width,), p[prefix + 'norm.gamma'], p[prefix + 'norm.beta'], 1e-6)[:, 0]
+# {{VIT}}
 
 
 def head_forward(p, prefix, x, norm_last_layer):
@@ -294,18 +156,6 @@ class Dino:
 # Schedules and the optimiser.
 
 
-def cosine_at(base, final, total, warmup, step, warmup_start=0.0):
-    """A linear warm-up (np.linspace: both ends included), then a half cosine to `final`
-    (DINO's utils.cosine_scheduler, per step)."""
-    warmup = min(warmup, total)
-    if step < warmup:
-        return warmup_start if warmup == 1 else warmup_start + (base - warmup_start) * step / (warmup - 1)
-    steps, i = total - warmup, step - warmup
-    if steps <= 0 or i >= steps:
-        return final
-    return final + 0.5 * (base - final) * (1 + math.cos(math.pi * i / steps))
-
-
 def linear_warmup_at(start, final, steps, step):
     if steps <= 0 or step >= steps:
         return final
@@ -403,23 +253,6 @@ class MultiCrop:
         return [t(image) for t in self.globals] + [self.local(image) for _ in range(self.locals)]
 
 
-class Shapes(torch.utils.data.Dataset):
-    """The browser run's training images (shapes.safetensors: images [N, S, S, 3] in [0, 1],
-    labels [N]), the same images, seed and order of generation as in the app."""
-
-    def __init__(self, path, transform):
-        tensors = load_safetensors(path)
-        self.images = tensors['images'].permute(0, 3, 1, 2).contiguous()
-        self.labels = tensors['labels'].long()
-        self.transform = transform
-
-    def __len__(self):
-        return len(self.images)
-
-    def __getitem__(self, i):
-        return self.transform(self.images[i]), int(self.labels[i])
-
-
 def loader(args, v, batch_per_process):
     from torchvision import datasets
     if args.data == 'shapes':
@@ -440,19 +273,6 @@ def crop_major(crops, device):
     if len(crops) > 2:
         out.append(torch.cat(crops[2:], 0).to(device, non_blocking=True))
     return out
-
-# ----------------------------------------------------------------------------------------------
-
-
-def log(record):
-    if rank() == 0:
-        print(json.dumps(record), flush=True)
-
-
-def checkpoint(path, model, optimizer, step, config):
-    weights = {name: t.detach() for name, t in model.p.items()}
-    save_safetensors(path + '.safetensors', weights, {'step': step, 'link': config.get('link', '')})
-    torch.save({'step': step, 'optimizer': optimizer.state_dict()}, path + '.optimizer.pt')
 
 
 def main(argv=None):
