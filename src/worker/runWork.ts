@@ -1,10 +1,11 @@
 /**
- * The work the session does on one run besides stepping it: probes, checkpoints and
- * evaluations, each posting its result, and `exclusive`, which orders such work after the
- * run's work in flight. The session (session.ts) decides when; these do it. `live(run)` is
+ * The work the session does on one run: a step's dispatch with its chained metrics readback
+ * (`dispatchStep`, `settle`), probes, checkpoints and evaluations, each posting its result, and
+ * `exclusive`, which orders such work after the run's work in flight. The session (session.ts) decides when; these do it. `live(run)` is
  * checked after every await before posting for a run that may have been stopped meanwhile.
  */
 import { SEGMENTATION_FRACTIONS } from '../methods/evaluation';
+import type { MetricsRecord } from '../training/trainer';
 import type { WorkerEvent } from './protocol';
 import type { Checkpoint, Run } from './run';
 
@@ -77,4 +78,44 @@ export function deviceLostMessage(reason: string, affected: readonly Run[]): str
   return `The GPU device was lost (${reason}). ` + (single
     ? (single.checkpoint ? `Resume continues from the checkpoint at step ${single.checkpoint.step}.` : 'Resume restarts the run from step 0.')
     : 'Resume continues every run from its last checkpoint (step 0 for runs without one).');
+}
+
+/**
+ * One step. A metrics readback is chained behind the run's previous one: the GPU may run at
+ * most one metrics window behind the dispatches, which bounds queued work and memory.
+ */
+export function dispatchStep(run: Run, context: RunContext, closeWindow: boolean): Promise<void> | null {
+  const readback = run.trainer!.runStep(closeWindow);
+  if (!readback) return null;
+  const previous = run.pendingMetrics;
+  // A readback that fails (the device released or lost) is reported through the run's chain;
+  // these no-op handlers only keep an unawaited copy from surfacing as an unhandled rejection.
+  readback.catch(() => undefined);
+  const next = (async () => {
+    if (previous) await previous;
+    const record = await readback;
+    onMetrics(run, record, context);
+  })();
+  next.catch(() => undefined);
+  run.pendingMetrics = next;
+  // Backpressure: the caller waits for the window before this one, never for the newest.
+  return previous;
+}
+
+function onMetrics(run: Run, record: MetricsRecord, context: RunContext): void {
+  if (!context.live(run)) return;
+  const now = performance.now();
+  if (run.lastRecord && record.step > run.lastRecord.step) {
+    const rate = (record.step - run.lastRecord.step) / ((now - run.lastRecord.time) / 1000);
+    run.stepsPerSecond = run.stepsPerSecond === 0 ? rate : 0.7 * run.stepsPerSecond + 0.3 * rate;
+  }
+  run.lastRecord = { step: record.step, time: now };
+  context.post({ type: 'metrics', runId: run.id, record });
+}
+
+/** Waits for the run's readbacks in flight. */
+export async function settle(run: Run): Promise<void> {
+  const pending = run.pendingMetrics;
+  if (pending) await pending;
+  if (run.pendingMetrics === pending) run.pendingMetrics = null;
 }

@@ -1,11 +1,11 @@
 import { destroyDeviceForTesting, gpuDone, maxGpuBufferBytes, onDeviceLost, onGpuError, preferring, releaseDevice, selectBackend, type BackendInfo, type BackendName } from '../engine/backend';
-import { Trainer, type MetricsRecord } from '../training/trainer';
+import { Trainer } from '../training/trainer';
 import type { ImageSetData } from '../measures/imageSets';
 import { getMethod } from '../methods/registry';
 import type { SettingValues } from '../methods/schema';
 import type { RestoredRun, WorkerEvent, WorkerRequest } from './protocol';
 import { checkFits, createRun, PREPARING_PARTS, loadWeights, setState, statusOf, yieldToEventLoop, type Run } from './run';
-import { checkpointRun, deviceLostMessage, evaluateRun, exclusive, probeRun, type RunContext } from './runWork';
+import { checkpointRun, deviceLostMessage, dispatchStep, evaluateRun, exclusive, probeRun, settle, type RunContext } from './runWork';
 
 /**
  * Weights are copied to the CPU this often in steps, or after this long in time, whichever
@@ -189,7 +189,7 @@ export class TrainingSession {
     if (run.state !== 'running') return;
     setState(run, 'paused');
     if (run.busy) await run.busy; // the step in flight completes first
-    await this.settle(run);
+    await settle(run);
     await checkpointRun(run, this.context);
     this.sendStatus(run, true);
   }
@@ -199,8 +199,8 @@ export class TrainingSession {
     if (!trainer || run.state !== 'paused' || trainer.step >= trainer.common.totalSteps) return;
     const started = performance.now();
     const work = (async () => {
-      void this.dispatch(run, true); // settle() awaits its readback
-      await this.settle(run);
+      void dispatchStep(run, this.context, true); // settle() awaits its readback
+      await settle(run);
       if (run.id === this.focusedId) await probeRun(run, this.context);
     })();
     run.busy = work;
@@ -270,64 +270,24 @@ export class TrainingSession {
     const trainer = run.trainer!;
     if (trainer.step >= trainer.common.totalSteps) {
       setState(run, 'finished');
-      await this.settle(run);
+      await settle(run);
       await checkpointRun(run, this.context);
       // A run evaluated on a cadence is also evaluated where it ends.
       if (run.evalEvery > 0 && run.lastEvaluatedStep !== trainer.step) await evaluateRun(run, this.context);
       return;
     }
     const first = trainer.step === 0; // its readback times the first step (shaders compiled); a chart point at once
-    const behind = this.dispatch(run, first || trainer.step + 1 === trainer.common.totalSteps);
+    const behind = dispatchStep(run, this.context, first || trainer.step + 1 === trainer.common.totalSteps);
     if (behind) await behind;
     if (this.backend?.software && this.backend.name === 'webgpu') await gpuDone();
-    if (first) await this.settle(run).then(() => (run.firstStepMs = performance.now() - run.resumedAt));
+    if (first) await settle(run).then(() => (run.firstStepMs = performance.now() - run.resumedAt));
     if (!this.live(run)) return;
     if ((trainer.probeDue || run.probeWanted) && run.id === this.focusedId) await probeRun(run, this.context);
     if (trainer.step % CHECKPOINT_EVERY === 0 || performance.now() - run.checkpointAt > CHECKPOINT_EVERY_MS) await checkpointRun(run, this.context);
     if (run.evaluateWanted || (run.evalEvery > 0 && trainer.step % run.evalEvery === 0)) {
-      await this.settle(run);
+      await settle(run);
       await evaluateRun(run, this.context);
     }
-  }
-
-  /**
-   * One step. A metrics readback is chained behind the run's previous one: the GPU may run at
-   * most one metrics window behind the dispatches, which bounds queued work and memory.
-   */
-  private dispatch(run: Run, closeWindow: boolean): Promise<void> | null {
-    const readback = run.trainer!.runStep(closeWindow);
-    if (!readback) return null;
-    const previous = run.pendingMetrics;
-    // A readback that fails (the device released or lost) is reported through the run's chain;
-    // these no-op handlers only keep an unawaited copy from surfacing as an unhandled rejection.
-    readback.catch(() => undefined);
-    const next = (async () => {
-      if (previous) await previous;
-      const record = await readback;
-      this.onMetrics(run, record);
-    })();
-    next.catch(() => undefined);
-    run.pendingMetrics = next;
-    // Backpressure: the caller waits for the window before this one, never for the newest.
-    return previous;
-  }
-
-  private onMetrics(run: Run, record: MetricsRecord): void {
-    if (!this.live(run)) return;
-    const now = performance.now();
-    if (run.lastRecord && record.step > run.lastRecord.step) {
-      const rate = (record.step - run.lastRecord.step) / ((now - run.lastRecord.time) / 1000);
-      run.stepsPerSecond = run.stepsPerSecond === 0 ? rate : 0.7 * run.stepsPerSecond + 0.3 * rate;
-    }
-    run.lastRecord = { step: record.step, time: now };
-    this.post({ type: 'metrics', runId: run.id, record });
-  }
-
-  /** Waits for the run's readbacks in flight. */
-  private async settle(run: Run): Promise<void> {
-    const pending = run.pendingMetrics;
-    if (pending) await pending;
-    if (run.pendingMetrics === pending) run.pendingMetrics = null;
   }
 
   /**
@@ -350,7 +310,7 @@ export class TrainingSession {
     const wasRunning = run.state === 'running';
     if (wasRunning) await this.pause(run);
     await exclusive(run, this.context, async () => {
-      await this.settle(run);
+      await settle(run);
       await checkpointRun(run, this.context);
       const step = run.trainer?.step ?? 0;
       const weights = step > 0 && run.checkpoint?.step === step ? run.checkpoint.weights : null;
@@ -409,7 +369,7 @@ export class TrainingSession {
     try {
       await this.pause(run);
       await exclusive(run, this.context, async () => {
-        await this.settle(run);
+        await settle(run);
         await checkpointRun(run, this.context);
       });
     } catch {
