@@ -9,14 +9,23 @@ import type { SettingValues } from '../methods/schema';
 import { encodeSafetensors, type NamedArrays } from './safetensors';
 import { shapesTensors } from './shapesData';
 
-/** The method families whose train.py exists (python/<family>.py), by method id. */
-export type ExportFamily = 'lineage' | 'dino' | 'dep';
-export const EXPORT_FAMILIES: Record<string, ExportFamily> = { simclr: 'lineage', moco: 'lineage', byol: 'lineage', simsiam: 'lineage', dino: 'dino', dep: 'dep' };
-export const EXPORT_FAMILY_NAMES: readonly ExportFamily[] = ['lineage', 'dino', 'dep'];
+/**
+ * Each exported method's family: its train.py is python/<family>.py. To export another method,
+ * add it here (and its source, see docs/ARCHITECTURE.md).
+ */
+export const EXPORT_FAMILIES = {
+  simclr: 'lineage', moco: 'lineage', byol: 'lineage', simsiam: 'lineage', dino: 'dino', dep: 'dep',
+} as const satisfies Record<string, string>;
+export type ExportFamily = (typeof EXPORT_FAMILIES)[keyof typeof EXPORT_FAMILIES];
+export const EXPORT_FAMILY_NAMES: readonly ExportFamily[] = [...new Set(Object.values(EXPORT_FAMILIES))];
+export function exportFamily(methodId: string): ExportFamily | undefined {
+  return (EXPORT_FAMILIES as Record<string, ExportFamily>)[methodId];
+}
 /**
  * The Python sources: one per family, and the parts they share — python/common.py (imports,
- * safetensors, the distributed helpers, the schedule, data, log, checkpoints) and python/vit.py —
- * inserted at their `# {{COMMON}}` and `# {{VIT}}` lines, so each project's train.py is one file.
+ * safetensors, the distributed helpers, the schedule, data, the training loop, the parity
+ * steps, log, checkpoints) and python/vit.py — inserted at their `# {{COMMON}}` and `# {{VIT}}`
+ * lines, so each project's train.py is one file.
  */
 export type TrainSources = Record<ExportFamily | 'common' | 'vit', string>;
 export const PYTHON_PARTS: readonly (keyof TrainSources)[] = [...EXPORT_FAMILY_NAMES, 'common', 'vit'];
@@ -40,8 +49,9 @@ export interface ExportRequest {
 export function exportProblem(methodId: string, values: SettingValues): string | null {
   const method = findMethod(methodId);
   if (!method) return `There is no method "${methodId}".`;
-  if (!EXPORT_FAMILIES[methodId]) {
-    return `The PyTorch export covers DINO, DeP, SimCLR, MoCo v3, BYOL and SimSiam so far; ${method.title} is not exported yet.`;
+  if (!exportFamily(methodId)) {
+    const covered = Object.keys(EXPORT_FAMILIES).map((id) => findMethod(id)?.title ?? id);
+    return `The PyTorch export covers ${covered.slice(0, -1).join(', ')} and ${covered.at(-1)} so far; ${method.title} is not exported yet.`;
   }
   if (methodId === 'dep' && values.variant === 'DDeP') return 'The PyTorch export covers DeP; DDeP’s supervised stage is not exported yet.';
   if (Number(values.queueSize ?? 0) > 0) return 'The PyTorch export does not cover MoCo v2’s queue yet: set the queue to 0.';
@@ -55,7 +65,7 @@ const SHAPE_CLASS_NAMES = 'circle,square,triangle,star,cross,ring,diamond,heart,
 export function buildProject(request: ExportRequest, sources: TrainSources): Record<string, string | Uint8Array> {
   const problem = exportProblem(request.methodId, request.values);
   if (problem) throw new Error(problem);
-  const trainSource = trainScript(EXPORT_FAMILIES[request.methodId], sources);
+  const trainSource = trainScript(exportFamily(request.methodId)!, sources);
   const method = findMethod(request.methodId)!;
   const title = `${method.title} (${method.paper.authors}, ${method.paper.year})`;
   const config = {

@@ -1,12 +1,10 @@
+/// <reference types="vite/client" />
 /**
- * The train.py sources for the page (Vite inlines them as text); the CLI and the tests read
- * the same files from ./python with node:fs (readTrainSources in sourceFiles.ts).
+ * The train.py sources for the page (Vite inlines every ./python/*.py as text); the CLI and the
+ * tests read the same files with node:fs (readTrainSources in sourceFiles.ts).
  */
-import common from './python/common.py?raw';
-import dep from './python/dep.py?raw';
-import dino from './python/dino.py?raw';
-import lineage from './python/lineage.py?raw';
-import type { TrainSources } from './project';
-import vit from './python/vit.py?raw';
+import { PYTHON_PARTS, type TrainSources } from './project';
 
-export const TRAIN_SOURCES: TrainSources = { lineage, dino, dep, common, vit };
+const files = import.meta.glob<string>('./python/*.py', { query: '?raw', import: 'default', eager: true });
+
+export const TRAIN_SOURCES = Object.fromEntries(PYTHON_PARTS.map((part) => [part, files[`./python/${part}.py`]])) as TrainSources;

@@ -154,150 +154,37 @@ def train_step(model, optimizer, images, eps, sigma, step, total_steps):
     loss = model.loss(images, eps, sigma)
     optimizer.zero_grad(set_to_none=True)
     loss.backward()
-    if distributed():
-        for t in model.trainable().values():
-            if t.grad is not None:
-                torch.distributed.all_reduce(t.grad)
-                t.grad /= world()
+    average_gradients(model)
     optimizer.step()
     return loss.detach(), lr
 
 # ----------------------------------------------------------------------------------------------
-# Data: the images themselves (the noise is the only augmentation DeP uses).
+# Data: the images themselves (the noise is the only augmentation DeP uses), and the loop's parts.
 
 
-class Plain:
-    def __init__(self, tensors, size):
-        from torchvision import transforms as T
-        self.transform = (lambda x: x) if tensors else T.Compose([T.Resize(size), T.CenterCrop(size), T.ToTensor()])
-
-    def __call__(self, image):
-        return self.transform(image)
+def transform(v, tensors):
+    from torchvision import transforms as T
+    size = int(v['imageSize'])
+    return (lambda x: x) if tensors else T.Compose([T.Resize(size), T.CenterCrop(size), T.ToTensor()])
 
 
-def loader(args, v, batch_per_process):
-    from torchvision import datasets
-    if args.data == 'shapes':
-        path = os.path.join(HERE, 'shapes.safetensors')
-        if not os.path.exists(path):
-            raise SystemExit('--data shapes needs shapes.safetensors, which the export writes for runs on the built-in shapes')
-        data = Shapes(path, Plain(True, int(v['imageSize'])))
-    else:
-        data = datasets.ImageFolder(args.data, transform=Plain(False, int(v['imageSize'])))
-    sampler = torch.utils.data.distributed.DistributedSampler(data, seed=int(v['seed'])) if distributed() else None
-    return torch.utils.data.DataLoader(data, batch_size=batch_per_process, sampler=sampler, shuffle=sampler is None,
-                                       drop_last=True, num_workers=args.workers, persistent_workers=args.workers > 0), sampler
+def train(model, optimizer, images, device, step, global_batch, total_steps):
+    images = images.to(device, non_blocking=True)
+    eps, sigma = model.sample_noise(images)
+    loss, lr = train_step(model, optimizer, images, eps, sigma, step, total_steps)
+    return {'loss': loss, 'denoiseLoss': loss, 'learningRate': lr, 'sigma': sigma.mean() if torch.is_tensor(sigma) else sigma}
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--data', help="an ImageFolder directory, or 'shapes' (the browser run's images)")
-    parser.add_argument('--config', default=os.path.join(HERE, 'config.json'))
-    parser.add_argument('--weights', default=os.path.join(HERE, 'weights.safetensors'), help='start from these weights (if the file exists)')
-    parser.add_argument('--steps', type=int, help='total steps (default: the config\'s)')
-    parser.add_argument('--batch-size', type=int, help='global batch size (default: the config\'s), split over the processes')
-    parser.add_argument('--out', default='out', help='where checkpoints go')
-    parser.add_argument('--checkpoint-every', type=int, default=500)
-    parser.add_argument('--resume', action='store_true', help='continue from --out/last.safetensors')
-    parser.add_argument('--log-every', type=int, default=10)
-    parser.add_argument('--workers', type=int, default=2, help='data-loading processes per training process')
-    parser.add_argument('--parity', help=argparse.SUPPRESS)  # the app's test: steps on dumped noise
-    args = parser.parse_args(argv)
-    with open(args.config) as f:
-        config = json.load(f)
-    if args.parity:
-        return parity(args.parity, config)
-    if not args.data:
-        parser.error("--data DIR (an ImageFolder tree) or --data shapes is required")
-
-    if 'RANK' in os.environ and 'WORLD_SIZE' in os.environ:  # started by torchrun
-        backend = 'nccl' if torch.cuda.is_available() else 'gloo'
-        torch.distributed.init_process_group(backend)
-        if torch.cuda.is_available():
-            torch.cuda.set_device(int(os.environ.get('LOCAL_RANK', 0)))
-    device = torch.device('cuda' if torch.cuda.is_available() else 'cpu')
-    v = config['values']
-    total_steps = args.steps or int(v['totalSteps'])
-    global_batch = args.batch_size or int(v['batchSize'])
-    if global_batch % world() != 0:
-        raise SystemExit(f'--batch-size {global_batch} does not split over {world()} processes')
-    torch.manual_seed(int(v['seed']) + rank())
-
-    model = Dep(config, device)
-    start = 0
-    last = os.path.join(args.out, 'last')
-    if args.resume and os.path.exists(last + '.safetensors'):
-        model.load(load_safetensors(last + '.safetensors'))
-    elif args.weights and os.path.exists(args.weights):
-        model.load(load_safetensors(args.weights))
-        start = int(config.get('step', 0))
-    else:
-        model.init(int(v['seed']))  # every process draws the same weights from the seed
-    optimizer = make_optimizer(model, v)
-    if args.resume and os.path.exists(last + '.optimizer.pt'):
-        state = torch.load(last + '.optimizer.pt', map_location=device)
-        optimizer.load_state_dict(state['optimizer'])
-        start = int(state['step'])
-    os.makedirs(args.out, exist_ok=True)
-    if rank() == 0:
-        print(f'{config["title"]}: {world()} process(es) on {device}, global batch {global_batch}, '
-              f'peak lr {float(v["learningRate"]):.3g} (as the app: not scaled by the batch), steps {start}..{total_steps}', file=sys.stderr)
-
-    data, sampler = loader(args, v, global_batch // world())
-    # The log's first line says what it is a log of: the app imports it as a run (Import…).
-    log({'config': {key: config[key] for key in ('methodId', 'title', 'link', 'values')},
-         'world': world(), 'globalBatch': global_batch, 'device': str(device)})
-    step, epoch, started = start, 0, time.time()
-    while step < total_steps:
-        if sampler is not None:
-            sampler.set_epoch(epoch)
-        for images, _labels in data:
-            if step >= total_steps:
-                break
-            images = images.to(device, non_blocking=True)
-            eps, sigma = model.sample_noise(images)
-            loss, lr = train_step(model, optimizer, images, eps, sigma, step, total_steps)
-            step += 1
-            if step % args.log_every == 0 or step == total_steps or step == start + 1:
-                log({'step': step, 'loss': float(loss), 'denoiseLoss': float(loss), 'learningRate': lr,
-                     'sigma': float(sigma.mean()) if torch.is_tensor(sigma) else sigma,
-                     'stepsPerSecond': (step - start) / max(time.time() - started, 1e-9)})
-            if step % args.checkpoint_every == 0 or step == total_steps:
-                if rank() == 0:
-                    checkpoint(last, model, optimizer, step, config)
-                if distributed():
-                    torch.distributed.barrier()
-        epoch += 1
-    # Every process says what it holds: under DDP the weights must be identical on every rank.
-    with torch.no_grad():
-        flat = torch.cat([t.detach().reshape(-1).double().cpu() for _, t in sorted(model.p.items())])
-    # One write, so the lines of two processes sharing a pipe do not interleave.
-    sys.stderr.write(json.dumps({'rank': rank(), 'world': world(), 'steps': step, 'checksum': [float(flat.sum()), float((flat ** 2).sum())]}) + '\n')
-    sys.stderr.flush()
-    if distributed():
-        torch.distributed.destroy_process_group()
+def parity_step(model, optimizer, inputs, i, step):
+    """Step i on the browser's images, noise and sigmas."""
+    sigma = inputs[f'views.{i}.sigmas'] if f'views.{i}.sigmas' in inputs else float(model.v['sigma'])
+    loss, _lr = train_step(model, optimizer, nchw(inputs, 'images'), nchw(inputs, f'views.{i}.epsilon'), sigma, step, int(model.v['totalSteps']))
+    return loss
 
 
-def parity(directory, config):
-    """Steps on the browser's images, noise and sigmas, from the browser's weights: writes the
-    losses and the weights after each step for the app's parity test to compare with its own."""
-    model = Dep(config, torch.device('cpu'))
-    model.load(load_safetensors(os.path.join(directory, 'before.safetensors')))
-    inputs = load_safetensors(os.path.join(directory, 'inputs.safetensors'))
-    with open(os.path.join(directory, 'step.json')) as f:
-        meta = json.load(f)
-    optimizer = make_optimizer(model, model.v)
-    images = inputs['images'].permute(0, 3, 1, 2).contiguous()  # NHWC from the browser
-    losses = []
-    for i, step in enumerate(meta['steps']):
-        eps = inputs[f'views.{i}.epsilon'].permute(0, 3, 1, 2).contiguous()
-        sigma = inputs[f'views.{i}.sigmas'] if f'views.{i}.sigmas' in inputs else float(model.v['sigma'])
-        loss, _lr = train_step(model, optimizer, images, eps, sigma, step, int(model.v['totalSteps']))
-        losses.append(float(loss))
-        save_safetensors(os.path.join(directory, f'after.{i}.torch.safetensors'), {n: t.detach() for n, t in model.p.items()})
-    with open(os.path.join(directory, 'losses.torch.json'), 'w') as f:
-        json.dump(losses, f)
+def lr_note(v, global_batch):
+    return f'peak lr {float(v["learningRate"]):.3g} (as the app: not scaled by the batch)'
 
 
 if __name__ == '__main__':
-    main()
+    main(Recipe(Dep, make_optimizer, transform, train, parity_step, lr_note), __doc__)

@@ -1,0 +1,132 @@
+/**
+ * Issue 24, "proven equal": the browser engine (tfjs, cpu backend) and an exported train.py
+ * (PyTorch) run the same two optimiser steps from the same weights on the same random draws,
+ * and must agree:
+ * - the loss of each step to 1e-4 relative (the second step's loss is computed from weights the
+ *   first update moved, so it also checks the gradients and the update);
+ * - every weight after one optimiser step, online and target, to 1e-3 absolute;
+ * - the direction of that update (after − before, over the trained weights): cosine ≥ 0.999.
+ *   Adam's first update is ±lr for any gradient well above its ε, so this is what catches a
+ *   wrong gradient. Parameters whose gradient is zero in exact arithmetic get rounding noise
+ *   that Adam also turns into ±lr (zeroGradient): those are left out of the cosine, and the
+ *   steps are early in the warm-up (lr = peak/19, then 2·peak/19) so that their noise stays
+ *   inside the 1e-3 bound.
+ * The random draws (views, crops, noise, masks) are made by the engine — its method's
+ * `sampleViews(images)`, from a second instance on the same seed, so it draws exactly what the
+ * trained instance steps on — and handed over; torch's own augmentations are not compared.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'vitest';
+import { Rng } from '../engine/random';
+import { findMethod } from '../methods/registry';
+import type { MethodInstance } from '../methods/types';
+import type { SettingValues } from '../methods/schema';
+import { presetValues } from '../state/url';
+import { buildProject, type TrainSources } from './project';
+import { decodeSafetensors, encodeSafetensors, type NamedArrays } from './safetensors';
+import { torchPython } from './torchPython';
+
+/** Steps 1 and 2 of a 20-step warm-up: lr = peak/19 and 2·peak/19. */
+export const PARITY_STEPS = [1, 2];
+
+export interface ParityCase {
+  methodId: string;
+  preset: string;
+  overrides: SettingValues;
+  /** The prefix of the weights the optimiser trains (the update's cosine is taken over them). */
+  trainedPrefix: string;
+  /** Weights the browser saves that train.py does not keep (MoCo v2's queue, say). */
+  browserOnly?: readonly string[];
+  /** Element `index` of weight `name` (of `size` elements) has a zero gradient in exact arithmetic. */
+  zeroGradient?: (name: string, index: number, size: number) => boolean;
+}
+
+/** A method instance that can show what its next step will draw (see the methods' sampleViews). */
+type Sampling = MethodInstance & { sampleViews(images: tf.Tensor4D): Record<string, unknown> };
+
+async function arrays(map: tf.NamedTensorMap): Promise<NamedArrays> {
+  const out: NamedArrays = {};
+  for (const [name, tensor] of Object.entries(map)) out[name] = { shape: tensor.shape, data: ((await tensor.data()) as Float32Array).slice() };
+  return out;
+}
+
+/**
+ * Runs one case; returns its summary line. Inputs handed to train.py --parity, in
+ * inputs.safetensors: `images` [B, S, S, 3], and per step i every tensor `sampleViews` returned,
+ * as `views.{i}` (a draw named `views`) or `views.{i}.{name}`.
+ */
+export async function checkParity(c: ParityCase, sources: TrainSources): Promise<string> {
+  const method = findMethod(c.methodId)!;
+  const implementation = await method.load();
+  const values: SettingValues = { ...presetValues(method, c.preset), ...c.overrides, totalSteps: 100, warmupSteps: 20, seed: 3 };
+  const B = Number(values.batchSize);
+  const size = Number(values.imageSize);
+  const rng = new Rng(7);
+  const images = tf.tensor4d(Float32Array.from({ length: B * size * size * 3 }, () => rng.uniform(0, 1)), [B, size, size, 3]);
+  const views = implementation.create({ values, seed: 3 }) as Sampling;
+  const trained = implementation.create({ values, seed: 3 });
+  const before = await arrays(views.save());
+  const inputs: NamedArrays = { images: { shape: images.shape, data: (await images.data()) as Float32Array } };
+  for (let i = 0; i < PARITY_STEPS.length; i++) {
+    const drawn = views.sampleViews(images);
+    for (const [key, value] of Object.entries(drawn)) {
+      if (!(value instanceof tf.Tensor)) continue;
+      inputs[key === 'views' ? `views.${i}` : `views.${i}.${key}`] = { shape: value.shape, data: Float32Array.from(await value.data()) };
+      value.dispose();
+    }
+  }
+  const losses: number[] = [];
+  let after: NamedArrays = {};
+  for (const step of PARITY_STEPS) {
+    const out = trained.step({ images, indices: Int32Array.from({ length: B }, (_, i) => i), capture: false, snapshot: true }, step);
+    losses.push((await out.loss.data())[0]);
+    tf.dispose([out.loss, ...Object.values(out.metrics), out.embeddings ?? []]);
+    if (step === PARITY_STEPS[0]) after = await arrays(trained.save()); // after one optimiser step
+  }
+  views.dispose();
+  trained.dispose();
+  images.dispose();
+
+  const dir = mkdtempSync(join(tmpdir(), `parity-${c.methodId}-`));
+  const files = buildProject({ methodId: c.methodId, values, link: `#m=${c.methodId}&p=${c.preset}`, step: 0, weights: null }, sources);
+  for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);
+  writeFileSync(join(dir, 'before.safetensors'), encodeSafetensors(before));
+  writeFileSync(join(dir, 'inputs.safetensors'), encodeSafetensors(inputs));
+  writeFileSync(join(dir, 'step.json'), JSON.stringify({ steps: PARITY_STEPS }));
+  const run = spawnSync(torchPython()!, [join(dir, 'train.py'), '--config', join(dir, 'config.json'), '--parity', dir], { encoding: 'utf8' });
+  expect(run.stderr, run.stderr).not.toMatch(/Traceback/);
+  expect(run.status).toBe(0);
+
+  const torchLosses = JSON.parse(readFileSync(join(dir, 'losses.torch.json'), 'utf8')) as number[];
+  for (let i = 0; i < PARITY_STEPS.length; i++) {
+    expect(Math.abs(torchLosses[i] - losses[i]) / Math.abs(losses[i]), `loss of step ${PARITY_STEPS[i]}: browser ${losses[i]}, torch ${torchLosses[i]} (${dir})`).toBeLessThan(1e-4);
+  }
+  const torchAfter = decodeSafetensors(readFileSync(join(dir, 'after.0.torch.safetensors'))).tensors;
+  expect(Object.keys(torchAfter).sort()).toEqual(Object.keys(after).filter((n) => !c.browserOnly?.includes(n)).sort());
+  let dot = 0;
+  let normBrowser = 0;
+  let normTorch = 0;
+  for (const [name, { data }] of Object.entries(torchAfter)) {
+    const browser = after[name].data;
+    let worst = 0;
+    for (let i = 0; i < data.length; i++) {
+      worst = Math.max(worst, Math.abs(data[i] - browser[i]));
+      if (name.startsWith(c.trainedPrefix) && !c.zeroGradient?.(name, i, data.length)) {
+        const dBrowser = browser[i] - before[name].data[i];
+        const dTorch = data[i] - before[name].data[i];
+        dot += dBrowser * dTorch;
+        normBrowser += dBrowser ** 2;
+        normTorch += dTorch ** 2;
+      }
+    }
+    expect(worst, `${name} after one step`).toBeLessThan(1e-3);
+  }
+  expect(normBrowser, 'the trained weights moved').toBeGreaterThan(0);
+  const cosine = dot / Math.sqrt(normBrowser * normTorch);
+  expect(cosine, 'update direction').toBeGreaterThan(0.999);
+  return `${c.methodId}: losses ${losses.map((l) => l.toFixed(6)).join(', ')} (torch ${torchLosses.map((l) => l.toFixed(6)).join(', ')}), update cosine ${cosine.toFixed(6)}`;
+}
