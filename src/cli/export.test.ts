@@ -50,10 +50,13 @@ describe('npm run export', () => {
     expect(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')).step).toBe(12);
   });
 
+  it('exports MoCo v2’s queue', () => {
+    expect(parseExportArgs(['--link', '#m=moco&qs=256', '--out', 'x']).request.values.queueSize).toBe(256);
+  });
+
   it('refuses what it cannot export, with the reason', () => {
     expect(() => parseExportArgs(['--link', '#m=loca&p=learn', '--out', 'x'])).toThrow(/covers .*DINO.* so far; LOCA is not exported yet/);
     expect(() => parseExportArgs(['--link', '#m=dep&p=ddep', '--out', 'x'])).toThrow(/DDeP’s supervised stage is not exported yet/);
-    expect(() => parseExportArgs(['--link', '#m=moco&qs=256', '--out', 'x'])).toThrow(/queue/);
     expect(() => parseExportArgs(['--link', '#m=simclr&p=learn'])).toThrow(/--out DIR is required/);
     expect(() => parseExportArgs(['--out', 'x'])).toThrow(/exactly one of --link and --run/);
     expect(() => parseExportArgs(['--link', '#m=nope', '--out', 'x'])).toThrow(/Bad --link/);

@@ -40,6 +40,9 @@ describe.skipIf(!torchPython())('the exported train.py computes what the browser
   ]);
   const cases = [
     ...lineage,
+    // MoCo v2: a queue of 64 keys (the browser's random start handed over in the weights) gives
+    // the negatives, and each step's 32 keys overwrite the oldest.
+    { ...lineage[2], backbone: 'cnn (queue)', overrides: { ...lineage[2].overrides, queueSize: 64 } },
     // DINO's tiny preset with two local crops: the last layer frozen at step 1 and free at step 2,
     // gradients clipped, the teacher's EMA and the center moving.
     { methodId: 'dino', backbone: 'vit', preset: 'tiny', overrides: { multiCrop: true, localCrops: 2, freezeLastLayerSteps: 2 }, trainedPrefix: 'student.', zeroGradient },

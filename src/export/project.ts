@@ -54,7 +54,6 @@ export function exportProblem(methodId: string, values: SettingValues): string |
     return `The PyTorch export covers ${covered.slice(0, -1).join(', ')} and ${covered.at(-1)} so far; ${method.title} is not exported yet.`;
   }
   if (methodId === 'dep' && values.variant === 'DDeP') return 'The PyTorch export covers DeP; DDeP’s supervised stage is not exported yet.';
-  if (Number(values.queueSize ?? 0) > 0) return 'The PyTorch export does not cover MoCo v2’s queue yet: set the queue to 0.';
   return null;
 }
 

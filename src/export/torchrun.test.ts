@@ -47,10 +47,14 @@ for cls in ('disc', 'square'):
   if (make.status !== 0) throw new Error(make.stderr);
 });
 
-/** DINO's tiny preset (ViT, two local crops); the lineage's learn preset (CNN), made smaller. */
+/**
+ * DINO's tiny preset (ViT, two local crops); the lineage's learn preset (CNN), made smaller;
+ * MoCo with v2's queue of 32 keys, which each step's 16 (2 views × the global batch of 8, gathered
+ * from both processes) overwrite in turn — the checksums then also say both ranks hold one queue.
+ */
 const smallValues = (methodId: string): SettingValues => methodId === 'dino' || methodId === 'dep'
   ? presetValues(findMethod(methodId)!, 'tiny')
-  : { ...presetValues(findMethod(methodId)!, 'learn'), width: 16, depth: 2, projectorHidden: 32, projectorOut: 16, predictorHidden: 16 };
+  : { ...presetValues(findMethod(methodId)!, 'learn'), width: 16, depth: 2, projectorHidden: 32, projectorOut: 16, predictorHidden: 16, ...(methodId === 'moco' ? { queueSize: 32 } : {}) };
 
 function project(methodId: string): string {
   const dir = mkdtempSync(join(tmpdir(), `export-${methodId}-`));

@@ -135,8 +135,15 @@ def log(record):
         print(json.dumps(record), flush=True)
 
 
+def saved(model):
+    """Every tensor a checkpoint keeps, by its browser name: the weights, and any state a method
+    keeps beside them (MoCo v2's queue)."""
+    state = model.state() if hasattr(model, 'state') else {}
+    return {name: t.detach() for name, t in {**model.p, **state}.items()}
+
+
 def checkpoint(path, model, optimizer, step, config):
-    weights = {name: t.detach() for name, t in model.p.items()}
+    weights = saved(model)
     save_safetensors(path + '.safetensors', weights, {'step': step, 'link': config.get('link', '')})
     torch.save({'step': step, 'optimizer': optimizer.state_dict()}, path + '.optimizer.pt')
 
@@ -236,8 +243,9 @@ def main(recipe, doc, argv=None):
 
     data, sampler = loader(args, v, global_batch // world(), recipe.transform)
     # The log's first line says what it is a log of: the app imports it as a run (Import…).
-    log({'config': {key: config[key] for key in ('methodId', 'title', 'link', 'values')},
-         'world': world(), 'globalBatch': global_batch, 'device': str(device)})
+    # The values are the run's (--batch-size replaces the config's; --steps is `totalSteps`).
+    log({'config': {**{key: config[key] for key in ('methodId', 'title', 'link')}, 'values': {**v, 'batchSize': global_batch}},
+         'world': world(), 'globalBatch': global_batch, 'totalSteps': total_steps, 'device': str(device)})
     step, epoch, started = start, 0, time.time()
     while step < total_steps:
         if sampler is not None:
@@ -257,7 +265,7 @@ def main(recipe, doc, argv=None):
         epoch += 1
     # Every process says what it holds: under DDP the weights must be identical on every rank.
     with torch.no_grad():
-        flat = torch.cat([t.detach().reshape(-1).double().cpu() for _, t in sorted(model.p.items())])
+        flat = torch.cat([t.reshape(-1).double().cpu() for _, t in sorted(saved(model).items())])
     # One write, so the lines of two processes sharing a pipe do not interleave.
     sys.stderr.write(json.dumps({'rank': rank(), 'world': world(), 'steps': step, 'checksum': [float(flat.sum()), float((flat ** 2).sum())]}) + '\n')
     sys.stderr.flush()
@@ -283,6 +291,6 @@ def parity(recipe, directory, config):
     losses = []
     for i, step in enumerate(meta['steps']):
         losses.append(float(recipe.parity_step(model, optimizer, inputs, i, step)))
-        save_safetensors(os.path.join(directory, f'after.{i}.torch.safetensors'), {n: t.detach() for n, t in model.p.items()})
+        save_safetensors(os.path.join(directory, f'after.{i}.torch.safetensors'), saved(model))
     with open(os.path.join(directory, 'losses.torch.json'), 'w') as f:
         json.dump(losses, f)

@@ -17,6 +17,9 @@ cites the official code):
           as negatives (google-research/simclr objective.py: the two directions are added).
   MoCo v3 L = ctr(q1, k2) + ctr(q2, k1), ctr = CE(q k^T / tau, diag) * 2 tau; keys from the
           momentum encoder, no gradient (facebookresearch/moco-v3 builder.py).
+  MoCo v2 (a queue of K keys) L = CE([q.k, q queue^T] / tau, 0) per direction; after the step
+          the step's keys (both views, every process) overwrite the oldest K-queue rows
+          (facebookresearch/moco builder.py).
   BYOL    L = (2 - 2 cos(p1, z2')) + (2 - 2 cos(p2, z1')), z' from the EMA target
           (deepmind-research/byol regression_loss).
   SimSiam L = -(cos(p1, sg(z2)) + cos(p2, sg(z1))) / 2 (facebookresearch/simsiam).
@@ -119,8 +122,10 @@ class Lineage:
         has_predictor = self.variant != 'simclr' and v.get('predictor', True)
         self.predictor = predictor_layers(self.variant, int(v['predictorHidden']), int(v['projectorOut'])) if has_predictor else None
         self.momentum_encoder = self.variant in ('moco', 'byol') and v.get('momentumEncoder', True)
-        if int(v.get('queueSize', 0) or 0) > 0:
-            raise SystemExit("MoCo's queue (v2) is not exported yet: set the queue to 0.")
+        self.queue_size = int(v.get('queueSize', 0) or 0) if self.variant == 'moco' else 0
+        self.queue = None  # MoCo v2's keys [K, D], unit rows (no gradient)
+        self.queue_position = 0
+        self.keys = None
         self.p = {}
 
     def init(self, seed):
@@ -168,15 +173,27 @@ class Lineage:
             for name in list(self.p):
                 if not name.startswith('online.predictor.'):
                     self.p['target.' + name[len('online.'):]] = self.p[name].clone()
+        if self.queue_size:  # random unit vectors, as MoCo v2 starts its queue
+            self.queue = F.normalize(torch.randn(self.queue_size, int(v['projectorOut'])), dim=1)
         self.to_device()
 
     def load(self, weights):
         self.p = {name: tensor for name, tensor in weights.items() if name != 'queue'}
+        if self.queue_size:
+            if 'queue' not in weights or weights['queue'].shape[0] != self.queue_size:
+                raise SystemExit(f'the weights hold no queue of {self.queue_size} keys: start without --weights, or set the queue size the run had')
+            self.queue = weights['queue']
+        self.queue_position = 0  # as the browser: a loaded run writes from the queue's start
         self.to_device()
+
+    def state(self):
+        return {'queue': self.queue} if self.queue is not None else {}
 
     def to_device(self):
         for name in self.p:
             self.p[name] = self.p[name].to(self.device).requires_grad_(name.startswith('online.'))
+        if self.queue is not None:
+            self.queue = self.queue.to(self.device)
 
     def trainable(self):
         # Sorted by name: the optimiser's state lists parameters in this order, so a resumed
@@ -208,6 +225,10 @@ class Lineage:
         p1, p2 = self.predict(z1), self.predict(z2)
         if self.variant == 'simclr':
             return nt_xent(z1, z2, tau)
+        if self.variant == 'moco' and self.queue is not None:
+            # Enqueued after the step; as in the app, only keys of a momentum encoder are.
+            self.keys = torch.cat([t1, t2], 0).detach() if self.momentum_encoder else None
+            return moco_queue(p1, t2, self.queue, tau) + moco_queue(p2, t1, self.queue, tau)
         if self.variant == 'moco':
             return moco_v3(p1, t2, tau) + moco_v3(p2, t1, tau)
         if self.variant == 'byol':
@@ -220,6 +241,18 @@ class Lineage:
         for name in self.p:
             if name.startswith('target.'):
                 self.p[name].mul_(momentum).add_(self.p['online.' + name[len('target.'):]].detach(), alpha=1 - momentum)
+
+
+    @torch.no_grad()
+    def enqueue(self):
+        """MoCo v2's FIFO (builder.py _dequeue_and_enqueue): this step's keys of every process,
+        unit vectors, written over the oldest."""
+        keys = all_gather_rows(F.normalize(self.keys, dim=1), grad=False)
+        n = keys.shape[0]
+        if self.queue_size % n != 0:
+            raise SystemExit(f'the queue ({self.queue_size}) must be a multiple of the {n} keys a step enqueues (2 x the global batch)')
+        self.queue[self.queue_position:self.queue_position + n] = keys
+        self.queue_position = (self.queue_position + n) % self.queue_size
 
 
 def nt_xent(z1, z2, tau):
@@ -241,6 +274,13 @@ def moco_v3(q, k, tau):
     keys = all_gather_rows(k.detach(), grad=False)
     labels = torch.arange(q.shape[0], device=q.device) + rank() * q.shape[0]
     return F.cross_entropy(q @ keys.T / tau, labels) * 2 * tau
+
+
+def moco_queue(q, k, queue, tau):
+    """MoCo v2's InfoNCE: the positive q.k first, then the queue's keys as negatives, / tau."""
+    q, k = F.normalize(q, dim=1), F.normalize(k.detach(), dim=1)
+    logits = torch.cat([(q * k).sum(1, keepdim=True), q @ queue.T], 1) / tau
+    return F.cross_entropy(logits, torch.zeros(q.shape[0], dtype=torch.long, device=q.device))
 
 
 def byol_regression(p, z):
@@ -282,6 +322,8 @@ def train_step(model, optimizer, views, step, global_batch, total_steps):
     optimizer.step()
     if model.momentum_encoder:
         model.ema(momentum)
+    if model.queue is not None and model.keys is not None:
+        model.enqueue()
     return loss.detach(), lr, momentum
 
 # ----------------------------------------------------------------------------------------------
