@@ -48,6 +48,10 @@ describe.skipIf(!torchPython())('the exported train.py computes what the browser
     { methodId: 'dino', backbone: 'vit', preset: 'tiny', overrides: { multiCrop: true, localCrops: 2, freezeLastLayerSteps: 2 }, trainedPrefix: 'student.', zeroGradient },
     // DeP's tiny U-Net, σ drawn per image (its learn preset's way), the variance-preserving corruption.
     { methodId: 'dep', backbone: 'unet', preset: 'tiny', overrides: { sigmaMode: 'sampled' }, trainedPrefix: 'unet.' },
+    // DDeP's supervised stage (steps 1 and 2 of 10: the encoder and the classifier learn the
+    // batch's random labels), then its denoising stage (steps 11 and 12, the encoder frozen).
+    { methodId: 'dep', backbone: 'unet (DDeP, supervised)', preset: 'tiny-ddep', overrides: { supervisedSteps: 10 }, trainedPrefix: '', labelled: 4 },
+    { methodId: 'dep', backbone: 'unet (DDeP, denoising)', preset: 'tiny-ddep', overrides: { supervisedSteps: 10 }, trainedPrefix: '', labelled: 4, steps: [11, 12] },
   ];
   for (const c of cases) {
     it(`${c.methodId} (${c.backbone}): loss, updated weights and update direction match`, async () => {

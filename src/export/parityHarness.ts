@@ -43,10 +43,14 @@ export interface ParityCase {
   browserOnly?: readonly string[];
   /** Element `index` of weight `name` (of `size` elements) has a zero gradient in exact arithmetic. */
   zeroGradient?: (name: string, index: number, size: number) => boolean;
+  /** The two steps compared (default PARITY_STEPS): later ones reach a later stage of a staged method. */
+  steps?: readonly number[];
+  /** Classes of random labels for the batch's images, as the labelled split (DDeP's supervised stage). */
+  labelled?: number;
 }
 
 /** A method instance that can show what its next step will draw (see the methods' sampleViews). */
-type Sampling = MethodInstance & { sampleViews(images: tf.Tensor4D): Record<string, unknown> };
+type Sampling = MethodInstance & { sampleViews(images: tf.Tensor4D, step: number): Record<string, unknown> };
 
 async function arrays(map: tf.NamedTensorMap): Promise<NamedArrays> {
   const out: NamedArrays = {};
@@ -56,8 +60,8 @@ async function arrays(map: tf.NamedTensorMap): Promise<NamedArrays> {
 
 /**
  * Runs one case; returns its summary line. Inputs handed to train.py --parity, in
- * inputs.safetensors: `images` [B, S, S, 3], and per step i every tensor `sampleViews` returned,
- * as `views.{i}` (a draw named `views`) or `views.{i}.{name}`.
+ * inputs.safetensors: `images` [B, S, S, 3], and per step i every tensor `sampleViews(images,
+ * step)` returned, as `views.{i}` (a draw named `views`) or `views.{i}.{name}`.
  */
 export async function checkParity(c: ParityCase, sources: TrainSources): Promise<string> {
   const method = findMethod(c.methodId)!;
@@ -67,12 +71,14 @@ export async function checkParity(c: ParityCase, sources: TrainSources): Promise
   const size = Number(values.imageSize);
   const rng = new Rng(7);
   const images = tf.tensor4d(Float32Array.from({ length: B * size * size * 3 }, () => rng.uniform(0, 1)), [B, size, size, 3]);
-  const views = implementation.create({ values, seed: 3 }) as Sampling;
-  const trained = implementation.create({ values, seed: 3 });
+  const steps = c.steps ?? PARITY_STEPS;
+  const labelled = c.labelled ? { images, labels: Int32Array.from({ length: B }, () => rng.int(c.labelled!)), classes: c.labelled } : undefined;
+  const views = implementation.create({ values, seed: 3, labelled }) as Sampling;
+  const trained = implementation.create({ values, seed: 3, labelled });
   const before = await arrays(views.save());
   const inputs: NamedArrays = { images: { shape: images.shape, data: (await images.data()) as Float32Array } };
-  for (let i = 0; i < PARITY_STEPS.length; i++) {
-    const drawn = views.sampleViews(images);
+  for (let i = 0; i < steps.length; i++) {
+    const drawn = views.sampleViews(images, steps[i]);
     for (const [key, value] of Object.entries(drawn)) {
       if (!(value instanceof tf.Tensor)) continue;
       inputs[key === 'views' ? `views.${i}` : `views.${i}.${key}`] = { shape: value.shape, data: Float32Array.from(await value.data()) };
@@ -81,11 +87,11 @@ export async function checkParity(c: ParityCase, sources: TrainSources): Promise
   }
   const losses: number[] = [];
   let after: NamedArrays = {};
-  for (const step of PARITY_STEPS) {
+  for (const step of steps) {
     const out = trained.step({ images, indices: Int32Array.from({ length: B }, (_, i) => i), capture: false, snapshot: true }, step);
     losses.push((await out.loss.data())[0]);
     tf.dispose([out.loss, ...Object.values(out.metrics), out.embeddings ?? []]);
-    if (step === PARITY_STEPS[0]) after = await arrays(trained.save()); // after one optimiser step
+    if (step === steps[0]) after = await arrays(trained.save()); // after one optimiser step
   }
   views.dispose();
   trained.dispose();
@@ -96,14 +102,14 @@ export async function checkParity(c: ParityCase, sources: TrainSources): Promise
   for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);
   writeFileSync(join(dir, 'before.safetensors'), encodeSafetensors(before));
   writeFileSync(join(dir, 'inputs.safetensors'), encodeSafetensors(inputs));
-  writeFileSync(join(dir, 'step.json'), JSON.stringify({ steps: PARITY_STEPS }));
+  writeFileSync(join(dir, 'step.json'), JSON.stringify({ steps }));
   const run = spawnSync(torchPython()!, [join(dir, 'train.py'), '--config', join(dir, 'config.json'), '--parity', dir], { encoding: 'utf8' });
   expect(run.stderr, run.stderr).not.toMatch(/Traceback/);
   expect(run.status).toBe(0);
 
   const torchLosses = JSON.parse(readFileSync(join(dir, 'losses.torch.json'), 'utf8')) as number[];
-  for (let i = 0; i < PARITY_STEPS.length; i++) {
-    expect(Math.abs(torchLosses[i] - losses[i]) / Math.abs(losses[i]), `loss of step ${PARITY_STEPS[i]}: browser ${losses[i]}, torch ${torchLosses[i]} (${dir})`).toBeLessThan(1e-4);
+  for (let i = 0; i < steps.length; i++) {
+    expect(Math.abs(torchLosses[i] - losses[i]) / Math.abs(losses[i]), `loss of step ${steps[i]}: browser ${losses[i]}, torch ${torchLosses[i]} (${dir})`).toBeLessThan(1e-4);
   }
   const torchAfter = decodeSafetensors(readFileSync(join(dir, 'after.0.torch.safetensors'))).tensors;
   expect(Object.keys(torchAfter).sort()).toEqual(Object.keys(after).filter((n) => !c.browserOnly?.includes(n)).sort());

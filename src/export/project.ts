@@ -53,7 +53,6 @@ export function exportProblem(methodId: string, values: SettingValues): string |
     const covered = Object.keys(EXPORT_FAMILIES).map((id) => findMethod(id)?.title ?? id);
     return `The PyTorch export covers ${covered.slice(0, -1).join(', ')} and ${covered.at(-1)} so far; ${method.title} is not exported yet.`;
   }
-  if (methodId === 'dep' && values.variant === 'DDeP') return 'The PyTorch export covers DeP; DDeP’s supervised stage is not exported yet.';
   return null;
 }
 

@@ -127,4 +127,24 @@ describe.skipIf(!torchPython())('the exported train.py under torchrun (2 process
     expect(steps.map((line) => line.step)).toEqual([1, 2, 3]);
     for (const line of steps) expect(Object.keys(line)).toEqual(expect.arrayContaining(['loss', 'denoiseLoss', 'learningRate', 'sigma']));
   }, 300_000);
+
+  it('DDeP classifies its run’s shapes for its supervised stage, then denoises, resuming across the stages', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'export-ddep-'));
+    const values = { ...presetValues(findMethod('dep')!, 'tiny-ddep'), supervisedSteps: 10 };
+    const files = buildProject({ methodId: 'dep', values, link: '#m=dep&p=tiny-ddep', step: 0, weights: null }, SOURCES);
+    for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);
+    const common = [join(dir, 'train.py'), '--data', 'shapes', '--batch-size', '8', '--workers', '0', '--log-every', '1', '--checkpoint-every', '10', '--out', join(dir, 'out')];
+    const first = spawnSync(torchPython()!, [...common, '--steps', '10'], { encoding: 'utf8', timeout: 120_000 });
+    expect(first.status, first.stderr).toBe(0);
+    // --steps 12 after 10 supervised steps: two denoising steps, with the decoder's own optimiser.
+    const run = spawnSync(torchPython()!, [...common, '--steps', '12', '--resume'], { encoding: 'utf8', timeout: 120_000 });
+    expect(run.status, run.stderr).toBe(0);
+    const steps = [...jsonLines(first.stdout), ...jsonLines(run.stdout)].filter((line) => typeof line.step === 'number');
+    expect(steps.map((line) => line.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+    for (const line of steps.slice(0, 10)) expect(Object.keys(line)).toEqual(expect.arrayContaining(['loss', 'supervisedLoss', 'supervisedAccuracy', 'learningRate']));
+    for (const line of steps.slice(10)) expect(Object.keys(line)).toEqual(expect.arrayContaining(['loss', 'denoiseLoss', 'learningRate', 'sigma']));
+    for (const line of steps) expect(Number.isFinite(line.loss)).toBe(true);
+    // Ten classes of shapes: the first supervised loss is near ln 10.
+    expect(Number(steps[0].supervisedLoss)).toBeCloseTo(Math.log(10), 0);
+  }, 300_000);
 });

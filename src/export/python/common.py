@@ -23,7 +23,8 @@ STD = torch.tensor([0.229, 0.224, 0.225])
 # safetensors package.
 
 
-def load_safetensors(path):
+def load_safetensors(path, metadata=False):
+    """The tensors by name (and the header's metadata strings, with metadata=True)."""
     with open(path, 'rb') as f:
         data = f.read()
     (length,) = struct.unpack('<Q', data[:8])
@@ -38,7 +39,7 @@ def load_safetensors(path):
         begin, end = entry['data_offsets']
         values = torch.frombuffer(bytearray(body[begin:end]), dtype=torch.float32)
         tensors[name] = values.reshape(entry['shape']).clone()
-    return tensors
+    return (tensors, header.get('__metadata__', {})) if metadata else tensors
 
 
 def save_safetensors(path, tensors, metadata=None):
@@ -115,9 +116,10 @@ class Shapes(torch.utils.data.Dataset):
     labels [N]), the same images, seed and order of generation as in the app."""
 
     def __init__(self, path, transform):
-        tensors = load_safetensors(path)
+        tensors, metadata = load_safetensors(path, metadata=True)
         self.images = tensors['images'].permute(0, 3, 1, 2).contiguous()
         self.labels = tensors['labels'].long()
+        self.classes = metadata['classes'].split(',') if 'classes' in metadata else sorted(set(self.labels.tolist()))
         self.transform = transform
 
     def __len__(self):
@@ -155,13 +157,14 @@ def checkpoint(path, model, optimizer, step, config):
 
 
 class Recipe:
-    def __init__(self, model, make_optimizer, transform, train, parity_step, lr_note):
+    def __init__(self, model, make_optimizer, transform, train, parity_step, lr_note, labelled=False):
         self.model = model                    # (config, device) -> .v, .p, init(seed), load(weights), trainable()
         self.make_optimizer = make_optimizer  # (model, values) -> a torch optimiser
         self.transform = transform            # (values, tensors) -> image -> what the loader batches
         self.train = train                    # (model, optimizer, batch, device, step, global_batch, total_steps) -> log record
         self.parity_step = parity_step        # (model, optimizer, inputs, i, step) -> loss
         self.lr_note = lr_note                # (values, global_batch) -> the banner's learning-rate words
+        self.labelled = labelled              # train() gets (images, labels) as its batch (a supervised stage)
 
 
 def loader(args, v, batch_per_process, transform):
@@ -221,6 +224,8 @@ def main(recipe, doc, argv=None):
         raise SystemExit(f'--batch-size {global_batch} does not split over {world()} processes')
     torch.manual_seed(int(v['seed']) + rank())
 
+    data, sampler = loader(args, v, global_batch // world(), recipe.transform)
+    config = {**config, 'classes': len(data.dataset.classes)}  # the data's, for a supervised stage's classifier
     model = recipe.model(config, device)
     start = 0
     last = os.path.join(args.out, 'last')
@@ -241,7 +246,6 @@ def main(recipe, doc, argv=None):
         print(f'{config["title"]}: {world()} process(es) on {device}, global batch {global_batch}, '
               f'{recipe.lr_note(v, global_batch)}, steps {start}..{total_steps}', file=sys.stderr)
 
-    data, sampler = loader(args, v, global_batch // world(), recipe.transform)
     # The log's first line says what it is a log of: the app imports it as a run (Import…).
     # The values are the run's (--batch-size replaces the config's; --steps is `totalSteps`).
     log({'config': {**{key: config[key] for key in ('methodId', 'title', 'link')}, 'values': {**v, 'batchSize': global_batch}},
@@ -250,9 +254,11 @@ def main(recipe, doc, argv=None):
     while step < total_steps:
         if sampler is not None:
             sampler.set_epoch(epoch)
-        for batch, _labels in data:
+        for batch, labels in data:
             if step >= total_steps:
                 break
+            if recipe.labelled:
+                batch = (batch, labels)
             record = recipe.train(model, optimizer, batch, device, step, global_batch, total_steps)
             step += 1
             if step % args.log_every == 0 or step == total_steps or step == start + 1:

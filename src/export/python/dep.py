@@ -5,8 +5,8 @@ run) weights as the browser run, as one PyTorch file.
     python train.py --data DIR                       # one device (CUDA if present, else CPU)
     torchrun --nproc_per_node=N train.py --data DIR  # DistributedDataParallel: NCCL on CUDA, gloo on CPU
 
---data is an ImageFolder tree (labels unused), or `shapes`: the browser run's own training
-images (shapes.safetensors). Only torch and torchvision are needed (1.13 on). config.json holds
+--data is an ImageFolder tree (labels used only by DDeP's supervised stage), or `shapes`: the
+browser run's own training images (shapes.safetensors). Only torch and torchvision are needed (1.13 on). config.json holds
 the experiment; weights.safetensors, when present, the browser's U-Net weights.
 
 What the step computes (Brempong et al. 2022, "Denoising Pretraining for Semantic
@@ -18,6 +18,10 @@ the app's TypeScript states them):
   U-Net   levels of (conv3x3 - GroupNorm - SiLU) x 2, 2x2 average pooling down, nearest x2 up
           with the skip concatenated, a 1x1 conv to the noise.
   optim   AdamW (weight decay on rank >= 2), lr warm-up then a cosine to 1 % of the peak.
+  DDeP    first `supervisedSteps` steps: the encoder and a linear classifier on its flattened
+          bottleneck learn to classify the images (cross-entropy; its own AdamW, warm-up, cosine
+          to 0); then the encoder is frozen and the decoder alone learns to denoise. The app
+          draws that stage's images from its first 512 training images; here from all of --data.
 
 Weights keep the browser's names and layouts (a kernel is [kh, kw, in, out]).
 """
@@ -43,14 +47,18 @@ def double_conv(p, prefix, x, groups):
     return x
 
 
+def unet_encode(p, x, groups):
+    """The encoder's features per level, finest first; the last is the bottleneck."""
+    levels = []
+    while f'unet.encoder.{len(levels)}.conv1.kernel' in p:
+        x = double_conv(p, f'unet.encoder.{len(levels)}.', x if not levels else F.avg_pool2d(x, 2), groups)
+        levels.append(x)
+    return levels
+
+
 def unet_forward(p, x, groups):
     """x [N, 3, S, S] in model units -> the predicted noise [N, 3, S, S]."""
-    skips = []
-    i = 0
-    while f'unet.encoder.{i}.conv1.kernel' in p:
-        x = double_conv(p, f'unet.encoder.{i}.', x if i == 0 else F.avg_pool2d(x, 2), groups)
-        skips.append(x)
-        i += 1
+    skips = unet_encode(p, x, groups)
     x = skips.pop()
     for level in range(len(skips) - 1, -1, -1):
         x = double_conv(p, f'unet.decoder.{level}.', torch.cat([skips[level], F.interpolate(x, scale_factor=2, mode='nearest')], 1), groups)
@@ -72,9 +80,9 @@ class Dep:
 
     def __init__(self, config, device):
         v = config['values']
-        if v.get('variant', 'DeP') != 'DeP':
-            raise SystemExit("DDeP's supervised stage is not exported yet: export the DeP variant.")
         self.v = v
+        self.ddep = v.get('variant', 'DeP') == 'DDeP'
+        self.classes = config.get('classes')  # the data's, for DDeP's classifier
         self.device = device
         self.groups = int(v['groups'])
         self.momentum_encoder = False
@@ -101,6 +109,12 @@ class Dep:
         for i, out in enumerate(channels[:-1]):
             double(f'unet.decoder.{i}.', out + channels[i + 1], out)
         conv('unet.out.', 1, channels[0], 3, 0.02)
+        if self.ddep:  # a linear classifier on the flattened bottleneck (trunc-normal 0.02, as createLinear)
+            side = int(v['imageSize']) // 2 ** (len(channels) - 1)
+            if not self.classes:
+                raise SystemExit("DDeP's supervised stage classifies labelled images: --data needs one folder per class")
+            self.p['classifier.weight'] = torch.nn.init.trunc_normal_(torch.empty(side * side * channels[-1], self.classes), std=0.02, a=-0.04, b=0.04)
+            self.p['classifier.bias'] = torch.zeros(self.classes)
         self.to_device()
 
     def load(self, weights):
@@ -111,8 +125,30 @@ class Dep:
         for name in self.p:
             self.p[name] = self.p[name].to(self.device).requires_grad_(True)
 
-    def trainable(self):
-        return {name: self.p[name] for name in sorted(self.p)}
+    def trainable(self, stage=None):
+        """Every tensor, or those a stage trains: DDeP's supervised stage the encoder and the
+        classifier; the denoising stage the U-Net (DDeP: all but the encoder)."""
+        def trains(name):
+            encoder = name.startswith('unet.encoder.')
+            if stage == 'supervised':
+                return encoder or name.startswith('classifier.')
+            return stage is None or (name.startswith('unet.') and not (self.ddep and encoder))
+        return {name: self.p[name] for name in sorted(self.p) if trains(name)}
+
+    def stage(self, step, total_steps):
+        """The stage of `step` and its learning rate: each stage warms up and decays over its own
+        length, as two separate trainings would (the supervised one to 0, denoising to 1 %)."""
+        peak, warmup = float(self.v['learningRate']), int(self.v['warmupSteps'])
+        supervised = min(int(self.v['supervisedSteps']), total_steps) if self.ddep else 0
+        if step < supervised:
+            return 'supervised', cosine_at(peak, 0.0, supervised, min(warmup, supervised), step)
+        rest = total_steps - supervised
+        return 'denoising', cosine_at(peak, peak * 0.01, rest, min(warmup, rest), step - supervised)
+
+    def classify(self, images):
+        """DDeP's supervised stage: logits of the flattened bottleneck (in the browser's NHWC order)."""
+        bottleneck = unet_encode(self.p, images * 2 - 1, self.groups)[-1]
+        return bottleneck.permute(0, 2, 3, 1).reshape(images.shape[0], -1) @ self.p['classifier.weight'] + self.p['classifier.bias']
 
     def sample_noise(self, images):
         v = self.v
@@ -133,30 +169,55 @@ class Dep:
 # Schedules and the optimiser.
 
 
-def schedule(v, step, total_steps):
-    peak = float(v['learningRate'])
-    return cosine_at(peak, peak * 0.01, total_steps, min(int(v['warmupSteps']), total_steps), step)
-
-
-def make_optimizer(model, v):
+def make_adamw(params, v):
     """AdamW (torch's, the same update as the browser's), weight decay on rank >= 2 only."""
-    params = model.trainable()
     decay = [t for t in params.values() if t.ndim >= 2]
     rest = [t for t in params.values() if t.ndim < 2]
     return torch.optim.AdamW([{'params': decay, 'weight_decay': float(v['weightDecay'])}, {'params': rest, 'weight_decay': 0.0}],
                              lr=0.0, betas=(0.9, 0.999), eps=1e-8)
 
 
-def train_step(model, optimizer, images, eps, sigma, step, total_steps):
-    lr = schedule(model.v, step, total_steps)
+class Stages:
+    """DDeP's two optimisers, one per stage (the app's supervised optimiser, then its denoiser's)."""
+
+    def __init__(self, optimizers):
+        self.optimizers = optimizers
+
+    def state_dict(self):
+        return {stage: o.state_dict() for stage, o in self.optimizers.items()}
+
+    def load_state_dict(self, state):
+        for stage, o in self.optimizers.items():
+            o.load_state_dict(state[stage])
+
+
+def make_optimizer(model, v):
+    if not model.ddep:
+        return make_adamw(model.trainable('denoising'), v)
+    return Stages({stage: make_adamw(model.trainable(stage), v) for stage in ('supervised', 'denoising')})
+
+
+def train_step(model, optimizer, batch, step, total_steps):
+    """batch: (images, labels) in the supervised stage, (images, eps, sigma) in the denoising one."""
+    stage, lr = model.stage(step, total_steps)
+    optimizer = optimizer.optimizers[stage] if isinstance(optimizer, Stages) else optimizer
     for group in optimizer.param_groups:
         group['lr'] = lr
-    loss = model.loss(images, eps, sigma)
-    optimizer.zero_grad(set_to_none=True)
-    loss.backward()
+    for t in model.p.values():
+        t.grad = None
+    if stage == 'supervised':
+        images, labels = batch
+        logits = model.classify(images)
+        loss = F.cross_entropy(logits, labels)
+        record = {'supervisedLoss': loss, 'supervisedAccuracy': (logits.argmax(1) == labels).float().mean()}
+    else:
+        images, eps, sigma = batch
+        loss = model.loss(images, eps, sigma)
+        record = {'denoiseLoss': loss, 'sigma': sigma.mean() if torch.is_tensor(sigma) else torch.tensor(sigma)}
+    loss.backward(inputs=list(model.trainable(stage).values()))  # DDeP's frozen encoder gets no gradient
     average_gradients(model)
     optimizer.step()
-    return loss.detach(), lr
+    return {'loss': loss.detach(), **{name: x.detach() for name, x in record.items()}, 'learningRate': lr}
 
 # ----------------------------------------------------------------------------------------------
 # Data: the images themselves (the noise is the only augmentation DeP uses), and the loop's parts.
@@ -168,18 +229,25 @@ def transform(v, tensors):
     return (lambda x: x) if tensors else T.Compose([T.Resize(size), T.CenterCrop(size), T.ToTensor()])
 
 
-def train(model, optimizer, images, device, step, global_batch, total_steps):
+def train(model, optimizer, batch, device, step, global_batch, total_steps):
+    images, labels = batch
     images = images.to(device, non_blocking=True)
+    if model.stage(step, total_steps)[0] == 'supervised':
+        return train_step(model, optimizer, (images, labels.to(device, non_blocking=True)), step, total_steps)
     eps, sigma = model.sample_noise(images)
-    loss, lr = train_step(model, optimizer, images, eps, sigma, step, total_steps)
-    return {'loss': loss, 'denoiseLoss': loss, 'learningRate': lr, 'sigma': sigma.mean() if torch.is_tensor(sigma) else sigma}
+    return train_step(model, optimizer, (images, eps, sigma), step, total_steps)
 
 
 def parity_step(model, optimizer, inputs, i, step):
-    """Step i on the browser's images, noise and sigmas."""
-    sigma = inputs[f'views.{i}.sigmas'] if f'views.{i}.sigmas' in inputs else float(model.v['sigma'])
-    loss, _lr = train_step(model, optimizer, nchw(inputs, 'images'), nchw(inputs, f'views.{i}.epsilon'), sigma, step, int(model.v['totalSteps']))
-    return loss
+    """Step i on what the browser drew: its labelled images and labels (DDeP's supervised stage),
+    or its noise and sigmas on the batch's images."""
+    total = int(model.v['totalSteps'])
+    if model.stage(step, total)[0] == 'supervised':
+        batch = (nchw(inputs, f'views.{i}.images'), inputs[f'views.{i}.labels'].long())
+    else:
+        sigma = inputs[f'views.{i}.sigmas'] if f'views.{i}.sigmas' in inputs else float(model.v['sigma'])
+        batch = (nchw(inputs, 'images'), nchw(inputs, f'views.{i}.epsilon'), sigma)
+    return train_step(model, optimizer, batch, step, total)['loss']
 
 
 def lr_note(v, global_batch):
@@ -187,4 +255,4 @@ def lr_note(v, global_batch):
 
 
 if __name__ == '__main__':
-    main(Recipe(Dep, make_optimizer, transform, train, parity_step, lr_note), __doc__)
+    main(Recipe(Dep, make_optimizer, transform, train, parity_step, lr_note, labelled=True), __doc__)

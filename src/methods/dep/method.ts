@@ -99,12 +99,16 @@ class DepInstance implements MethodInstance {
     });
   }
 
+  /** The supervised stage's batch: B images of the labelled split, drawn with replacement. */
+  private drawLabelled(B: number): { indices: Int32Array; labels: Int32Array } {
+    const labelled = this.labelled!;
+    const indices = Int32Array.from({ length: B }, () => this.labelRng.int(labelled.labels.length));
+    return { indices, labels: Int32Array.from(indices, (i) => labelled.labels[i]) };
+  }
+
   private supervisedStep(batch: Batch, learningRate: number): StepOutput {
     const labelled = this.labelled!;
-    const B = batch.images.shape[0];
-    const count = labelled.labels.length;
-    const indices = Int32Array.from({ length: B }, () => this.labelRng.int(count));
-    const labels = Int32Array.from(indices, (i) => labelled.labels[i]);
+    const { indices, labels } = this.drawLabelled(batch.images.shape[0]);
     const supervised = this.supervised!;
     return tf.tidy(() => {
       const images = tf.gather(labelled.images, tf.tensor1d(indices, 'int32')) as tf.Tensor4D;
@@ -170,11 +174,17 @@ class DepInstance implements MethodInstance {
   }
 
   /**
-   * The next denoising step's noise ε [B, S, S, 3] and σ per image (when sampled), as the step
-   * will draw them: for the PyTorch export's parity test, which hands them to train.py.
+   * What step `step` will draw, drawn the same way: a denoising step's noise ε [B, S, S, 3] and
+   * σ per image (when sampled), or a supervised step's labelled images and labels. For the
+   * PyTorch export's parity test, which hands them to train.py.
    */
-  sampleViews(images: tf.Tensor4D): { epsilon: tf.Tensor4D; sigmas: tf.Tensor1D | null } {
+  sampleViews(images: tf.Tensor4D, step = 0): { epsilon?: tf.Tensor4D; sigmas?: tf.Tensor1D | null; images?: tf.Tensor4D; labels?: tf.Tensor1D } {
     const [B, S] = images.shape;
+    if (this.c.scheduleAt(step).stage === 'supervised') {
+      // DDeP's supervised stage draws labelled images instead (the labels as floats, for safetensors' F32).
+      const { indices, labels } = this.drawLabelled(B);
+      return { images: tf.gather(this.labelled!.images, tf.tensor1d(indices, 'int32')) as tf.Tensor4D, labels: tf.tensor1d(Float32Array.from(labels)) };
+    }
     const { epsilon, sigmas } = this.denoiser.sampleNoise(B, S, this.c);
     return { epsilon, sigmas: sigmas ? tf.tensor1d(sigmas) : null };
   }
