@@ -15,6 +15,8 @@ import { shapesTensors } from './shapesData';
  */
 export const EXPORT_FAMILIES = {
   simclr: 'lineage', moco: 'lineage', byol: 'lineage', simsiam: 'lineage', dino: 'dino', dep: 'dep',
+  dreamteacher: 'dreamteacher',
+  itpn: 'itpn',
 } as const satisfies Record<string, string>;
 export type ExportFamily = (typeof EXPORT_FAMILIES)[keyof typeof EXPORT_FAMILIES];
 export const EXPORT_FAMILY_NAMES: readonly ExportFamily[] = [...new Set(Object.values(EXPORT_FAMILIES))];
@@ -24,15 +26,15 @@ export function exportFamily(methodId: string): ExportFamily | undefined {
 /**
  * The Python sources: one per family, and the parts they share — python/common.py (imports,
  * safetensors, the distributed helpers, the schedule, data, the training loop, the parity
- * steps, log, checkpoints) and python/vit.py — inserted at their `# {{COMMON}}` and `# {{VIT}}`
- * lines, so each project's train.py is one file.
+ * steps, log, checkpoints), python/vit.py and python/unet.py — inserted at their `# {{COMMON}}`,
+ * `# {{VIT}}` and `# {{UNET}}` lines, so each project's train.py is one file.
  */
-export type TrainSources = Record<ExportFamily | 'common' | 'vit', string>;
-export const PYTHON_PARTS: readonly (keyof TrainSources)[] = [...EXPORT_FAMILY_NAMES, 'common', 'vit'];
+export type TrainSources = Record<ExportFamily | 'common' | 'vit' | 'unet', string>;
+export const PYTHON_PARTS: readonly (keyof TrainSources)[] = [...EXPORT_FAMILY_NAMES, 'common', 'vit', 'unet'];
 
 /** A family's train.py, whole: its shared parts inserted. */
 export function trainScript(family: ExportFamily, sources: TrainSources): string {
-  return sources[family].replace('# {{COMMON}}\n', sources.common).replace('# {{VIT}}\n', sources.vit);
+  return sources[family].replace('# {{COMMON}}\n', sources.common).replace('# {{VIT}}\n', sources.vit).replace('# {{UNET}}\n', sources.unet);
 }
 
 export interface ExportRequest {
@@ -53,6 +55,7 @@ export function exportProblem(methodId: string, values: SettingValues): string |
     const covered = Object.keys(EXPORT_FAMILIES).map((id) => findMethod(id)?.title ?? id);
     return `The PyTorch export covers ${covered.slice(0, -1).join(', ')} and ${covered.at(-1)} so far; ${method.title} is not exported yet.`;
   }
+  if (methodId === 'dreamteacher' && values.mseLoss === false && values.attentionLoss === false) return 'DreamTeacher needs feature regression, attention transfer or both: with neither the student learns nothing.';
   return null;
 }
 
@@ -81,11 +84,14 @@ export function buildProject(request: ExportRequest, sources: TrainSources): Rec
   return files;
 }
 
+/** Methods whose learning rate the app (and so train.py) does not scale by the batch. */
+const LR_AS_GIVEN = new Set(['dep', 'dreamteacher', 'itpn']);
+
 function readme(title: string, request: ExportRequest): string {
   const batch = Number(request.values.batchSize);
   const lr = Number(request.values.learningRate);
-  const rule = request.methodId === 'dep'
-    ? `  split over the processes. DeP's learning rate (${lr}) is used as given, as in the app: it is not scaled by the batch.`
+  const rule = LR_AS_GIVEN.has(request.methodId)
+    ? `  split over the processes. The learning rate (${lr}) is used as given, as in the app: it is not scaled by the batch.`
     : `  split over the processes. The learning rate follows the
   papers' rule, peak = lr × global batch / 256 (here ${lr} × ${batch} / 256 = ${(lr * batch / 256).toPrecision(3)}),
   after a linear warm-up, then a cosine.`;
@@ -105,7 +111,8 @@ python train.py --data DIR --out runs/a --resume  # continue from runs/a/last.sa
 With torch 1.13 on Python 3.11 (Debian 12's packages) torchrun cannot parse its own default
 \`--redirects\`: add \`--redirects 1 --tee 1\` after \`--nproc_per_node\`.
 
-- \`--data\`: an ImageFolder tree (one folder per class; labels are not used for training), or
+- \`--data\`: an ImageFolder tree (one folder per class; the labels are used only by a supervised
+  stage, DDeP's), or
   \`shapes\`: the run's own training images, in \`shapes.safetensors\` (when the run trained on
   the built-in shapes), so this project trains on exactly the images the browser did.
 - \`--batch-size\` is the global batch,

@@ -28,51 +28,7 @@ Weights keep the browser's names and layouts (a kernel is [kh, kw, in, out]).
 # {{COMMON}}
 
 
-# ----------------------------------------------------------------------------------------------
-# The U-Net, as a function of a dict of tensors named as in the browser (unet.*).
-
-
-def norm_groups(channels, groups):
-    """The largest divisor of `channels` that is <= `groups` (GroupNorm needs C % G == 0)."""
-    for g in range(max(1, min(int(groups), channels)), 1, -1):
-        if channels % g == 0:
-            return g
-    return 1
-
-
-def double_conv(p, prefix, x, groups):
-    for i in (1, 2):
-        x = F.conv2d(x, p[f'{prefix}conv{i}.kernel'].permute(3, 2, 0, 1), p[f'{prefix}conv{i}.bias'], padding=1)
-        x = F.silu(F.group_norm(x, norm_groups(x.shape[1], groups), p[f'{prefix}norm{i}.gamma'], p[f'{prefix}norm{i}.beta'], 1e-5))
-    return x
-
-
-def unet_encode(p, x, groups):
-    """The encoder's features per level, finest first; the last is the bottleneck."""
-    levels = []
-    while f'unet.encoder.{len(levels)}.conv1.kernel' in p:
-        x = double_conv(p, f'unet.encoder.{len(levels)}.', x if not levels else F.avg_pool2d(x, 2), groups)
-        levels.append(x)
-    return levels
-
-
-def unet_forward(p, x, groups):
-    """x [N, 3, S, S] in model units -> the predicted noise [N, 3, S, S]."""
-    skips = unet_encode(p, x, groups)
-    x = skips.pop()
-    for level in range(len(skips) - 1, -1, -1):
-        x = double_conv(p, f'unet.decoder.{level}.', torch.cat([skips[level], F.interpolate(x, scale_factor=2, mode='nearest')], 1), groups)
-    kernel = p['unet.out.kernel']  # [1, 1, C, 3]
-    return F.conv2d(x, kernel.permute(3, 2, 0, 1), p['unet.out.bias'])
-
-
-def corrupt(x, eps, sigma, kind):
-    """x~ = a x + b eps; sigma is one number or one per image [N]."""
-    sigma = sigma.reshape(-1, 1, 1, 1) if torch.is_tensor(sigma) else torch.tensor(float(sigma))
-    if kind == 'simple':
-        return x + sigma * eps
-    a = torch.rsqrt(sigma ** 2 + 1)  # sqrt(g) = 1 / sqrt(1 + sigma^2); sqrt(1 - g) = sigma sqrt(g)
-    return a * x + sigma * a * eps
+# {{UNET}}
 
 
 class Dep:
@@ -147,7 +103,7 @@ class Dep:
 
     def classify(self, images):
         """DDeP's supervised stage: logits of the flattened bottleneck (in the browser's NHWC order)."""
-        bottleneck = unet_encode(self.p, images * 2 - 1, self.groups)[-1]
+        bottleneck = unet_encode(self.p, 'unet.', images * 2 - 1, self.groups)[-1]
         return bottleneck.permute(0, 2, 3, 1).reshape(images.shape[0], -1) @ self.p['classifier.weight'] + self.p['classifier.bias']
 
     def sample_noise(self, images):
@@ -163,7 +119,7 @@ class Dep:
     def loss(self, images, eps, sigma):
         """images [N, 3, S, S] in [0, 1]."""
         noisy = corrupt(images * 2 - 1, eps, sigma, 'simple' if self.v.get('corruption') == 'simple' else 'vp')
-        return ((unet_forward(self.p, noisy, self.groups) - eps) ** 2).mean()
+        return ((unet_forward(self.p, 'unet.', noisy, self.groups)[0] - eps) ** 2).mean()
 
 # ----------------------------------------------------------------------------------------------
 # Schedules and the optimiser.

@@ -70,6 +70,23 @@ class DreamTeacherInstance implements MethodInstance {
     return [...unetForward(this.teacher, noisy).features].reverse();
   }
 
+  /** The next distillation step's encoding noise [B, S, S, 3], from its own stream. */
+  private encodeNoise(B: number, S: number): tf.Tensor4D {
+    return gaussian(this.encodeRng, [B, S, S, 3]);
+  }
+
+  /**
+   * The next step's random draws, for the PyTorch export's parity test (which hands them to
+   * train.py): the teacher stage's noise ε (the Denoiser's stream; σ is fixed, so nothing else)
+   * and the distillation stage's encoding noise (encodeRng). Each stage draws from its own stream
+   * only, so the k-th call's `epsilon` is what the k-th teacher step consumes and its
+   * `encodeNoise` what the k-th distillation step consumes, whichever stage a step is in.
+   */
+  sampleViews(images: tf.Tensor4D): { epsilon: tf.Tensor4D; encodeNoise: tf.Tensor4D } {
+    const [B, S] = images.shape;
+    return { epsilon: this.denoiser.sampleNoise(B, S, this.c.noise).epsilon, encodeNoise: this.encodeNoise(B, S) };
+  }
+
   step(batch: Batch, step: number): StepOutput {
     const schedule = this.c.scheduleAt(step);
     const nan = () => tf.scalar(Number.NaN);
@@ -86,7 +103,7 @@ class DreamTeacherInstance implements MethodInstance {
     }
     const [B, S] = batch.images.shape;
     return tf.tidy(() => {
-      const noise = gaussian(this.encodeRng, [B, S, S, 3]);
+      const noise = this.encodeNoise(B, S);
       const targets = this.targets(batch.images, noise);
       const x = toModel(batch.images);
       const terms: tf.Scalar[] = [];

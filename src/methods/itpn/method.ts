@@ -123,10 +123,26 @@ class ItpnInstance implements MethodInstance {
     return stages.map((stage) => tf.reshape(normalizeFeatures(stage), [batch, this.patches, -1]) as tf.Tensor3D);
   }
 
+  /** The next step's masks, drawn from the mask stream (step() draws them here too). */
+  private drawMask(batch: number): PatchMask {
+    return sampleMask(this.maskRng, batch, this.patches, this.c.maskRatio);
+  }
+
+  /**
+   * The next step's random draw, as that step would make it: each image's patch order [B, N]
+   * (the first N·(1 − maskRatio) kept). For the PyTorch export's parity test, which hands it to
+   * train.py; it advances the mask stream exactly as step() does.
+   */
+  sampleViews(images: tf.Tensor4D): { order: tf.Tensor2D } {
+    const [B] = images.shape;
+    const mask = this.drawMask(B);
+    return { order: tf.tensor2d(Float32Array.from(mask.order), [B, this.patches]) };
+  }
+
   step(batch: Batch, step: number): StepOutput {
     const { learningRate, teacherMomentum } = this.c.scheduleAt(step);
     const [B] = batch.images.shape;
-    const mask = sampleMask(this.maskRng, B, this.patches, this.c.maskRatio);
+    const mask = this.drawMask(B);
     return tf.tidy(() => {
       const m = this.maskTensors(mask);
       const x = normalize(batch.images) as tf.Tensor4D;
