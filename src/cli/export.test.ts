@@ -7,7 +7,8 @@ import { readCommon } from '../engine/runConfig';
 import { decodeSafetensors } from '../export/safetensors';
 import { encodeRunFile, RUN_FILE_FORMAT, RUN_FILE_VERSION } from '../state/runFile';
 import { presetValues } from '../state/url';
-import { findMethod } from '../methods/registry';
+import { findMethod, methods } from '../methods/registry';
+import { exportProblem } from '../export/project';
 import { parseExportArgs, writeProject } from './export';
 
 describe('npm run export', () => {
@@ -50,13 +51,14 @@ describe('npm run export', () => {
     expect(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')).step).toBe(12);
   });
 
-  it('exports MoCo v2’s queue', () => {
+  it('exports every method of the registry (a new method needs its train.py), MoCo v2’s queue and DDeP too', () => {
+    for (const method of methods) expect(exportProblem(method.id, presetValues(method, 'default')), method.id).toBeNull();
+    expect(exportProblem('nope', {})).toMatch(/no method "nope"/);
     expect(parseExportArgs(['--link', '#m=moco&qs=256', '--out', 'x']).request.values.queueSize).toBe(256);
+    expect(parseExportArgs(['--link', '#m=dep&p=ddep', '--out', 'x']).request.values.variant).toBe('DDeP');
   });
 
   it('refuses what it cannot export, with the reason', () => {
-    expect(() => parseExportArgs(['--link', '#m=loca&p=learn', '--out', 'x'])).toThrow(/covers .*DINO.* so far; LOCA is not exported yet/);
-    expect(() => parseExportArgs(['--link', '#m=dep&p=ddep', '--out', 'x'])).toThrow(/DDeP’s supervised stage is not exported yet/);
     expect(() => parseExportArgs(['--link', '#m=simclr&p=learn'])).toThrow(/--out DIR is required/);
     expect(() => parseExportArgs(['--out', 'x'])).toThrow(/exactly one of --link and --run/);
     expect(() => parseExportArgs(['--link', '#m=nope', '--out', 'x'])).toThrow(/Bad --link/);

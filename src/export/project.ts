@@ -17,6 +17,7 @@ export const EXPORT_FAMILIES = {
   simclr: 'lineage', moco: 'lineage', byol: 'lineage', simsiam: 'lineage', dino: 'dino', dep: 'dep',
   dreamteacher: 'dreamteacher',
   itpn: 'itpn',
+  loca: 'loca',
 } as const satisfies Record<string, string>;
 export type ExportFamily = (typeof EXPORT_FAMILIES)[keyof typeof EXPORT_FAMILIES];
 export const EXPORT_FAMILY_NAMES: readonly ExportFamily[] = [...new Set(Object.values(EXPORT_FAMILIES))];
@@ -84,16 +85,21 @@ export function buildProject(request: ExportRequest, sources: TrainSources): Rec
   return files;
 }
 
-/** Methods whose learning rate the app (and so train.py) does not scale by the batch. */
-const LR_AS_GIVEN = new Set(['dep', 'dreamteacher', 'itpn']);
+/**
+ * The batch a method's learning rate is given for (peak = lr × global batch / this), as the app
+ * and train.py apply it: 256 for most (the papers' linear rule), 1024 for LOCA (scenic's), none
+ * for the methods that use it as given.
+ */
+const LR_REFERENCE_BATCH: Record<string, number | null> = { dep: null, dreamteacher: null, itpn: null, loca: 1024 };
 
 function readme(title: string, request: ExportRequest): string {
   const batch = Number(request.values.batchSize);
   const lr = Number(request.values.learningRate);
-  const rule = LR_AS_GIVEN.has(request.methodId)
+  const reference = request.methodId in LR_REFERENCE_BATCH ? LR_REFERENCE_BATCH[request.methodId] : 256;
+  const rule = reference === null
     ? `  split over the processes. The learning rate (${lr}) is used as given, as in the app: it is not scaled by the batch.`
     : `  split over the processes. The learning rate follows the
-  papers' rule, peak = lr × global batch / 256 (here ${lr} × ${batch} / 256 = ${(lr * batch / 256).toPrecision(3)}),
+  paper's rule, peak = lr × global batch / ${reference} (here ${lr} × ${batch} / ${reference} = ${(lr * batch / reference).toPrecision(3)}),
   after a linear warm-up, then a cosine.`;
   return `# ${title}, exported from SSL Playground
 

@@ -32,6 +32,14 @@ interface Student extends Encoder {
   position: LinearParams; // [D, N_ref]
 }
 
+/** One step's draws: the views and each crop's photometric parameters. */
+interface StepDraws {
+  views: Views;
+  reference: PhotometricParams[];
+  query: PhotometricParams[];
+  focal: PhotometricParams[];
+}
+
 class LocaInstance implements MethodInstance {
   private readonly config: LocaConfig;
   private readonly seed: number;
@@ -74,7 +82,7 @@ class LocaInstance implements MethodInstance {
   }
 
   /** Samples the views of `count` images and derives the position targets from their boxes. */
-  private sampleViews(rng: Rng, count: number): Views {
+  private drawViews(rng: Rng, count: number): Views {
     const c = this.config;
     const size = c.vit.imageSize;
     const references = Array.from({ length: count }, () => sampleResizedCrop(rng, size, [c.referenceScaleMin, 1], undefined, 0));
@@ -102,6 +110,53 @@ class LocaInstance implements MethodInstance {
       }
     }
     return { references, queries, focals, queryKeep, referenceKeep, targets };
+  }
+
+  /** A step's draws from the view stream, in the order step() has always made them: the views, then each crop's colours. */
+  private drawStep(count: number): StepDraws {
+    const c = this.config;
+    const views = this.drawViews(this.viewRng, count);
+    const jitter = { jitterStrength: c.colorJitter, jitterProbability: 0.8, grayscaleProbability: c.grayscaleProbability, blurProbability: 0 };
+    return {
+      views,
+      reference: views.references.map(() => samplePhotometric(this.viewRng, { ...jitter, solarizeProbability: 0 })),
+      query: views.queries.map(() => samplePhotometric(this.viewRng, { ...jitter, solarizeProbability: c.solarizeProbability })),
+      focal: views.focals.map(() => samplePhotometric(this.viewRng, { ...jitter, solarizeProbability: 0 })),
+    };
+  }
+
+  /** The augmented, normalised views of one step's draws: reference and large query [B, S, S, 3], focal [F·B, s, s, 3]. */
+  private augmentedViews(images: tf.Tensor4D, drawn: StepDraws): { reference: tf.Tensor4D; query: tf.Tensor4D; focal: tf.Tensor4D | null } {
+    const c = this.config;
+    const B = images.shape[0];
+    const augmented = (crops: SampledCrop[], photometric: PhotometricParams[], size: number) =>
+      applyPhotometric(this.crops(images, crops, B, size), tf.tensor2d(packPhotometric(photometric), [crops.length, PHOTOMETRIC_WIDTH]));
+    return {
+      reference: augmented(drawn.views.references, drawn.reference, c.vit.imageSize),
+      query: augmented(drawn.views.queries, drawn.query, c.vit.imageSize),
+      focal: c.focalQueries > 0 ? augmented(drawn.views.focals, drawn.focal, c.focalSize) : null,
+    };
+  }
+
+  /**
+   * What the next step() will draw, as tensors (the PyTorch export's parity test hands them to
+   * train.py): the augmented views, every crop's sampling box [y1, x1, y2, x2] (x1 > x2: flipped;
+   * focal rows f·B + b), the kept large-query patches, the visible reference run and the
+   * position targets [B·Tq] (indices as floats). Consumes the view stream as a step does.
+   */
+  sampleViews(images: tf.Tensor4D): Record<string, tf.Tensor> {
+    const drawn = this.drawStep(images.shape[0]);
+    const { views } = drawn;
+    const boxes = (crops: SampledCrop[]) => tf.tensor2d(crops.flatMap((crop) => crop.samplingBox), [crops.length, 4]);
+    const indices = (values: Int32Array) => tf.tensor1d(Float32Array.from(values));
+    return tf.tidy(() => {
+      const { reference, query, focal } = this.augmentedViews(images, drawn);
+      return {
+        reference, query, referenceBoxes: boxes(views.references), queryBoxes: boxes(views.queries),
+        ...(focal ? { focal, focalBoxes: boxes(views.focals) } : {}),
+        queryKeep: indices(views.queryKeep), referenceKeep: indices(views.referenceKeep), targets: indices(views.targets),
+      };
+    });
   }
 
   /** Crops [n, s, s, 3] in [0, 1] (no augmentation). */
@@ -143,11 +198,8 @@ class LocaInstance implements MethodInstance {
   step(batch: Batch, step: number): StepOutput {
     const c = this.config;
     const B = batch.images.shape[0];
-    const views = this.sampleViews(this.viewRng, B);
-    const jitter = { jitterStrength: c.colorJitter, jitterProbability: 0.8, grayscaleProbability: c.grayscaleProbability, blurProbability: 0 };
-    const referencePhotometric = views.references.map(() => samplePhotometric(this.viewRng, { ...jitter, solarizeProbability: 0 }));
-    const queryPhotometric = views.queries.map(() => samplePhotometric(this.viewRng, { ...jitter, solarizeProbability: c.solarizeProbability }));
-    const focalPhotometric = views.focals.map(() => samplePhotometric(this.viewRng, { ...jitter, solarizeProbability: 0 }));
+    const drawn = this.drawStep(B);
+    const { views } = drawn;
     const schedule = c.scheduleAt(step);
     const perImage = queryTokensPerImage(c);
     const { referencePatches } = c.sizes;
@@ -162,12 +214,7 @@ class LocaInstance implements MethodInstance {
     const hiddenWeights = Float32Array.from(views.targets, (y) => (y >= 0 && !visible[y] ? 1 : 0));
 
     return tf.tidy(() => {
-      const augmented = (crops: SampledCrop[], photometric: PhotometricParams[], size: number) =>
-        applyPhotometric(this.crops(batch.images, crops, B, size),
-          tf.tensor2d(packPhotometric(photometric), [crops.length, PHOTOMETRIC_WIDTH]));
-      const reference = augmented(views.references, referencePhotometric, c.vit.imageSize);
-      const query = augmented(views.queries, queryPhotometric, c.vit.imageSize);
-      const focal = c.focalQueries > 0 ? augmented(views.focals, focalPhotometric, c.focalSize) : null;
+      const { reference, query, focal } = this.augmentedViews(batch.images, drawn);
       const queryKeep = tf.tensor1d(views.queryKeep, 'int32');
       const referenceKeep = tf.tensor1d(views.referenceKeep, 'int32');
       const targets = tf.tensor1d(views.targets, 'int32');
@@ -200,7 +247,8 @@ class LocaInstance implements MethodInstance {
         const { all, focalFlat } = this.queryTokens(query, focal, queryKeep, B);
         keep('embeddings', focalFlat ?? tf.reshape(all, [-1, c.vit.width]));
         const logits = this.positionLogits(all, context);
-        let total = keep('localizationLoss', localizationLoss(logits, targets)) as tf.Scalar;
+        // A copy: take() disposes the kept metric, which the returned loss must outlive.
+        let total = tf.clone(keep('localizationLoss', localizationLoss(logits, targets))) as tf.Scalar;
         keep('positionAccuracy', positionAccuracy(logits, targets));
         if (masked) {
           keep('visibleAccuracy', positionAccuracy(logits, targets, tf.tensor1d(visibleWeights)));
@@ -266,7 +314,7 @@ class LocaInstance implements MethodInstance {
   private async positionProbe(input: ProbeInput, step: number): Promise<PositionProbe> {
     const c = this.config;
     const count = Math.min(input.images.shape[0], PROBE_EXAMPLES);
-    const views = this.sampleViews(Rng.stream(this.seed, 'loca:probe-views'), count);
+    const views = this.drawViews(Rng.stream(this.seed, 'loca:probe-views'), count);
     const S = c.vit.imageSize;
     const images = tf.tidy(() => tf.slice(input.images, 0, count) as tf.Tensor4D);
     const tensors = tf.tidy(() => {
@@ -312,7 +360,7 @@ class LocaInstance implements MethodInstance {
     let patches = 0;
     for (let start = 0; start < n; start += chunk) {
       const count = Math.min(chunk, n - start);
-      const views = this.sampleViews(rng, count);
+      const views = this.drawViews(rng, count);
       const keep = allVisible ? Int32Array.from({ length: c.sizes.referencePatches }, (_, i) => i) : views.referenceKeep;
       patches += views.targets.filter((t) => t >= 0).length;
       sums.push(tf.tidy(() => {
