@@ -5,7 +5,7 @@ import { decodeSafetensors } from '../src/export/safetensors';
 import { openOnWebGpu } from './app';
 
 // Issue 24: "Export → PyTorch project" downloads a .zip with train.py, config.json, README.md and
-// the run's weights as safetensors; a method the export does not cover says so and downloads nothing.
+// the run's weights as safetensors; before training, the project has the initialisers and no weights.
 test('the PyTorch button exports the focused run as a project with its weights', async ({ page }) => {
   // SimCLR's learn preset (the CNN), made tiny so a step is quick on SwiftShader.
   const errors = await openOnWebGpu(page, '#m=simclr&p=learn&s=2&w=16&dp=2&ph=32&po=16&b=8&n=64');
@@ -42,13 +42,17 @@ test('the PyTorch button exports the focused run as a project with its weights',
   expect(errors).toEqual([]);
 });
 
-test('a method the export does not cover yet says so and downloads nothing', async ({ page }) => {
+test('LOCA before training exports its project with the initialisers and no weights', async ({ page }) => {
   const errors = await openOnWebGpu(page, '#m=loca&p=tiny&s=1');
   await expect(page.getByRole('button', { name: 'Train', exact: true })).toBeEnabled({ timeout: 120_000 });
-  let downloads = 0;
-  page.on('download', () => downloads++);
-  await page.getByTestId('export-pytorch').click();
-  await expect(page.getByTestId('notices')).toContainText('LOCA is not exported yet');
-  expect(downloads).toBe(0);
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-pytorch').click()]);
+  expect(download.suggestedFilename()).toBe('ssl-playground-loca-step0-pytorch.zip');
+  const files = unzipSync(readFileSync(await download.path()));
+  expect(Object.keys(files).sort()).toEqual(['loca-pytorch/README.md', 'loca-pytorch/config.json', 'loca-pytorch/shapes.safetensors', 'loca-pytorch/train.py']);
+  const train = new TextDecoder().decode(files['loca-pytorch/train.py']);
+  expect(train).toContain('LOCA');
+  expect(train).not.toMatch(/# \{\{(COMMON|VIT|UNET)\}\}/);
+  expect(new TextDecoder().decode(files['loca-pytorch/README.md'])).toContain('/ 1024');
+  expect(JSON.parse(new TextDecoder().decode(files['loca-pytorch/config.json']))).toMatchObject({ methodId: 'loca', step: 0 });
   expect(errors).toEqual([]);
 });

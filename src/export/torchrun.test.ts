@@ -128,6 +128,17 @@ describe.skipIf(!torchPython())('the exported train.py under torchrun (2 process
     for (const line of steps) expect(Object.keys(line)).toEqual(expect.arrayContaining(['loss', 'denoiseLoss', 'learningRate', 'sigma']));
   }, 300_000);
 
+  it('--data fake trains on random images of the configured size and reports the peak memory', () => {
+    const dir = project('dino');
+    const run = spawnSync(torchPython()!, [join(dir, 'train.py'), '--data', 'fake', '--steps', '2', '--batch-size', '4', '--workers', '0', '--log-every', '1', '--out', join(dir, 'out')],
+      { encoding: 'utf8', timeout: 120_000 });
+    expect(run.status, run.stderr).toBe(0);
+    expect(jsonLines(run.stdout).filter((line) => typeof line.step === 'number').map((line) => line.step)).toEqual([1, 2]);
+    const [end] = jsonLines(run.stderr).filter((line) => 'rank' in line);
+    expect(end).toMatchObject({ device: 'cpu', steps: 2 });
+    expect(end.peakMemoryMiB).toBeGreaterThan(50);
+  }, 300_000);
+
   it('DDeP classifies its run’s shapes for its supervised stage, then denoises, resuming across the stages', () => {
     const dir = mkdtempSync(join(tmpdir(), 'export-ddep-'));
     const values = { ...presetValues(findMethod('dep')!, 'tiny-ddep'), supervisedSteps: 10 };

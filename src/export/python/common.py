@@ -169,7 +169,12 @@ class Recipe:
 
 def loader(args, v, batch_per_process, transform):
     from torchvision import datasets
-    if args.data == 'shapes':
+    if args.data == 'fake':  # random images of the configured size: a smoke test, or to measure memory
+        size = int(v['imageSize'])
+        data = datasets.FakeData(size=max(1024, 4 * batch_per_process * world()), image_size=(3, size, size), num_classes=10,
+                                 transform=transform(v, False), random_offset=int(v['seed']))
+        data.classes = [str(c) for c in range(10)]
+    elif args.data == 'shapes':
         path = os.path.join(HERE, 'shapes.safetensors')
         if not os.path.exists(path):
             raise SystemExit('--data shapes needs shapes.safetensors, which the export writes for runs on the built-in shapes')
@@ -192,7 +197,7 @@ def average_gradients(model):
 
 def main(recipe, doc, argv=None):
     parser = argparse.ArgumentParser(description=doc.split('\n')[0])
-    parser.add_argument('--data', help="an ImageFolder directory, or 'shapes' (the browser run's images)")
+    parser.add_argument('--data', help="an ImageFolder directory, 'shapes' (the browser run's images) or 'fake' (random images)")
     parser.add_argument('--config', default=os.path.join(HERE, 'config.json'))
     parser.add_argument('--weights', default=os.path.join(HERE, 'weights.safetensors'), help='start from these weights (if the file exists)')
     parser.add_argument('--steps', type=int, help='total steps (default: the config\'s)')
@@ -209,7 +214,7 @@ def main(recipe, doc, argv=None):
     if args.parity:
         return parity(recipe, args.parity, config)
     if not args.data:
-        parser.error('--data DIR (an ImageFolder tree) or --data shapes is required')
+        parser.error('--data DIR (an ImageFolder tree), --data shapes or --data fake is required')
 
     if 'RANK' in os.environ and 'WORLD_SIZE' in os.environ:  # started by torchrun
         backend = 'nccl' if torch.cuda.is_available() else 'gloo'
@@ -269,11 +274,18 @@ def main(recipe, doc, argv=None):
                 if distributed():
                     torch.distributed.barrier()
         epoch += 1
-    # Every process says what it holds: under DDP the weights must be identical on every rank.
+    # Every process says what it holds (under DDP the weights must be identical on every rank)
+    # and the most memory it used: CUDA's peak allocation, or on the CPU the process's peak size.
     with torch.no_grad():
         flat = torch.cat([t.reshape(-1).double().cpu() for _, t in sorted(saved(model).items())])
+    if device.type == 'cuda':
+        peak = torch.cuda.max_memory_allocated(device) / 2 ** 20
+    else:
+        import resource
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
     # One write, so the lines of two processes sharing a pipe do not interleave.
-    sys.stderr.write(json.dumps({'rank': rank(), 'world': world(), 'steps': step, 'checksum': [float(flat.sum()), float((flat ** 2).sum())]}) + '\n')
+    sys.stderr.write(json.dumps({'rank': rank(), 'world': world(), 'steps': step, 'checksum': [float(flat.sum()), float((flat ** 2).sum())],
+                                 'device': device.type, 'peakMemoryMiB': round(peak, 1)}) + '\n')
     sys.stderr.flush()
     if distributed():
         torch.distributed.destroy_process_group()
