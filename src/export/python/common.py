@@ -130,6 +130,58 @@ class Shapes(torch.utils.data.Dataset):
 
 
 # ----------------------------------------------------------------------------------------------
+# A method's tensors and optimisers.
+
+
+class Weights:
+    """Every tensor of a method in one dict `p`, by its browser name (so weights.safetensors and
+    the checkpoints load and save without conversion), on `self.device`. A method says which of
+    them the optimiser trains (`trains`); the rest (an EMA teacher, a center) do not need grads."""
+
+    def trains(self, name):
+        return True
+
+    def load(self, weights):
+        self.p = dict(weights)
+        self.to_device()
+
+    def to_device(self):
+        for name in self.p:
+            self.p[name] = self.p[name].to(self.device).requires_grad_(self.trains(name))
+
+    @torch.no_grad()
+    def ema_update(self, momentum, online, target):
+        """xi <- m xi + (1 - m) theta for every `target`-prefixed tensor, from its `online` twin."""
+        for name in self.p:
+            if name.startswith(target):
+                self.p[name].mul_(momentum).add_(self.p[online + name[len(target):]].detach(), alpha=1 - momentum)
+
+
+def adamw(params, weight_decay, betas=(0.9, 0.999)):
+    """AdamW (torch's: the same update as the browser's), weight decay on tensors of rank >= 2
+    only; `params` by name, in sorted order (the optimiser's state lists them so: see --resume)."""
+    decay = [t for t in params.values() if t.ndim >= 2]
+    rest = [t for t in params.values() if t.ndim < 2]
+    return torch.optim.AdamW([{'params': decay, 'weight_decay': weight_decay}, {'params': rest, 'weight_decay': 0.0}],
+                             lr=0.0, betas=betas, eps=1e-8)
+
+
+class Stages:
+    """A staged method's optimisers, one per stage (as the browser's: each its own moments and
+    step count), checkpointed together."""
+
+    def __init__(self, optimizers):
+        self.optimizers = optimizers
+
+    def state_dict(self):
+        return {stage: o.state_dict() for stage, o in self.optimizers.items()}
+
+    def load_state_dict(self, state):
+        for stage, o in self.optimizers.items():
+            o.load_state_dict(state[stage])
+
+
+# ----------------------------------------------------------------------------------------------
 
 
 def log(record):

@@ -31,7 +31,7 @@ Weights keep the browser's names and layouts (a kernel is [kh, kw, in, out]).
 # {{UNET}}
 
 
-class Dep:
+class Dep(Weights):
     """The U-Net denoiser. `p` holds every tensor by its browser name (unet.encoder.*, unet.decoder.*, unet.out.*)."""
 
     def __init__(self, config, device):
@@ -72,14 +72,6 @@ class Dep:
             self.p['classifier.weight'] = torch.nn.init.trunc_normal_(torch.empty(side * side * channels[-1], self.classes), std=0.02, a=-0.04, b=0.04)
             self.p['classifier.bias'] = torch.zeros(self.classes)
         self.to_device()
-
-    def load(self, weights):
-        self.p = dict(weights)
-        self.to_device()
-
-    def to_device(self):
-        for name in self.p:
-            self.p[name] = self.p[name].to(self.device).requires_grad_(True)
 
     def trainable(self, stage=None):
         """Every tensor, or those a stage trains: DDeP's supervised stage the encoder and the
@@ -125,32 +117,11 @@ class Dep:
 # Schedules and the optimiser.
 
 
-def make_adamw(params, v):
-    """AdamW (torch's, the same update as the browser's), weight decay on rank >= 2 only."""
-    decay = [t for t in params.values() if t.ndim >= 2]
-    rest = [t for t in params.values() if t.ndim < 2]
-    return torch.optim.AdamW([{'params': decay, 'weight_decay': float(v['weightDecay'])}, {'params': rest, 'weight_decay': 0.0}],
-                             lr=0.0, betas=(0.9, 0.999), eps=1e-8)
-
-
-class Stages:
-    """DDeP's two optimisers, one per stage (the app's supervised optimiser, then its denoiser's)."""
-
-    def __init__(self, optimizers):
-        self.optimizers = optimizers
-
-    def state_dict(self):
-        return {stage: o.state_dict() for stage, o in self.optimizers.items()}
-
-    def load_state_dict(self, state):
-        for stage, o in self.optimizers.items():
-            o.load_state_dict(state[stage])
-
-
 def make_optimizer(model, v):
+    """DeP: one AdamW. DDeP: one per stage (the app's supervised optimiser, then its denoiser's)."""
     if not model.ddep:
-        return make_adamw(model.trainable('denoising'), v)
-    return Stages({stage: make_adamw(model.trainable(stage), v) for stage in ('supervised', 'denoising')})
+        return adamw(model.trainable('denoising'), float(v['weightDecay']))
+    return Stages({stage: adamw(model.trainable(stage), float(v['weightDecay'])) for stage in ('supervised', 'denoising')})
 
 
 def train_step(model, optimizer, batch, step, total_steps):

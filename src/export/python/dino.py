@@ -50,7 +50,7 @@ def head_forward(p, prefix, x, norm_last_layer):
     return x @ (unit if norm_last_layer else unit * p[prefix + 'lastLayer.norm'])
 
 
-class Dino:
+class Dino(Weights):
     """The student (trained), the teacher (EMA) and the center. `p` holds every tensor by its
     browser name: student.backbone.*, student.head.*, teacher.*, center."""
 
@@ -102,16 +102,11 @@ class Dino:
         self.p['center'] = torch.zeros(1, int(v['outputDim']))
         self.to_device()
 
-    def load(self, weights):
-        self.p = dict(weights)
-        self.to_device()
-
-    def to_device(self):
-        for name in self.p:
-            self.p[name] = self.p[name].to(self.device).requires_grad_(name in self.trainable_names())
+    def trains(self, name):
+        return name.startswith('student.') and not (self.norm_last_layer and name == 'student.head.lastLayer.norm')
 
     def trainable_names(self):
-        return sorted(n for n in self.p if n.startswith('student.') and not (self.norm_last_layer and n == 'student.head.lastLayer.norm'))
+        return sorted(n for n in self.p if self.trains(n))
 
     def trainable(self):
         # Sorted by name: the optimiser's state lists parameters in this order (see --resume).
@@ -138,11 +133,8 @@ class Dino:
         mask[0, 0] = mask[1, 1] = 0  # a crop is not its own target
         return (cross * mask).sum() / (2 * views - 2), teacher_logits
 
-    @torch.no_grad()
     def ema(self, momentum):
-        for name in self.p:
-            if name.startswith('teacher.'):
-                self.p[name].mul_(momentum).add_(self.p['student.' + name[len('teacher.'):]].detach(), alpha=1 - momentum)
+        self.ema_update(momentum, 'student.', 'teacher.')
 
     @torch.no_grad()
     def update_center(self, teacher_logits):
@@ -175,11 +167,7 @@ def schedule(v, step, global_batch, total_steps):
 
 def make_optimizer(model, v):
     """AdamW (torch's, the same update as the browser's); weight decay on rank >= 2 only."""
-    params = model.trainable()
-    decay = [t for t in params.values() if t.ndim >= 2]
-    rest = [t for t in params.values() if t.ndim < 2]
-    return torch.optim.AdamW([{'params': decay, 'weight_decay': 0.0}, {'params': rest, 'weight_decay': 0.0}],
-                             lr=0.0, betas=(0.9, 0.999), eps=1e-8)
+    return adamw(model.trainable(), 0.0)  # the decay is scheduled: train_step sets it each step
 
 
 def train_step(model, optimizer, crops, step, global_batch, total_steps):

@@ -100,7 +100,7 @@ def distill_terms(regressed, targets):
     return terms
 
 
-class DreamTeacher:
+class DreamTeacher(Weights):
     """Teacher U-Net and student, every tensor by its browser name in `p` (teacher.*, student.*)."""
 
     def __init__(self, config, device):
@@ -155,14 +155,6 @@ class DreamTeacher:
         kaiming('student.fpn.ppm.fuse.', 1, f * (1 + len(PPM_BINS)), f)
         self.to_device()
 
-    def load(self, weights):
-        self.p = dict(weights)
-        self.to_device()
-
-    def to_device(self):
-        for name in self.p:
-            self.p[name] = self.p[name].to(self.device).requires_grad_(True)
-
     def trainable(self, prefix=''):
         return {name: self.p[name] for name in sorted(self.p) if name.startswith(prefix)}
 
@@ -204,32 +196,11 @@ def schedule(v, step, total_steps):
     return 'distillation', cosine_at(peak, peak * 0.01, distill_steps, min(warmup, distill_steps), step - teacher_steps)
 
 
-def adamw(params, weight_decay):
-    """torch's AdamW (the browser's update), weight decay on rank >= 2 only."""
-    decay = [t for t in params.values() if t.ndim >= 2]
-    rest = [t for t in params.values() if t.ndim < 2]
-    return torch.optim.AdamW([{'params': decay, 'weight_decay': weight_decay}, {'params': rest, 'weight_decay': 0.0}],
-                             lr=0.0, betas=(0.9, 0.999), eps=1e-8)
-
-
-class StagedAdamW:
-    """The browser's two optimisers: the teacher's (its denoising stage) and the student's (the
-    distillation, which never sees the teacher), each with its own moments and step counts."""
-
-    def __init__(self, model, v):
-        self.stages = {'teacher': adamw(model.trainable('teacher.'), float(v['weightDecay'])),
-                       'distillation': adamw(model.trainable('student.'), float(v['weightDecay']))}
-
-    def state_dict(self):
-        return {stage: optimizer.state_dict() for stage, optimizer in self.stages.items()}
-
-    def load_state_dict(self, state):
-        for stage, optimizer in self.stages.items():
-            optimizer.load_state_dict(state[stage])
-
-
 def make_optimizer(model, v):
-    return StagedAdamW(model, v)
+    """The browser's two optimisers: the teacher's (its denoising stage) and the student's (the
+    distillation, which never sees the teacher)."""
+    wd = float(v['weightDecay'])
+    return Stages({'teacher': adamw(model.trainable('teacher.'), wd), 'distillation': adamw(model.trainable('student.'), wd)})
 
 
 def train_step(model, optimizer, images, eps, step, total_steps):
@@ -243,7 +214,7 @@ def train_step(model, optimizer, images, eps, step, total_steps):
         record = {'loss': loss, 'distillLoss': loss}
         for i, (mse, at) in enumerate(terms):
             record[f'mse{i}'], record[f'at{i}'] = mse, at
-    active = optimizer.stages[stage]
+    active = optimizer.optimizers[stage]
     for group in active.param_groups:
         group['lr'] = lr
     for t in model.p.values():

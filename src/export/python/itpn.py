@@ -172,7 +172,7 @@ def masked_mse(prediction, target, mask):
     return (((prediction - target) ** 2).mean(-1) * mask).sum() / mask.sum()
 
 
-class Itpn:
+class Itpn(Weights):
     """Backbone (HiViT or the plain ViT), pyramid neck, decoders and the moving-averaged
     backbone. `p` holds every tensor by its browser name: backbone.*, neck.*, decoder.*, teacher.*."""
 
@@ -273,13 +273,8 @@ class Itpn:
                 p['teacher.' + name[len('backbone.'):]] = p[name].clone()
         self.to_device()
 
-    def load(self, weights):
-        self.p = dict(weights)
-        self.to_device()
-
-    def to_device(self):
-        for name in self.p:
-            self.p[name] = self.p[name].to(self.device).requires_grad_(not name.startswith('teacher.'))
+    def trains(self, name):
+        return not name.startswith('teacher.')
 
     def trainable(self):
         # Sorted by name: the optimiser's state lists parameters in this order (see --resume).
@@ -326,11 +321,8 @@ class Itpn:
             loss = loss + terms['mfmLoss'] * float(v['mfmWeight'])
         return loss, terms
 
-    @torch.no_grad()
     def ema(self, momentum):
-        for name in self.p:
-            if name.startswith('teacher.'):
-                self.p[name].mul_(momentum).add_(self.p['backbone.' + name[len('teacher.'):]].detach(), alpha=1 - momentum)
+        self.ema_update(momentum, 'backbone.', 'teacher.')
 
 # ----------------------------------------------------------------------------------------------
 # Schedules and the optimiser.
@@ -346,11 +338,7 @@ def schedule(v, step, total_steps):
 
 def make_optimizer(model, v):
     """AdamW (torch's, the same update as the browser's), MAE's betas (0.9, 0.95), weight decay on rank >= 2 only."""
-    params = model.trainable()
-    decay = [t for t in params.values() if t.ndim >= 2]
-    rest = [t for t in params.values() if t.ndim < 2]
-    return torch.optim.AdamW([{'params': decay, 'weight_decay': float(v['weightDecay'])}, {'params': rest, 'weight_decay': 0.0}],
-                             lr=0.0, betas=(0.9, 0.95), eps=1e-8)
+    return adamw(model.trainable(), float(v['weightDecay']), betas=(0.9, 0.95))
 
 
 def train_step(model, optimizer, images, order, step, total_steps):

@@ -109,7 +109,7 @@ def predictor_layers(variant, hidden, out):
             {'out': out, 'batchNorm': 'plain' if variant == 'moco' else 'none', 'relu': False}]
 
 
-class Lineage:
+class Lineage(Weights):
     """The method's networks and step. `p` holds every tensor by its browser name:
     online.backbone.*, online.projector.*, online.predictor.* (trained) and target.* (EMA)."""
 
@@ -189,9 +189,11 @@ class Lineage:
     def state(self):
         return {'queue': self.queue} if self.queue is not None else {}
 
+    def trains(self, name):
+        return name.startswith('online.')
+
     def to_device(self):
-        for name in self.p:
-            self.p[name] = self.p[name].to(self.device).requires_grad_(name.startswith('online.'))
+        super().to_device()
         if self.queue is not None:
             self.queue = self.queue.to(self.device)
 
@@ -236,11 +238,8 @@ class Lineage:
         stop = self.v.get('stopGradient', True)
         return 0.5 * (negative_cosine(p1, z2, stop) + negative_cosine(p2, z1, stop))
 
-    @torch.no_grad()
     def ema(self, momentum):
-        for name in self.p:
-            if name.startswith('target.'):
-                self.p[name].mul_(momentum).add_(self.p['online.' + name[len('target.'):]].detach(), alpha=1 - momentum)
+        self.ema_update(momentum, 'online.', 'target.')
 
 
     @torch.no_grad()
@@ -304,11 +303,7 @@ def schedule(v, step, global_batch, total_steps):
 
 def make_optimizer(model, v):
     """AdamW (torch's, the same update as the browser's), weight decay on rank >= 2 only."""
-    params = model.trainable()
-    decay = [t for t in params.values() if t.ndim >= 2]
-    rest = [t for t in params.values() if t.ndim < 2]
-    return torch.optim.AdamW([{'params': decay, 'weight_decay': float(v['weightDecay'])},
-                              {'params': rest, 'weight_decay': 0.0}], lr=0.0, betas=(0.9, 0.999), eps=1e-8)
+    return adamw(model.trainable(), float(v['weightDecay']))
 
 
 def train_step(model, optimizer, views, step, global_batch, total_steps):

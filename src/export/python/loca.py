@@ -132,7 +132,7 @@ class Sizes:
         self.per_image = self.query_kept + self.focal_queries * self.focal_patches
 
 
-class Loca:
+class Loca(Weights):
     """`p` holds every tensor by its browser name: the student (backbone.*, head.*, crossAttention.*,
     finalNorm.*, position.*) and, with the cluster loss, the teacher (EMA of backbone.*, head.*)."""
 
@@ -190,18 +190,12 @@ class Loca:
             self.p.update({'teacher.' + n[8:]: t.clone() for n, t in self.p.items() if n.startswith(('student.backbone.', 'student.head.'))})
         self.to_device()
 
-    def load(self, weights):
-        self.p = dict(weights)
-        self.to_device()
-
-    def to_device(self):
-        for name in self.p:
-            self.p[name] = self.p[name].to(self.device).requires_grad_(name in self.trainable_names())
+    def trains(self, name):
+        # The prototypes' norm is fixed at 1; the head is unused without the cluster loss.
+        return name.startswith('student.') and name != 'student.head.lastLayer.norm' and (self.cluster or not name.startswith('student.head.'))
 
     def trainable_names(self):
-        # The prototypes' norm is fixed at 1; the head is unused without the cluster loss.
-        return sorted(n for n in self.p if n.startswith('student.') and n != 'student.head.lastLayer.norm'
-                      and (self.cluster or not n.startswith('student.head.')))
+        return sorted(n for n in self.p if self.trains(n))
 
     def trainable(self):
         # Sorted by name: the optimiser's state lists parameters in this order (see --resume).
@@ -258,11 +252,8 @@ class Loca:
             metrics.update(predictionSpread=-spread, studentEntropy=mean_entropy(log_probs))
         return loss, {name: t.detach() for name, t in metrics.items()}
 
-    @torch.no_grad()
     def ema(self, momentum):
-        for name in self.p:
-            if name.startswith('teacher.'):
-                self.p[name].mul_(momentum).add_(self.p['student.' + name[len('teacher.'):]].detach(), alpha=1 - momentum)
+        self.ema_update(momentum, 'student.', 'teacher.')
 
 # ----------------------------------------------------------------------------------------------
 # The views' geometry: crops as the browser cuts them (tf.image.cropAndResize: a box through
@@ -321,11 +312,7 @@ def schedule(v, step, global_batch, total_steps):
 
 def make_optimizer(model, v):
     """AdamW (torch's, the same update as the browser's); weight decay on rank >= 2 only."""
-    params = model.trainable()
-    decay = [t for t in params.values() if t.ndim >= 2]
-    rest = [t for t in params.values() if t.ndim < 2]
-    return torch.optim.AdamW([{'params': decay, 'weight_decay': float(v['weightDecay'])}, {'params': rest, 'weight_decay': 0.0}],
-                             lr=0.0, betas=(0.9, 0.999), eps=1e-8)
+    return adamw(model.trainable(), float(v['weightDecay']))
 
 
 def train_step(model, optimizer, views, step, global_batch, total_steps):
