@@ -7,18 +7,14 @@
  * the tiny preset's 60 steps keep both in the teacher stage, 0 puts both in the distillation, 2
  * puts step 1 in the teacher stage and step 2 in the distillation.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { implementation } from '../methods/dreamteacher/method';
 import { findMethod } from '../methods/registry';
 import { runFileFromTrainLog } from '../state/trainLog';
 import { presetValues } from '../state/url';
-import { checkParity, type ParityCase } from './parityHarness';
-import { buildProject } from './project';
+import { browserWeightShapes, checkParity, trainOnShapes, type ParityCase } from './parityHarness';
 import { readTrainSources } from './sourceFiles';
 import { requireTorchInCi, torchPython } from './torchPython';
 
@@ -50,27 +46,17 @@ describe.skipIf(!torchPython())('the exported DreamTeacher train.py computes wha
   }
 
   it('trains on its run’s shapes through both stages and logs the app’s metric names', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'export-dreamteacher-'));
     // Ten teacher steps (the shortest stage the app accepts), then distillation.
     const values = { ...presetValues(findMethod('dreamteacher')!, 'tiny'), teacherSteps: 10 };
-    const files = buildProject({ methodId: 'dreamteacher', values, link: '#m=dreamteacher&p=tiny', step: 0, weights: null }, SOURCES);
-    for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);
-    const run = spawnSync(torchPython()!, [join(dir, 'train.py'), '--data', 'shapes', '--steps', '12', '--batch-size', '8', '--workers', '0', '--log-every', '1', '--out', join(dir, 'out')],
-      { encoding: 'utf8', timeout: 120_000 });
-    expect(run.status, run.stderr).toBe(0);
-    const steps = run.stdout.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, number>)
-      .filter((line) => typeof line.step === 'number');
+    const { dir, stdout, steps } = trainOnShapes('dreamteacher', values, SOURCES, 12);
     expect(steps.map((line) => line.step)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
     for (const line of steps.slice(0, 10)) expect(Object.keys(line).sort()).toEqual(['learningRate', 'loss', 'step', 'stepsPerSecond', 'teacherLoss']);
     for (const line of steps.slice(10)) expect(Object.keys(line)).toEqual(expect.arrayContaining(['loss', 'distillLoss', 'learningRate', 'mse0', 'mse1', 'mse2', 'at0', 'at1', 'at2']));
     for (const line of steps) expect(Object.values(line).every(Number.isFinite)).toBe(true);
 
     // The log and the checkpoint import as a run, with the browser's weight names and shapes.
-    const [imported] = runFileFromTrainLog(run.stdout, readFileSync(join(dir, 'out', 'last.safetensors')), 'log.jsonl').runs;
+    const [imported] = runFileFromTrainLog(stdout, readFileSync(join(dir, 'out', 'last.safetensors')), 'log.jsonl').runs;
     expect(imported).toMatchObject({ methodId: 'dreamteacher', step: 12 });
-    const browser = implementation.create({ values, seed: 1 });
-    const names = Object.fromEntries(Object.entries(browser.save()).map(([name, t]) => [name, t.shape]));
-    browser.dispose();
-    expect(Object.fromEntries(Object.entries(imported.weights!).map(([name, w]) => [name, w.shape]))).toEqual(names);
+    expect(Object.fromEntries(Object.entries(imported.weights!).map(([name, w]) => [name, w.shape]))).toEqual(await browserWeightShapes('dreamteacher', values));
   }, 300_000);
 });

@@ -136,3 +136,30 @@ export async function checkParity(c: ParityCase, sources: TrainSources): Promise
   expect(cosine, 'update direction').toBeGreaterThan(0.999);
   return `${c.methodId}: losses ${losses.map((l) => l.toFixed(6)).join(', ')} (torch ${torchLosses.map((l) => l.toFixed(6)).join(', ')}), update cosine ${cosine.toFixed(6)}`;
 }
+
+/** JSON lines of a train.py log; torchrun's tee prefixes each line of a worker with "[default0]:". */
+export const jsonLines = (text: string): Record<string, unknown>[] => text.split('\n').map((line) => line.replace(/^\[default\d+\]:/, ''))
+  .filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown>);
+
+/**
+ * Builds the project of these settings in a new folder and trains its train.py for `steps` steps
+ * on the run's own shapes (one process, batch 8, a log line per step); fails on a non-zero exit.
+ * Returns the folder (checkpoint: out/last.safetensors), the log and its step lines.
+ */
+export function trainOnShapes(methodId: string, values: SettingValues, sources: TrainSources, steps: number): { dir: string; stdout: string; steps: Record<string, number>[] } {
+  const dir = mkdtempSync(join(tmpdir(), `export-${methodId}-`));
+  const files = buildProject({ methodId, values, link: `#m=${methodId}`, step: 0, weights: null }, sources);
+  for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);
+  const args = ['--data', 'shapes', '--steps', String(steps), '--batch-size', '8', '--workers', '0', '--log-every', '1', '--out', join(dir, 'out')];
+  const run = spawnSync(torchPython()!, [join(dir, 'train.py'), ...args], { encoding: 'utf8', timeout: 120_000 });
+  expect(run.status, run.stderr).toBe(0);
+  return { dir, stdout: run.stdout, steps: jsonLines(run.stdout).filter((line) => typeof line.step === 'number') as Record<string, number>[] };
+}
+
+/** The browser's weight names and shapes for these settings (what an exported checkpoint must hold). */
+export async function browserWeightShapes(methodId: string, values: SettingValues): Promise<Record<string, number[]>> {
+  const browser = (await findMethod(methodId)!.load()).create({ values, seed: 1 });
+  const shapes = Object.fromEntries(Object.entries(browser.save()).map(([name, t]) => [name, t.shape]));
+  browser.dispose();
+  return shapes;
+}

@@ -5,17 +5,14 @@
  * how close). Then the assembled train.py trains on its run's shapes and logs the app's names.
  */
 import * as tf from '@tensorflow/tfjs';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { findMethod } from '../methods/registry';
 import type { SettingValues } from '../methods/schema';
 import { runFileFromTrainLog } from '../state/trainLog';
 import { presetValues } from '../state/url';
-import { checkParity, type ParityCase } from './parityHarness';
-import { buildProject } from './project';
+import { browserWeightShapes, checkParity, trainOnShapes, type ParityCase } from './parityHarness';
 import { decodeSafetensors } from './safetensors';
 import { readTrainSources } from './sourceFiles';
 import { requireTorchInCi, torchPython } from './torchPython';
@@ -69,29 +66,19 @@ describe.skipIf(!torchPython())('the exported iTPN train.py computes what the br
   ];
   for (const { preset, overrides, names } of runs) {
     it(`${preset}${overrides.mfm === false ? ' without MFM' : ''}: trains on its run’s shapes, logs the app’s metric names, saves the browser’s weight names and shapes`, async () => {
-      const dir = mkdtempSync(join(tmpdir(), 'export-itpn-'));
       const values = { ...presetValues(findMethod('itpn')!, preset), ...overrides };
-      const files = buildProject({ methodId: 'itpn', values, link: `#m=itpn&p=${preset}`, step: 0, weights: null }, SOURCES);
-      for (const [file, content] of Object.entries(files)) writeFileSync(join(dir, file), content);
-      const run = spawnSync(torchPython()!, [join(dir, 'train.py'), '--data', 'shapes', '--steps', '3', '--batch-size', '8', '--workers', '0', '--log-every', '1', '--out', join(dir, 'out')],
-        { encoding: 'utf8', timeout: 120_000 });
-      expect(run.status, run.stderr).toBe(0);
-      const steps = run.stdout.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown>)
-        .filter((line) => typeof line.step === 'number');
+      const { dir, stdout, steps } = trainOnShapes('itpn', values, SOURCES, 3);
       expect(steps.map((line) => line.step)).toEqual([1, 2, 3]);
       for (const line of steps) {
         expect(Object.keys(line).sort()).toEqual([...names, 'step', 'stepsPerSecond'].sort());
         for (const key of names) expect(Number.isFinite(line[key]), key).toBe(true);
       }
       // The log and the checkpoint import into the app as a run.
-      const [imported] = runFileFromTrainLog(run.stdout, readFileSync(join(dir, 'out', 'last.safetensors')), 'log.jsonl').runs;
+      const [imported] = runFileFromTrainLog(stdout, readFileSync(join(dir, 'out', 'last.safetensors')), 'log.jsonl').runs;
       expect(imported).toMatchObject({ methodId: 'itpn', step: 3 });
       // train.py's own initialisers (no weights were exported) build what the browser builds.
       const saved = decodeSafetensors(readFileSync(join(dir, 'out', 'last.safetensors'))).tensors;
-      const browser = (await findMethod('itpn')!.load()).create({ values, seed: 1 });
-      const shapes = Object.fromEntries(Object.entries(browser.save()).map(([name, t]) => [name, t.shape]));
-      browser.dispose();
-      expect(Object.fromEntries(Object.entries(saved).map(([name, t]) => [name, t.shape]))).toEqual(shapes);
+      expect(Object.fromEntries(Object.entries(saved).map(([name, t]) => [name, t.shape]))).toEqual(await browserWeightShapes('itpn', values));
     }, 300_000);
   }
 });

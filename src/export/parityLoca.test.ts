@@ -7,15 +7,10 @@
  * trains the assembled train.py for 3 steps on the run's shapes and reads its log.
  */
 import * as tf from '@tensorflow/tfjs';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { findMethod } from '../methods/registry';
 import { presetValues } from '../state/url';
-import { checkParity, type ParityCase } from './parityHarness';
-import { buildProject } from './project';
+import { checkParity, trainOnShapes, type ParityCase } from './parityHarness';
 import { readTrainSources } from './sourceFiles';
 import { requireTorchInCi, torchPython } from './torchPython';
 
@@ -67,15 +62,7 @@ describe.skipIf(!torchPython())('the exported LOCA train.py computes what the br
   }
 
   it('trains on its run’s shapes and logs the app’s metric names', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'export-loca-'));
-    const values = presetValues(findMethod('loca')!, 'tiny');
-    const files = buildProject({ methodId: 'loca', values, link: '#m=loca&p=tiny', step: 0, weights: null }, SOURCES);
-    for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);
-    const run = spawnSync(torchPython()!, [join(dir, 'train.py'), '--data', 'shapes', '--steps', '3', '--batch-size', '8', '--workers', '0', '--log-every', '1', '--out', join(dir, 'out')],
-      { encoding: 'utf8', timeout: 120_000 });
-    expect(run.status, run.stderr).toBe(0);
-    const steps = run.stdout.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown>)
-      .filter((line) => typeof line.step === 'number');
+    const { steps } = trainOnShapes('loca', presetValues(findMethod('loca')!, 'tiny'), SOURCES, 3);
     expect(steps.map((line) => line.step)).toEqual([1, 2, 3]);
     const names = ['loss', 'localizationLoss', 'positionAccuracy', 'insideFraction', 'learningRate', 'visibleAccuracy', 'hiddenAccuracy',
       'clusterLoss', 'predictionSpread', 'studentEntropy', 'targetEntropy', 'teacherMomentum'];
