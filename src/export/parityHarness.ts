@@ -146,7 +146,9 @@ export const jsonLines = (text: string): Record<string, unknown>[] => text.split
  * on the run's own shapes (one process, batch 8, a log line per step); fails on a non-zero exit.
  * Returns the folder (checkpoint: out/last.safetensors), the log and its step lines.
  */
-export function trainOnShapes(methodId: string, values: SettingValues, sources: TrainSources, steps: number): { dir: string; stdout: string; steps: Record<string, number>[] } {
+export function trainOnShapes(
+  methodId: string, values: SettingValues, sources: TrainSources, steps: number,
+): { dir: string; stdout: string; steps: Record<string, number>[] } {
   const dir = mkdtempSync(join(tmpdir(), `export-${methodId}-`));
   const files = buildProject({ methodId, values, link: `#m=${methodId}`, step: 0, weights: null }, sources);
   for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);
