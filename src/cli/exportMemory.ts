@@ -1,11 +1,11 @@
 /**
  * `npm run export:memory`: what each exported train.py needs per GPU at the papers' scale
  * (ViT-S/16 at 224 px, the papers' heads, 64 images per GPU), for docs/pytorch.md. Each case's
- * train.py runs two steps on random images (`--data fake`) at 2 and at 4 images per process and
- * reports its peak memory (CUDA's peak allocation on a GPU; the process's peak size on a CPU);
- * the two give the memory per image and the fixed part (weights, optimiser state and, on a CPU,
- * the ~0.3 GiB of the Python runtime), and the line through them the memory at 64 per GPU.
- * Needs torch (SSL_PYTHON or Debian's python3).
+ * train.py runs two steps on random images (`--data fake --memory`, 4 images) and counts, on any
+ * device, the state a GPU holds throughout (every tensor, and each trained one's gradient and two
+ * Adam moments) and the tensors autograd keeps for the backward pass (the activations, which
+ * grow with the batch). A GPU needs somewhat more: the transient buffers of the largest layer and
+ * the allocator's slack. Needs torch (SSL_PYTHON or Debian's python3).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -38,19 +38,21 @@ const CASES: { label: string; methodId: string; values: SettingValues }[] = [
   { label: 'DreamTeacher (the default teacher and student at 224 px)', methodId: 'dreamteacher', values: { imageSize: '224' } },
 ];
 
-function peakMiB(dir: string, perProcess: number): number {
-  const run = spawnSync(torchPython()!, [join(dir, 'train.py'), '--data', 'fake', '--steps', '2', '--batch-size', String(perProcess), '--workers', '0', '--log-every', '1', '--out', join(dir, `out${perProcess}`)],
-    { encoding: 'utf8', timeout: 1_200_000 });
-  const line = run.stderr.split('\n').find((l) => l.startsWith('{') && l.includes('peakMemoryMiB'));
-  if (run.status !== 0 || !line) throw new Error(`${dir} at ${perProcess}: ${run.stderr.slice(-2000)}`);
-  return (JSON.parse(line) as { peakMemoryMiB: number }).peakMemoryMiB;
+const MEASURED = 4;
+
+function memory(dir: string): { stateMiB: number; activationsMiB: number } {
+  const args = ['--data', 'fake', '--steps', '2', '--batch-size', String(MEASURED), '--workers', '0', '--log-every', '1', '--memory', '--out', join(dir, 'out')];
+  const run = spawnSync(torchPython()!, [join(dir, 'train.py'), ...args], { encoding: 'utf8', timeout: 1_200_000 });
+  const line = run.stderr.split('\n').find((l) => l.startsWith('{') && l.includes('activationsMiB'));
+  if (run.status !== 0 || !line) throw new Error(`${dir}: ${run.stderr.slice(-2000)}`);
+  return JSON.parse(line) as { stateMiB: number; activationsMiB: number };
 }
 
 function main(): void {
   if (!torchPython()) throw new Error('needs torch: set SSL_PYTHON, or apt install python3-torch python3-torchvision');
   const only = process.argv.slice(2);
   const sources = readTrainSources();
-  console.log(`| method, as the paper ran it | fixed (GiB) | per image (MiB) | at ${PER_GPU} per GPU (GiB) |\n|---|---|---|---|`);
+  console.log(`| method, as the paper ran it | state (GiB) | activations per image (MiB) | at ${PER_GPU} per GPU (GiB) |\n|---|---|---|---|`);
   for (const c of CASES) {
     if (only.length > 0 && !only.includes(c.methodId)) continue;
     const method = findMethod(c.methodId)!;
@@ -58,10 +60,9 @@ function main(): void {
     const values = { ...presetValues(method, 'default'), ...c.values, dataset: 'images', totalSteps: 100, warmupSteps: 10 };
     const dir = mkdtempSync(join(tmpdir(), `memory-${c.methodId}-`));
     for (const [name, content] of Object.entries(buildProject({ methodId: c.methodId, values, link: '', step: 0, weights: null }, sources))) writeFileSync(join(dir, name), content);
-    const [two, four] = [peakMiB(dir, 2), peakMiB(dir, 4)];
-    const perImage = (four - two) / 2;
-    const fixed = two - 2 * perImage;
-    console.log(`| ${c.label} | ${(fixed / 1024).toFixed(2)} | ${perImage.toFixed(0)} | ${((fixed + PER_GPU * perImage) / 1024).toFixed(1)} |`);
+    const { stateMiB, activationsMiB } = memory(dir);
+    const perImage = activationsMiB / MEASURED;
+    console.log(`| ${c.label} | ${(stateMiB / 1024).toFixed(2)} | ${perImage.toFixed(0)} | ${((stateMiB + PER_GPU * perImage) / 1024).toFixed(1)} |`);
   }
 }
 

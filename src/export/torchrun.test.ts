@@ -128,15 +128,23 @@ describe.skipIf(!torchPython())('the exported train.py under torchrun (2 process
     for (const line of steps) expect(Object.keys(line)).toEqual(expect.arrayContaining(['loss', 'denoiseLoss', 'learningRate', 'sigma']));
   }, 300_000);
 
-  it('--data fake trains on random images of the configured size and reports the peak memory', () => {
+  it('--data fake trains on random images of the configured size; --memory counts the state and the activations', () => {
     const dir = project('dino');
-    const run = spawnSync(torchPython()!, [join(dir, 'train.py'), '--data', 'fake', '--steps', '2', '--batch-size', '4', '--workers', '0', '--log-every', '1', '--out', join(dir, 'out')],
-      { encoding: 'utf8', timeout: 120_000 });
-    expect(run.status, run.stderr).toBe(0);
-    expect(jsonLines(run.stdout).filter((line) => typeof line.step === 'number').map((line) => line.step)).toEqual([1, 2]);
-    const [end] = jsonLines(run.stderr).filter((line) => 'rank' in line);
-    expect(end).toMatchObject({ device: 'cpu', steps: 2 });
-    expect(end.peakMemoryMiB).toBeGreaterThan(50);
+    const ends = [8, 16].map((batch) => {
+      const args = ['--data', 'fake', '--steps', '2', '--batch-size', String(batch), '--workers', '0', '--log-every', '1', '--memory', '--out', join(dir, `out${batch}`)];
+      const run = spawnSync(torchPython()!, [join(dir, 'train.py'), ...args], { encoding: 'utf8', timeout: 120_000 });
+      expect(run.status, run.stderr).toBe(0);
+      expect(jsonLines(run.stdout).filter((line) => typeof line.step === 'number').map((line) => line.step)).toEqual([1, 2]);
+      const [end] = jsonLines(run.stderr).filter((line) => 'rank' in line);
+      expect(end).toMatchObject({ device: 'cpu', steps: 2 });
+      expect(end.peakMemoryMiB).toBeGreaterThan(50);
+      return end as { stateMiB: number; activationsMiB: number };
+    });
+    // The state does not depend on the batch; the activations grow with it (twice the images,
+    // about twice the bytes: the weights autograd also keeps are not counted).
+    expect(ends[1].stateMiB).toBe(ends[0].stateMiB);
+    expect(ends[1].activationsMiB / ends[0].activationsMiB).toBeGreaterThan(1.7);
+    expect(ends[1].activationsMiB / ends[0].activationsMiB).toBeLessThan(2.3);
   }, 300_000);
 
   it('DDeP classifies its run’s shapes for its supervised stage, then denoises, resuming across the stages', () => {

@@ -259,6 +259,7 @@ def main(recipe, doc, argv=None):
     parser.add_argument('--resume', action='store_true', help='continue from --out/last.safetensors')
     parser.add_argument('--log-every', type=int, default=10)
     parser.add_argument('--workers', type=int, default=2, help='data-loading processes per training process')
+    parser.add_argument('--memory', action='store_true', help='count each step\'s tensors kept for the backward pass (slower)')
     parser.add_argument('--parity', help=argparse.SUPPRESS)  # the app's test: steps on what the browser drew
     args = parser.parse_args(argv)
     with open(args.config) as f:
@@ -307,7 +308,7 @@ def main(recipe, doc, argv=None):
     # The values are the run's (--batch-size replaces the config's; --steps is `totalSteps`).
     log({'config': {**{key: config[key] for key in ('methodId', 'title', 'link')}, 'values': {**v, 'batchSize': global_batch}},
          'world': world(), 'globalBatch': global_batch, 'totalSteps': total_steps, 'device': str(device)})
-    step, epoch, started = start, 0, time.time()
+    step, epoch, started, activations = start, 0, time.time(), 0
     while step < total_steps:
         if sampler is not None:
             sampler.set_epoch(epoch)
@@ -316,7 +317,12 @@ def main(recipe, doc, argv=None):
                 break
             if recipe.labelled:
                 batch = (batch, labels)
-            record = recipe.train(model, optimizer, batch, device, step, global_batch, total_steps)
+            if args.memory:
+                with SavedForBackward(model) as saved_bytes:
+                    record = recipe.train(model, optimizer, batch, device, step, global_batch, total_steps)
+                activations = max(activations, saved_bytes.total)
+            else:
+                record = recipe.train(model, optimizer, batch, device, step, global_batch, total_steps)
             step += 1
             if step % args.log_every == 0 or step == total_steps or step == start + 1:
                 log({'step': step, **{k: float(x) for k, x in record.items()}, 'stepsPerSecond': (step - start) / max(time.time() - started, 1e-9)})
@@ -336,11 +342,46 @@ def main(recipe, doc, argv=None):
         import resource
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
     # One write, so the lines of two processes sharing a pipe do not interleave.
-    sys.stderr.write(json.dumps({'rank': rank(), 'world': world(), 'steps': step, 'checksum': [float(flat.sum()), float((flat ** 2).sum())],
-                                 'device': device.type, 'peakMemoryMiB': round(peak, 1)}) + '\n')
+    end = {'rank': rank(), 'world': world(), 'steps': step, 'checksum': [float(flat.sum()), float((flat ** 2).sum())],
+           'device': device.type, 'peakMemoryMiB': round(peak, 1)}
+    if args.memory:
+        # The state a GPU holds throughout (every tensor, and each trained one's gradient and two
+        # Adam moments) and the most a step kept for its backward pass (the activations).
+        trained = sum(t.numel() for t in model.trainable().values()) if hasattr(model, 'trainable') else 0
+        end['stateMiB'] = round((sum(t.numel() for t in saved(model).values()) + 3 * trained) * 4 / 2 ** 20, 1)
+        end['activationsMiB'] = round(activations / 2 ** 20, 1)
+    sys.stderr.write(json.dumps(end) + '\n')
     sys.stderr.flush()
     if distributed():
         torch.distributed.destroy_process_group()
+
+
+def storage(t):
+    return t.untyped_storage() if hasattr(t, 'untyped_storage') else t.storage()
+
+
+class SavedForBackward:
+    """Counts the bytes of the tensors autograd keeps for the backward pass while it is open
+    (each storage once, the model's own weights left out): the activation memory of a step."""
+
+    def __init__(self, model):
+        self.weights = {storage(t).data_ptr() for t in saved(model).values()}
+
+    def __enter__(self):
+        self.total, self.seen = 0, set(self.weights)
+
+        def pack(t):
+            if storage(t).data_ptr() not in self.seen:
+                self.seen.add(storage(t).data_ptr())
+                self.total += storage(t).nbytes()
+            return t
+
+        self.hooks = torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t)
+        self.hooks.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        self.hooks.__exit__(*exc)
 
 
 def nchw(inputs, name):
