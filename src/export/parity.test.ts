@@ -1,13 +1,13 @@
 /**
  * Issue 24, "proven equal", for DINO, DeP and the lineage (SimCLR, MoCo v3, BYOL, SimSiam): two
  * optimiser steps of the browser engine and of the exported train.py from the same weights on
- * the same views must find the same losses, weights and update direction (parityHarness.ts says
+ * the same views must find the same losses, weights and update direction (parityHarness.testing.ts says
  * which numbers and how close).
  */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, it } from 'vitest';
 import type { Variant } from '../methods/lineage/settings';
-import { checkParity, type ParityCase } from './parityHarness';
+import { checkParity, type ParityCase } from './parityHarness.testing';
 import { readTrainSources } from './sourceFiles';
 import { requireTorchInCi, torchPython } from './torchPython';
 

@@ -1,7 +1,7 @@
 /**
  * Issue 24, "proven equal", for DreamTeacher: two optimiser steps of the browser engine and of the
  * exported train.py from the same weights on the same noise must find the same losses, weights
- * and update direction (parityHarness.ts says which numbers and how close), in each of the
+ * and update direction (parityHarness.testing.ts says which numbers and how close), in each of the
  * method's two stages and across the change from one to the other. The harness steps at 1 and 2
  * of a 100-step run; the teacher stage's length (an override) puts them where a case needs them:
  * the tiny preset's 60 steps keep both in the teacher stage, 0 puts both in the distillation, 2
@@ -14,7 +14,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { findMethod } from '../methods/registry';
 import { runFileFromTrainLog } from '../state/trainLog';
 import { presetValues } from '../state/url';
-import { browserWeightShapes, checkParity, trainOnShapes, type ParityCase } from './parityHarness';
+import { browserWeightShapes, checkParity, trainOnShapes, type ParityCase } from './parityHarness.testing';
 import { readTrainSources } from './sourceFiles';
 import { requireTorchInCi, torchPython } from './torchPython';
 

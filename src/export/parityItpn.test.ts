@@ -1,7 +1,7 @@
 /**
  * Issue 24, "proven equal", for iTPN and its plain-ViT MAE baseline: two optimiser steps of the
  * browser engine and of the exported train.py from the same weights on the same patch masks must
- * find the same losses, weights and update direction (parityHarness.ts says which numbers and
+ * find the same losses, weights and update direction (parityHarness.testing.ts says which numbers and
  * how close). Then the assembled train.py trains on its run's shapes and logs the app's names.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -12,7 +12,7 @@ import { findMethod } from '../methods/registry';
 import type { SettingValues } from '../methods/schema';
 import { runFileFromTrainLog } from '../state/trainLog';
 import { presetValues } from '../state/url';
-import { browserWeightShapes, checkParity, trainOnShapes, type ParityCase } from './parityHarness';
+import { browserWeightShapes, checkParity, trainOnShapes, type ParityCase } from './parityHarness.testing';
 import { decodeSafetensors } from './safetensors';
 import { readTrainSources } from './sourceFiles';
 import { requireTorchInCi, torchPython } from './torchPython';

@@ -1,7 +1,7 @@
 /**
  * Issue 24, "proven equal", for LOCA: two optimiser steps of the browser engine and of the
  * exported train.py from the same weights on the same views must find the same losses, weights
- * and update direction (parityHarness.ts says which numbers and how close). train.py rebuilds
+ * and update direction (parityHarness.testing.ts says which numbers and how close). train.py rebuilds
  * the position targets from the browser's crop boxes and checks them against the browser's;
  * without colour augmentation it also cuts the crops itself and compares them. A second case
  * trains the assembled train.py for 3 steps on the run's shapes and reads its log.
@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { findMethod } from '../methods/registry';
 import { presetValues } from '../state/url';
-import { checkParity, trainOnShapes, type ParityCase } from './parityHarness';
+import { checkParity, trainOnShapes, type ParityCase } from './parityHarness.testing';
 import { readTrainSources } from './sourceFiles';
 import { requireTorchInCi, torchPython } from './torchPython';
 
