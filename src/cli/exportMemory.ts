@@ -35,7 +35,7 @@ const CASES: { label: string; methodId: string; values: SettingValues }[] = [
   { label: 'MAE (mask 0.75, decoder 512 wide, 8 blocks)', methodId: 'itpn', values: { ...VIT_S16, pyramid: false, maskRatio: 0.75, decoderWidth: 512, decoderDepth: 8, decoderHeads: 16 } },
   { label: 'iTPN (the pyramid on the same ViT-S/16, MAE decoder)', methodId: 'itpn', values: { ...VIT_S16, pyramid: true, maskRatio: 0.75, decoderWidth: 512, decoderDepth: 8, decoderHeads: 16 } },
   { label: 'DeP (the default U-Net at 224 px)', methodId: 'dep', values: { imageSize: '224' } },
-  { label: 'DreamTeacher (the default teacher and student at 224 px)', methodId: 'dreamteacher', values: { imageSize: '224' } },
+  { label: 'DreamTeacher (the default teacher and student at 224 px; the larger of its two stages)', methodId: 'dreamteacher', values: { imageSize: '224', teacherSteps: 1 } },
 ];
 
 const MEASURED = 4;
