@@ -1,45 +1,159 @@
 import * as tf from '@tensorflow/tfjs';
 
 /**
- * A fast Conv2DBackpropFilter for the CPU backends (tfjs's `cpu`, and `wasm`, which has none).
+ * Fast convolution gradients for the CPU backends (tfjs's `cpu`, and `wasm`).
  *
- * Why: tfjs-backend-cpu 4.22 computes the filter gradient by walking TensorBuffer.get once per
- * multiply-add, ~40× slower than its own Conv2D: on the cpu backend a SimCLR step with a small
- * CNN spent 1.5 s of its 1.9 s there. The wasm backend registers no filter gradient at all,
- * so convolutional methods could not train on it. This kernel is the same sum,
+ * Conv2DBackpropFilter. Why: tfjs-backend-cpu 4.22 computes the filter gradient by walking
+ * TensorBuffer.get once per multiply-add, ~40× slower than its own Conv2D: on the cpu backend a
+ * SimCLR step with a small CNN spent 1.5 s of its 1.9 s there. The wasm backend registers no
+ * filter gradient at all, so convolutional methods could not train on it. This kernel is the same sum,
  *   dW[kh, kw, ci, co] = Σ_{n, y, x} in[n, y·s + kh·d − top, x·s + kw·d − left, ci] · dy[n, y, x, co],
- * computed as one matrix product: the input's patches laid out as rows (im2col, zeros where a
- * tap falls in the padding), [N·Ho·Wo, kh·kw·Cin]ᵀ · dy [N·Ho·Wo, Cout], by the backend's own
- * BatchMatMul (XNNPACK on wasm), whose [kh·kw·Cin, Cout] result is dW's layout.
+ * computed as one matrix product: the input's patches laid out as columns (im2col, transposed;
+ * zeros where a tap falls in the padding), Pᵀ [kh·kw·Cin, N·Ho·Wo], times dy [N·Ho·Wo, Cout], by
+ * the backend's own BatchMatMul (XNNPACK on wasm), whose [kh·kw·Cin, Cout] result is dW's layout.
+ * The operands are laid out for wasm's product: both upright (a transposed operand, or wasm's
+ * Transpose of the patch matrix, each cost several times the product itself), and the big fresh
+ * patch matrix first — XNNPACK packs the second operand as weights on every call, which for the
+ * patch matrix cost ~7× the product. On wasm the patches are written straight into the heap.
+ *
+ * Conv2DBackpropInput (wasm). Why: wasm's own is a plain C++ loop, ~15× slower than its XNNPACK
+ * Conv2D of the same size; a U-Net step spent a third of its time there. The input gradient is a
+ * forward convolution: of dy, with zeros inserted between its pixels where the stride is > 1, by
+ * the filter rotated by 180° with its channels swapped (W'[i, j, co, ci] = W[kh−1−i, kw−1−j, ci, co]),
+ * padded by kh−1−top above (kw−1−left to the left) and as much below (right) as gives the input's
+ * size — run by the backend's Conv2D.
  */
-export function im2col(
-  input: Float32Array, inShape: readonly number[], outShape: readonly number[], kernel: readonly number[],
-  info: { strideHeight: number; strideWidth: number; dilationHeight: number; dilationWidth: number; top: number; left: number },
-): Float32Array {
-  const [n, inH, inW, inC] = inShape;
-  const [, outH, outW] = outShape;
+
+export interface PatchInfo {
+  strideHeight: number; strideWidth: number; dilationHeight: number; dilationWidth: number; top: number; left: number;
+}
+
+/** out [cols, rows] = aᵀ for a [rows, cols] (row-major), in blocks that keep reads and writes in cache. */
+export function transpose2d(a: Float32Array, rows: number, cols: number, out: Float32Array): void {
+  const block = 16;
+  for (let r0 = 0; r0 < rows; r0 += block) {
+    const r1 = Math.min(rows, r0 + block);
+    for (let c0 = 0; c0 < cols; c0 += block) {
+      const c1 = Math.min(cols, c0 + block);
+      for (let c = c0; c < c1; c++) {
+        const to = c * rows;
+        for (let r = r0; r < r1; r++) out[to + r] = a[r * cols + c];
+      }
+    }
+  }
+}
+
+/**
+ * The input's patches as columns (im2col, transposed): out [kh·kw·Cin, N·Ho·Wo], with
+ * out[(i·kw + j)·Cin + c, (n·Ho + y)·Wo + x] = in[n, y·sh + i·dh − top, x·sw + j·dw − left, c], 0 in the padding.
+ * The input is first transposed to channels-first (small), so that each output row is filled
+ * from runs of one channel's rows: sequential reads and writes.
+ */
+export function im2colTransposedInto(
+  out: Float32Array, input: Float32Array, inShape: readonly number[], outShape: readonly number[], kernel: readonly number[], info: PatchInfo,
+): void {
+  const [, inH, inW, inC] = inShape;
+  const [n, outH, outW] = outShape;
   const [kH, kW] = kernel;
-  const rowLength = kH * kW * inC;
-  const patches = new Float32Array(n * outH * outW * rowLength);
-  let row = 0;
-  for (let b = 0; b < n; b++) {
-    for (let y = 0; y < outH; y++) {
-      for (let x = 0; x < outW; x++, row++) {
-        for (let i = 0; i < kH; i++) {
-          const r = y * info.strideHeight + i * info.dilationHeight - info.top;
-          if (r < 0 || r >= inH) continue;
-          for (let j = 0; j < kW; j++) {
-            const c = x * info.strideWidth + j * info.dilationWidth - info.left;
-            if (c < 0 || c >= inW) continue;
-            const from = ((b * inH + r) * inW + c) * inC;
-            const to = row * rowLength + (i * kW + j) * inC;
-            for (let k = 0; k < inC; k++) patches[to + k] = input[from + k];
+  const { strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw, top, left } = info;
+  const rows = n * outH * outW;
+  const plane = n * inH * inW;
+  const channelsFirst = new Float32Array(inC * plane);
+  transpose2d(input, plane, inC, channelsFirst);
+  if (sh === 1 && sw === 1 && dh === 1 && dw === 1 && outW === inW) {
+    // Stride 1, rows as wide as the input's: within an image, output pixel d reads input pixel
+    // d + shift, shift = (i − top)·W + (j − left): one copy per image, then zeros for the taps
+    // that fall above/below the image (outside the copied range) or left/right of it (columns).
+    const length = outH * outW;
+    for (let i = 0; i < kH; i++) {
+      for (let j = 0; j < kW; j++) {
+        const shift = (i - top) * inW + (j - left);
+        const first = Math.max(0, Math.min(length, -shift));
+        const end = Math.max(first, Math.min(length, inH * inW - shift));
+        const cut = j - left; // < 0: the first −cut columns are padding; > 0: the last cut
+        for (let k = 0; k < inC; k++) {
+          const rowBase = ((i * kW + j) * inC + k) * rows;
+          for (let b = 0; b < n; b++) {
+            const to = rowBase + b * length;
+            const from = k * plane + b * inH * inW + shift;
+            for (let d = 0; d < first; d++) out[to + d] = 0;
+            for (let d = end; d < length; d++) out[to + d] = 0;
+            if (end - first > 64) out.set(channelsFirst.subarray(from + first, from + end), to + first);
+            else for (let d = first; d < end; d++) out[to + d] = channelsFirst[from + d];
+            if (cut < 0) {
+              for (let y = 0; y < outH; y++) for (let x = 0; x < Math.min(-cut, outW); x++) out[to + y * outW + x] = 0;
+            } else if (cut > 0) {
+              for (let y = 0; y < outH; y++) for (let x = Math.max(0, outW - cut); x < outW; x++) out[to + y * outW + x] = 0;
+            }
+          }
+        }
+      }
+    }
+    return;
+  }
+  for (let i = 0; i < kH; i++) {
+    for (let j = 0; j < kW; j++) {
+      // The output columns x whose tap lies inside the input: xFirst ≤ x < xEnd.
+      const c0 = j * dw - left;
+      const xFirst = Math.min(outW, c0 >= 0 ? 0 : Math.ceil(-c0 / sw));
+      const xEnd = Math.max(xFirst, Math.min(outW, Math.ceil((inW - c0) / sw)));
+      for (let k = 0; k < inC; k++) {
+        const rowBase = ((i * kW + j) * inC + k) * rows;
+        const channel = k * plane;
+        for (let b = 0; b < n; b++) {
+          for (let y = 0; y < outH; y++) {
+            const to = rowBase + (b * outH + y) * outW;
+            const r = y * sh + i * dh - top;
+            // (Loops, not fill(): a builtin call per few elements costs more than the copy.)
+            if (r < 0 || r >= inH) {
+              for (let x = 0; x < outW; x++) out[to + x] = 0;
+              continue;
+            }
+            for (let x = 0; x < xFirst; x++) out[to + x] = 0;
+            for (let x = xEnd; x < outW; x++) out[to + x] = 0;
+            const from = channel + (b * inH + r) * inW + c0;
+            if (sw === 1) for (let x = xFirst; x < xEnd; x++) out[to + x] = channelsFirst[from + x];
+            else for (let x = xFirst; x < xEnd; x++) out[to + x] = channelsFirst[from + x * sw];
           }
         }
       }
     }
   }
-  return patches;
+}
+
+/** im2colTransposedInto into a new array. */
+export function im2colTransposed(
+  input: Float32Array, inShape: readonly number[], outShape: readonly number[], kernel: readonly number[], info: PatchInfo,
+): Float32Array {
+  const out = new Float32Array(outShape[0] * outShape[1] * outShape[2] * kernel[0] * kernel[1] * inShape[3]);
+  im2colTransposedInto(out, input, inShape, outShape, kernel, info);
+  return out;
+}
+
+/**
+ * The filter of the input gradient's convolution: W [kh, kw, Cin, Cout] rotated by 180° with its
+ * channels swapped, W'[i, j, co, ci] = W[kh−1−i, kw−1−j, ci, co].
+ */
+export function flipFilter(w: Float32Array, shape: readonly number[], out: Float32Array): void {
+  const [kH, kW, inC, outC] = shape;
+  for (let i = 0; i < kH; i++) for (let j = 0; j < kW; j++) {
+    const from = ((kH - 1 - i) * kW + (kW - 1 - j)) * inC * outC;
+    const to = (i * kW + j) * outC * inC;
+    for (let c = 0; c < inC; c++) for (let o = 0; o < outC; o++) out[to + o * inC + c] = w[from + c * outC + o];
+  }
+}
+
+/** dy [N, H, W, C] with stride−1 zeros between pixels: [N, (H−1)·sh + 1, (W−1)·sw + 1, C]. */
+function dilateInto(dy: Float32Array, shape: readonly number[], sh: number, sw: number, out: Float32Array): void {
+  const [n, h, w, c] = shape;
+  const dh = (h - 1) * sh + 1;
+  const dw = (w - 1) * sw + 1;
+  out.fill(0);
+  for (let b = 0; b < n; b++) for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+    const from = ((b * h + y) * w + x) * c;
+    const to = ((b * dh + y * sh) * dw + x * sw) * c;
+    for (let k = 0; k < c; k++) out[to + k] = dy[from + k];
+  }
 }
 
 interface FilterAttrs {
@@ -57,6 +171,22 @@ interface CpuLikeBackend {
   makeTensorInfo?(shape: number[], dtype: tf.DataType, values?: tf.backend_util.BackendValues): tf.TensorInfo;
   /** wasm: copies `values` into its heap. */
   makeOutput(shape: number[], dtype: tf.DataType, memoryOffset?: number, values?: tf.backend_util.BackendValues): tf.TensorInfo;
+  /** wasm: a view of a tensor's data in the heap (invalid after the heap grows, i.e. after any allocation). */
+  typedArrayFromHeap?(info: tf.TensorInfo): tf.backend_util.TypedArray;
+}
+
+/**
+ * Float32 tensors of `backend` made and filled in place: `alloc` every output first, then take
+ * `view`s (on wasm a view of the heap, which any later allocation may move) and fill them.
+ */
+function tensorAccess(backend: 'cpu' | 'wasm', be: CpuLikeBackend) {
+  return {
+    alloc: (shape: number[]): tf.TensorInfo => backend === 'wasm'
+      ? be.makeOutput(shape, 'float32')
+      : be.makeTensorInfo!(shape, 'float32', new Float32Array(shape.reduce((a, b) => a * b, 1))),
+    view: (t: tf.TensorInfo): Float32Array => (backend === 'wasm'
+      ? be.typedArrayFromHeap!(t) : be.readSync(t.dataId)) as Float32Array,
+  };
 }
 
 /**
@@ -131,23 +261,89 @@ export function registerCpuKernels(backend: 'cpu' | 'wasm'): void {
       const info = tf.backend_util.computeConv2DInfo(
         x.shape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode, false, 'channelsLast');
       const be = b as unknown as CpuLikeBackend;
-      const make = (shape: number[], values: Float32Array) =>
-        backend === 'wasm' ? be.makeOutput(shape, 'float32', undefined, values) : be.makeTensorInfo!(shape, 'float32', values);
-      const [n, outH, outW, outC] = dy.shape;
+      const { alloc, view } = tensorAccess(backend, be);
+      const [n, outH, outW] = dy.shape;
       const rows = n * outH * outW;
-      const patches = make([1, rows, filterShape[0] * filterShape[1] * filterShape[2]], im2col(
-        be.readSync(x.dataId) as Float32Array, x.shape, dy.shape, filterShape, { ...info, top: info.padInfo.top, left: info.padInfo.left }));
-      const grads = make([1, rows, outC], be.readSync(dy.dataId) as Float32Array);
-      const product = matMul({ inputs: { a: patches, b: grads }, backend: b, attrs: { transposeA: true, transposeB: false } }) as tf.TensorInfo;
-      const values = Float32Array.from(be.readSync(product.dataId) as Float32Array);
-      for (const t of [patches, grads, product]) be.disposeData(t.dataId);
-      if (backend === 'wasm') return be.makeOutput([...filterShape], 'float32', undefined, values);
-      return be.makeTensorInfo!([...filterShape], 'float32', values);
+      const rowLength = filterShape[0] * filterShape[1] * filterShape[2];
+      const columns = alloc([1, rowLength, rows]);
+      im2colTransposedInto(view(columns), view(x), x.shape, dy.shape, filterShape, { ...info, top: info.padInfo.top, left: info.padInfo.left });
+      const grads = { dataId: dy.dataId, shape: [1, rows, dy.shape[3]], dtype: dy.dtype };
+      // [kh·kw·Cin, rows] · [rows, Cout]: both upright, and the fresh operand first (see above).
+      const product = matMul({ inputs: { a: columns, b: grads }, backend: b, attrs: { transposeA: false, transposeB: false } }) as tf.TensorInfo;
+      be.disposeData(columns.dataId);
+      // [1, kh·kw·Cin, Cout] is dW's layout: the product's data under the filter's shape.
+      const out = { dataId: product.dataId, shape: [...filterShape], dtype: product.dtype };
+      return out;
     },
   });
   if (backend === 'wasm') {
+    const conv2d = tf.getKernel('Conv2D', 'wasm')!.kernelFunc;
+    const original = tf.getKernel('Conv2DBackpropInput', 'wasm');
+    if (original) tf.unregisterKernel('Conv2DBackpropInput', 'wasm');
+    tf.registerKernel({
+      kernelName: 'Conv2DBackpropInput',
+      backendName: 'wasm',
+      kernelFunc: (args) => {
+        const { inputs, backend: b, attrs } = args;
+        const { dy, filter } = inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
+        const { strides, pad, dataFormat, dimRoundingMode, inputShape } = attrs as unknown as {
+          strides: number | [number, number]; pad: FilterAttrs['pad']; dataFormat: 'NHWC' | 'NCHW';
+          dimRoundingMode?: 'floor' | 'round' | 'ceil'; inputShape: [number, number, number, number];
+        };
+        const [kH, kW, inC, outC] = filter.shape as [number, number, number, number];
+        const info = tf.backend_util.computeConv2DInfo(
+          inputShape, [kH, kW, inC, outC], strides, 1, pad, dimRoundingMode, false, 'channelsLast');
+        const { strideHeight: sh, strideWidth: sw } = info;
+        const [, inH, inW] = inputShape;
+        const [n, outH, outW] = dy.shape;
+        const dilatedH = (outH - 1) * sh + 1;
+        const dilatedW = (outW - 1) * sw + 1;
+        const top = kH - 1 - info.padInfo.top;
+        const left = kW - 1 - info.padInfo.left;
+        const bottom = inH + kH - 1 - dilatedH - top;
+        const right = inW + kW - 1 - dilatedW - left;
+        if (dataFormat !== 'NHWC' || !original || dy.dtype !== 'float32' || Math.min(top, left, bottom, right) < 0) {
+          if (!original) throw new Error('Conv2DBackpropInput: unsupported on wasm');
+          return original.kernelFunc(args);
+        }
+        const be = b as unknown as CpuLikeBackend;
+        const { alloc, view } = tensorAccess('wasm', be);
+        const flipped = alloc([kH, kW, outC, inC]);
+        const dilated = sh > 1 || sw > 1 ? alloc([n, dilatedH, dilatedW, outC]) : null;
+        flipFilter(view(filter), filter.shape, view(flipped));
+        if (dilated) dilateInto(view(dy), dy.shape, sh, sw, view(dilated));
+        const dx = conv2d({
+          inputs: { x: dilated ?? dy, filter: flipped }, backend: b,
+          attrs: { strides: 1, dilations: 1, pad: [[0, 0], [top, bottom], [left, right], [0, 0]], dataFormat: 'NHWC' },
+        }) as tf.TensorInfo;
+        // Disposing the filter also drops the XNNPACK operator wasm cached for it.
+        be.disposeData(flipped.dataId);
+        if (dilated) be.disposeData(dilated.dataId);
+        return dx;
+      },
+    });
+  }
+  if (backend === 'wasm') {
     wrapTransposedMatMul('BatchMatMul');
     wrapTransposedMatMul('_FusedMatMul');
+  }
+  if (backend === 'wasm') {
+    // wasm's Identity copies its input; the engine clones (Identity) every tensor a gradient
+    // saves, so a U-Net step copied ~300 activations (~10 % of its time). Tensors are immutable:
+    // the clone shares the data, as on the cpu and WebGL backends (and as wasm's own Reshape does).
+    const identity = tf.getKernel('Identity', 'wasm');
+    if (identity) {
+      tf.unregisterKernel('Identity', 'wasm');
+      tf.registerKernel({
+        ...identity,
+        kernelFunc: (args) => {
+          const { x } = args.inputs as { x: tf.TensorInfo };
+          if (x.dtype === 'string') return identity.kernelFunc(args);
+          (args.backend as unknown as { incRef(dataId: tf.DataId): void }).incRef(x.dataId);
+          return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
+        },
+      });
+    }
   }
   if (backend === 'wasm' && !tf.getKernel('UnsortedSegmentSum', 'wasm')) {
     tf.registerKernel({

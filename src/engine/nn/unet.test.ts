@@ -152,6 +152,34 @@ describe('U-Net', () => {
     expect(() => groupNorm(x, tf.ones([4]), tf.zeros([4]), 3)).toThrow(/groups/);
   });
 
+  it('groupNorm\'s written-out gradient equals autograd through tf.moments', () => {
+    // The formulation groupNorm had before its gradient was written out.
+    const autograd = (x: tf.Tensor4D, gamma: tf.Tensor, beta: tf.Tensor, groups: number) => {
+      const [n, h, w, c] = x.shape;
+      const grouped = tf.reshape(x, [n, h, w, groups, c / groups]);
+      const { mean, variance } = tf.moments(grouped, [1, 2, 4], true);
+      const normalized = tf.reshape(tf.mul(tf.sub(grouped, mean), tf.rsqrt(tf.add(variance, 1e-5))), [n, h, w, c]);
+      return tf.add(tf.mul(normalized, gamma), beta) as tf.Tensor4D;
+    };
+    for (const [shape, groups] of [[[2, 5, 6, 8], 4], [[3, 4, 4, 12], 3], [[1, 2, 3, 6], 1], [[2, 3, 3, 4], 4]] as const) {
+      const x = tf.add(tf.mul(randomImages(31, [...shape]), 3), 0.5) as tf.Tensor4D;
+      const c = shape[3];
+      const gamma = tf.add(tf.mul(randomImages(32, [1, 1, 1, c]).reshape([c]), 0.5), 1);
+      const beta = randomImages(33, [1, 1, 1, c]).reshape([c]);
+      const weights = randomImages(34, [...shape]);
+      const loss = (f: typeof autograd) => (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
+        tf.sum(tf.mul(tf.square(f(a as tf.Tensor4D, g, b, groups)), weights));
+      expect(tf.max(tf.abs(tf.sub(groupNorm(x, gamma, beta, groups), autograd(x, gamma, beta, groups)))).dataSync()[0]).toBe(0);
+      const ours = tf.grads(loss(groupNorm))([x, gamma, beta]);
+      const reference = tf.grads(loss(autograd))([x, gamma, beta]);
+      ours.forEach((grad, i) => {
+        expect(grad.shape).toEqual(reference[i].shape);
+        const scale = Math.max(1, tf.max(tf.abs(reference[i])).dataSync()[0]);
+        expect(tf.max(tf.abs(tf.sub(grad, reference[i]))).dataSync()[0] / scale, `${shape} input ${i}`).toBeLessThan(1e-4);
+      });
+    }
+  });
+
   it('clamps the group count to a divisor of the channels', () => {
     expect(normGroups(8, 4)).toBe(4);
     expect(normGroups(12, 8)).toBe(6);
