@@ -1,8 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, describe, expect, it } from 'vitest';
-import { registerCpuKernels } from './cpuKernels';
+import { im2colTransposed, registerCpuKernels } from './cpuKernels';
 import { Rng } from './random';
+
+// tfjs's own kernels on the cpu backend, kept before registerCpuKernels replaces the filter gradient.
+const cpuFilterGradient = tf.getKernel('Conv2DBackpropFilter', 'cpu')!;
+const cpuInputGradient = tf.getKernel('Conv2DBackpropInput', 'cpu')!;
 
 /**
  * The replacement filter gradient against the definition, summed directly:
@@ -93,6 +97,108 @@ describe('matMul with transposed operands on wasm (transposed explicitly first)'
     const cpu = await run('cpu');
     const wasm = await run('wasm');
     wasm.forEach((v, i) => expect(v).toBeCloseTo(cpu[i], 4));
+    await tf.setBackend('cpu');
+  });
+});
+
+/**
+ * The U-Net's and the lineage CNN's convolutions (3×3 'same' at stride 1 and 2, the 1×1 and
+ * 'valid' cases, explicit padding), and odd sizes: each path of the im2col and of the input
+ * gradient's convolution (stride 1 as wide and as tall as the input, as wide only, the general one).
+ */
+const CONV_CASES: { n: number; h: number; w: number; ci: number; co: number; k: number; stride: number; pad: 'same' | 'valid' | tf.backend_util.ExplicitPadding }[] = [
+  { n: 3, h: 16, w: 16, ci: 16, co: 8, k: 3, stride: 1, pad: 'same' },
+  { n: 2, h: 8, w: 8, ci: 48, co: 16, k: 3, stride: 1, pad: 'same' },
+  { n: 2, h: 16, w: 16, ci: 3, co: 16, k: 3, stride: 1, pad: 'same' },
+  { n: 2, h: 16, w: 16, ci: 8, co: 16, k: 3, stride: 2, pad: 'same' },
+  { n: 2, h: 7, w: 9, ci: 5, co: 6, k: 3, stride: 2, pad: 'same' },
+  { n: 2, h: 9, w: 9, ci: 4, co: 3, k: 3, stride: 2, pad: 'valid' },
+  { n: 2, h: 6, w: 7, ci: 4, co: 5, k: 3, stride: 1, pad: 'valid' },
+  { n: 1, h: 5, w: 6, ci: 3, co: 2, k: 5, stride: 1, pad: 'same' },
+  { n: 2, h: 6, w: 6, ci: 4, co: 3, k: 1, stride: 1, pad: 'same' },
+  { n: 2, h: 6, w: 5, ci: 3, co: 4, k: 3, stride: 1, pad: [[0, 0], [2, 0], [0, 1], [0, 0]] },
+  { n: 2, h: 8, w: 6, ci: 3, co: 4, k: 3, stride: 1, pad: [[0, 0], [1, 1], [0, 0], [0, 0]] },
+  { n: 2, h: 4, w: 4, ci: 2, co: 3, k: 4, stride: 2, pad: 'same' },
+];
+
+describe('the convolution gradients against tfjs\'s own kernels on the cpu backend', () => {
+  afterAll(async () => {
+    await tf.setBackend('cpu');
+  });
+
+  /** Runs `kernel` (a registered kernel's config) on the cpu backend. */
+  const runCpu = (kernel: tf.KernelConfig, inputs: Record<string, tf.Tensor>, attrs: object) => {
+    const backend = tf.findBackend('cpu')!;
+    const info = kernel.kernelFunc({ inputs, backend, attrs: attrs as tf.NamedAttrMap }) as tf.TensorInfo;
+    return Float32Array.from((backend as unknown as { readSync(id: tf.DataId): Float32Array }).readSync(info.dataId));
+  };
+
+  describe.each(['cpu', 'wasm'] as const)('on %s', (backend) => {
+    it.each(CONV_CASES)('$n×$h×$w×$ci → $co, $k×$k, stride $stride, pad $pad', async ({ n, h, w, ci, co, k, stride, pad }) => {
+      registerCpuKernels(backend);
+      await tf.setBackend('cpu');
+      const rng = Rng.stream(11, `${n}-${h}-${w}-${ci}-${co}-${k}-${stride}-${JSON.stringify(pad)}`);
+      const xShape: [number, number, number, number] = [n, h, w, ci];
+      const filterShape: [number, number, number, number] = [k, k, ci, co];
+      const info = tf.backend_util.computeConv2DInfo(xShape, filterShape, stride, 1, pad);
+      const xValues = random(rng, n * h * w * ci);
+      const filterValues = random(rng, k * k * ci * co);
+      const dyValues = random(rng, info.outShape.reduce((a, b) => a * b));
+      const filterAttrs = { strides: stride, pad, dataFormat: 'NHWC', filterShape };
+      const inputAttrs = { strides: stride, pad, dataFormat: 'NHWC', inputShape: xShape };
+      const cpuX = tf.tensor4d(xValues, xShape);
+      const cpuDy = tf.tensor4d(dyValues, info.outShape);
+      const cpuFilter = tf.tensor4d(filterValues, filterShape);
+      const expectedFilter = runCpu(cpuFilterGradient, { x: cpuX, dy: cpuDy }, filterAttrs);
+      const expectedInput = runCpu(cpuInputGradient, { dy: cpuDy, filter: cpuFilter }, inputAttrs);
+      tf.dispose([cpuX, cpuDy, cpuFilter]);
+
+      await tf.setBackend(backend);
+      const x = tf.tensor4d(xValues, xShape);
+      const dy = tf.tensor4d(dyValues, info.outShape);
+      const filter = tf.tensor4d(filterValues, filterShape);
+      const dW = tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, filterAttrs as unknown as tf.NamedAttrMap) as tf.Tensor;
+      const dX = tf.engine().runKernel('Conv2DBackpropInput', { dy, filter }, inputAttrs as unknown as tf.NamedAttrMap) as tf.Tensor;
+      expect(dW.shape).toEqual(filterShape);
+      expect(dX.shape).toEqual(xShape);
+      const gotFilter = await dW.data();
+      const gotInput = await dX.data();
+      for (let i = 0; i < expectedFilter.length; i++) expect(gotFilter[i], `dW[${i}]`).toBeCloseTo(expectedFilter[i], 3);
+      for (let i = 0; i < expectedInput.length; i++) expect(gotInput[i], `dx[${i}]`).toBeCloseTo(expectedInput[i], 3);
+      tf.dispose([x, dy, filter, dW, dX]);
+    });
+  });
+
+  it('im2colTransposed: every path gives the patches of the definition', () => {
+    for (const { n, h, w, ci, k, stride, pad } of CONV_CASES) {
+      const rng = Rng.stream(5, `${n}-${h}-${w}-${ci}-${k}-${stride}-${JSON.stringify(pad)}`);
+      const shape = [n, h, w, ci];
+      const input = random(rng, n * h * w * ci);
+      const info = tf.backend_util.computeConv2DInfo(shape as [number, number, number, number], [k, k, ci, 1], stride, 1, pad);
+      const { outHeight: ho, outWidth: wo } = info;
+      const got = im2colTransposed(input, shape, info.outShape, [k, k, ci, 1], { ...info, top: info.padInfo.top, left: info.padInfo.left });
+      const rows = n * ho * wo;
+      for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) for (let c = 0; c < ci; c++) {
+        for (let b = 0; b < n; b++) for (let y = 0; y < ho; y++) for (let x = 0; x < wo; x++) {
+          const r = y * stride + i - info.padInfo.top;
+          const q = x * stride + j - info.padInfo.left;
+          const expected = r < 0 || r >= h || q < 0 || q >= w ? 0 : input[((b * h + r) * w + q) * ci + c];
+          expect(got[((i * k + j) * ci + c) * rows + (b * ho + y) * wo + x]).toBe(expected);
+        }
+      }
+    }
+  });
+});
+
+describe('Identity on wasm (the clone the engine keeps for a gradient)', () => {
+  it('shares the data, and the clone outlives its source', async () => {
+    registerCpuKernels('wasm');
+    await tf.setBackend('wasm');
+    const x = tf.tensor2d([[1, 2], [3, 4]]);
+    const y = tf.clone(x);
+    x.dispose();
+    expect(Array.from(await y.data())).toEqual([1, 2, 3, 4]);
+    y.dispose();
     await tf.setBackend('cpu');
   });
 });

@@ -60,6 +60,38 @@ export function im2colTransposedInto(
   const plane = n * inH * inW;
   const channelsFirst = new Float32Array(inC * plane);
   transpose2d(input, plane, inC, channelsFirst);
+  if (sh === 1 && sw === 1 && dh === 1 && dw === 1 && outW === inW && outH === inH) {
+    // Stride 1, output as large as the input ('same'): each row of the result is one input
+    // channel's whole plane shifted by (i − top)·W + (j − left), so one copy per row; then zeros
+    // where a tap falls above/below its image (whole output rows y) or left/right of it (columns).
+    for (let i = 0; i < kH; i++) {
+      const dy = i - top;
+      for (let j = 0; j < kW; j++) {
+        const cut = j - left;
+        const shift = dy * inW + cut;
+        const first = Math.max(0, Math.min(rows, -shift));
+        const end = Math.max(first, Math.min(rows, rows - shift));
+        for (let k = 0; k < inC; k++) {
+          const to = ((i * kW + j) * inC + k) * rows;
+          const from = k * plane + shift;
+          out.set(channelsFirst.subarray(from + first, from + end), to + first);
+          for (let d = 0; d < first; d++) out[to + d] = 0;
+          for (let d = end; d < rows; d++) out[to + d] = 0;
+          for (let b = 0; b < n; b++) {
+            const image = to + b * outH * outW;
+            if (dy < 0) for (let d = 0; d < Math.min(outH, -dy) * outW; d++) out[image + d] = 0;
+            else if (dy > 0) for (let d = Math.max(0, outH - dy) * outW; d < outH * outW; d++) out[image + d] = 0;
+            if (cut < 0) {
+              for (let y = 0; y < outH; y++) for (let x = 0; x < Math.min(-cut, outW); x++) out[image + y * outW + x] = 0;
+            } else if (cut > 0) {
+              for (let y = 0; y < outH; y++) for (let x = Math.max(0, outW - cut); x < outW; x++) out[image + y * outW + x] = 0;
+            }
+          }
+        }
+      }
+    }
+    return;
+  }
   if (sh === 1 && sw === 1 && dh === 1 && dw === 1 && outW === inW) {
     // Stride 1, rows as wide as the input's: within an image, output pixel d reads input pixel
     // d + shift, shift = (i − top)·W + (j − left): one copy per image, then zeros for the taps
