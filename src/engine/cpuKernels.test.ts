@@ -202,3 +202,27 @@ describe('Identity on wasm (the clone the engine keeps for a gradient)', () => {
     await tf.setBackend('cpu');
   });
 });
+
+describe('Concat and SplitV on wasm, against the cpu backend', () => {
+  it.each([0, 1, 2, 3])('along axis %i, including runs long enough to be copied by set()', async (axis) => {
+    registerCpuKernels('wasm');
+    const rng = Rng.stream(9, `concat-${axis}`);
+    const shapes = [[2, 3, 4, 5], [2, 3, 4, 5], [2, 3, 4, 5]].map((shape, i) => shape.map((d, k) => (k === axis ? d + i * 30 : d)));
+    const values = shapes.map((shape) => random(rng, shape.reduce((a, b) => a * b)));
+    const run = async (backend: string) => {
+      await tf.setBackend(backend);
+      const parts = values.map((v, i) => tf.tensor(v, shapes[i]));
+      const joined = tf.concat(parts, axis);
+      const split = tf.split(joined, shapes.map((shape) => shape[axis]), axis);
+      const out = [Array.from(await joined.data()), ...(await Promise.all(split.map(async (t) => Array.from(await t.data()))))];
+      const outShapes = [joined.shape, ...split.map((t) => t.shape)];
+      tf.dispose([...parts, joined, ...split]);
+      return { out, outShapes };
+    };
+    const cpu = await run('cpu');
+    const wasm = await run('wasm');
+    expect(wasm).toEqual(cpu);
+    expect(cpu.out.slice(1)).toEqual(values.map((v) => Array.from(v)));
+    await tf.setBackend('cpu');
+  });
+});
