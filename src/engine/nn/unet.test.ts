@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../random';
 import { disposeTree, namedVariables } from './params';
 import {
-  conv3x3, createUNet, groupNorm, normGroups, unetDecode, unetEncode, unetFeatureDim, unetForward, upsampleNearest2x,
+  avgPool2x2, conv3x3, createUNet, groupNorm, normGroups, unetDecode, unetEncode, unetFeatureDim, unetForward, upsampleNearest2x,
   type UNetConfig, type UNetParams,
 } from './unet';
 
@@ -215,6 +215,18 @@ describe('U-Net', () => {
     const grad = tf.grad((input: tf.Tensor) => tf.sum(tf.mul(upsampleNearest2x(input as tf.Tensor4D), weights)))(x);
     // Block sums of 0..15 laid out 4×4: [0+1+4+5, 2+3+6+7, 8+9+12+13, 10+11+14+15].
     expect(Array.from(grad.dataSync())).toEqual([10, 18, 42, 50]);
+  });
+
+  it('avgPool2x2 and its gradient equal tf.avgPool\'s, odd sizes included', () => {
+    for (const shape of [[2, 4, 6, 3], [1, 5, 7, 2]] as const) {
+      const x = randomImages(41, [...shape]);
+      const weights = randomImages(42, [shape[0], Math.floor(shape[1] / 2), Math.floor(shape[2] / 2), shape[3]]);
+      const ours = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(avgPool2x2(a as tf.Tensor4D), weights)))(x);
+      const native = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.avgPool(a as tf.Tensor4D, 2, 2, 'valid'), weights)))(x);
+      expect(Array.from(avgPool2x2(x).dataSync())).toEqual(Array.from(tf.avgPool(x, 2, 2, 'valid').dataSync()));
+      expect(ours.shape).toEqual(native.shape);
+      expect(Array.from(ours.dataSync())).toEqual(Array.from(native.dataSync()));
+    }
   });
 
   it('leaks no tensors through a forward and backward pass', () => {

@@ -133,8 +133,8 @@ export function groupNorm(
   const size = c / groups;
   const groupedShape = [n, h * w, groups, size];
   const flatShape = [n, h * w, c];
-  /** [N, 1, G, 1] per-group values → [N, 1, C] per channel. */
-  const spread = (t: tf.Tensor) => tf.reshape(tf.tile(t, [1, 1, 1, size]), [n, 1, c]);
+  /** [N, 1, G, 1] per-group values → [N, 1, C] per channel (a product with ones: wasm's Tile costs 4× more). */
+  const spread = (t: tf.Tensor) => tf.reshape(tf.mul(t, tf.ones([1, 1, 1, size])), [n, 1, c]);
   /** [N, C] per-channel sums → [N, 1, G, 1] per-group means (over H·W·C/G). */
   const groupMean = (t: tf.Tensor) => tf.reshape(tf.div(tf.sum(tf.reshape(t, [n, groups, size]), 2), h * w * size), [n, 1, groups, 1]);
   const norm = tf.customGrad(((input: tf.Tensor4D, scale: tf.Tensor, shift: tf.Tensor, save: tf.GradSaveFunc) => {
@@ -220,15 +220,41 @@ function doubleConv(params: DoubleConvParams, x: tf.Tensor4D, groups: number): t
 
 /**
  * Nearest-neighbour ×2: [N, h, w, C] → [N, h, 1, w, 1, C] × ones [1, 1, 2, 1, 2, 1] → [N, 2h, 2w, C].
- * Its gradient is the broadcast's sum over each 2×2 block, on any backend.
+ * Its gradient is the sum over each 2×2 block, taken as 4 × a 2×2 average pool (exact scalings by
+ * powers of 2): autograd's sum over the broadcast axes of a rank-6 tensor cost 7× more on wasm.
  */
 export function upsampleNearest2x(x: tf.Tensor4D): tf.Tensor4D {
-  return tf.tidy(() => {
-    const [n, h, w, c] = x.shape;
-    const spread = tf.mul(tf.reshape(x, [n, h, 1, w, 1, c]), tf.ones([1, 1, 2, 1, 2, 1]));
-    return tf.reshape(spread, [n, 2 * h, 2 * w, c]);
-  });
+  return upsample(x);
 }
+
+const upsample = tf.customGrad(((x: tf.Tensor4D, save: tf.GradSaveFunc) => {
+  save([]);
+  const [n, h, w, c] = x.shape;
+  const spread = tf.mul(tf.reshape(x, [n, h, 1, w, 1, c]), tf.ones([1, 1, 2, 1, 2, 1]));
+  return {
+    value: tf.reshape(spread, [n, 2 * h, 2 * w, c]),
+    gradFunc: (dy: tf.Tensor4D) => tf.mul(tf.avgPool(dy, 2, 2, 'valid'), 4),
+  };
+}) as unknown as Parameters<typeof tf.customGrad>[0]) as (x: tf.Tensor4D) => tf.Tensor4D;
+
+/**
+ * 2×2 average pooling (stride 2), whose gradient is dy/4 spread over each block by the same
+ * broadcast product as upsampleNearest2x: wasm's AvgPoolGrad is a generic loop, 2× slower.
+ */
+export const avgPool2x2 = tf.customGrad(((x: tf.Tensor4D, save: tf.GradSaveFunc) => {
+  save([]);
+  const [n, h, w, c] = x.shape;
+  return {
+    value: tf.avgPool(x, 2, 2, 'valid') as tf.Tensor4D,
+    gradFunc: (dy: tf.Tensor4D) => {
+      const [ho, wo] = [Math.floor(h / 2), Math.floor(w / 2)];
+      const spread = tf.mul(tf.reshape(dy, [n, ho, 1, wo, 1, c]), tf.fill([1, 1, 2, 1, 2, 1], 0.25));
+      const dx = tf.reshape(spread, [n, 2 * ho, 2 * wo, c]);
+      // An odd last row/column is in no window ('valid'): its gradient is 0.
+      return h % 2 || w % 2 ? tf.pad(dx, [[0, 0], [0, h % 2], [0, w % 2], [0, 0]]) : dx;
+    },
+  };
+}) as unknown as Parameters<typeof tf.customGrad>[0]) as (x: tf.Tensor4D) => tf.Tensor4D;
 
 function checkGroups(params: UNetParams): number {
   if (typeof params.groups !== 'number') throw new Error('UNetParams.groups is missing');
@@ -242,7 +268,7 @@ export function unetEncode(params: UNetParams, x: tf.Tensor4D): UNetEncoding {
   let h = x;
   params.encoder.forEach((level, i) => {
     const previous = h;
-    h = tf.tidy(() => doubleConv(level, i === 0 ? previous : (tf.avgPool(previous, 2, 2, 'valid') as tf.Tensor4D), groups));
+    h = tf.tidy(() => doubleConv(level, i === 0 ? previous : (avgPool2x2(previous)), groups));
     outputs.push(h);
   });
   return { skips: outputs.slice(0, -1), bottleneck: outputs[outputs.length - 1] };
