@@ -226,3 +226,25 @@ describe('Concat and SplitV on wasm, against the cpu backend', () => {
     await tf.setBackend('cpu');
   });
 });
+
+describe('Sum on wasm over axes that are not the innermost, against the cpu backend', () => {
+  it.each([[[0, 1, 2], false], [[1], true], [[0], false], [[1, 2], true], [[2, 1], false], [[3], false], [[0, 2], false], [[0, 1, 2, 3], false]] as const)(
+    'axes %j, keepDims %s', async (axes, keepDims) => {
+      registerCpuKernels('wasm');
+      const shape = [3, 5, 7, 6];
+      const values = random(Rng.stream(4, `sum-${axes}`), shape.reduce((a, b) => a * b));
+      const run = async (backend: string) => {
+        await tf.setBackend(backend);
+        const x = tf.tensor(values, shape);
+        const y = tf.sum(x, [...axes], keepDims);
+        const out = { shape: y.shape, values: Array.from(await y.data()) };
+        tf.dispose([x, y]);
+        return out;
+      };
+      const cpu = await run('cpu');
+      const wasm = await run('wasm');
+      expect(wasm.shape).toEqual(cpu.shape);
+      wasm.values.forEach((v, i) => expect(v).toBeCloseTo(cpu.values[i], 4));
+      await tf.setBackend('cpu');
+    });
+});

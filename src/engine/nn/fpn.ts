@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../random';
 import { constantVariable, truncatedNormalVariable } from './params';
-import { conv3x3, groupNorm, normGroups, upsampleNearest2x, type ConvParams, type DoubleConvParams, type GroupNormParams } from './unet';
+import { avgPool2x2, conv3x3, groupNorm, normGroups, upsampleNearest2x, type ConvParams, type DoubleConvParams, type GroupNormParams } from './unet';
 
 /**
  * DreamTeacher's student (Li et al., ICCV 2023, "DreamTeacher: Pretraining Image Backbones with
@@ -169,7 +169,7 @@ export function studentBackbone(params: StudentParams, x: tf.Tensor4D): tf.Tenso
   params.backbone.forEach((level, i) => {
     const previous = h;
     h = tf.tidy(() => {
-      const input = i === 0 ? previous : (tf.avgPool(previous, 2, 2, 'valid') as tf.Tensor4D);
+      const input = i === 0 ? previous : avgPool2x2(previous);
       return convNormRelu(level.conv2, level.norm2, convNormRelu(level.conv1, level.norm1, input, groups), groups);
     });
     outputs.push(h);
