@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, describe, expect, it } from 'vitest';
-import { im2colTransposed, registerCpuKernels } from './cpuKernels';
+import { im2colTransposed } from './cpuArrays';
+import { registerCpuKernels } from './cpuKernels';
 import { Rng } from './random';
 
 // tfjs's own kernels on the cpu backend, kept before registerCpuKernels replaces the filter gradient.
