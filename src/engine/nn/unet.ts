@@ -137,18 +137,24 @@ export function groupNorm(
   const spread = (t: tf.Tensor) => tf.reshape(tf.mul(t, tf.ones([1, 1, 1, size])), [n, 1, c]);
   /** [N, C] per-channel sums → [N, 1, G, 1] per-group means (over H·W·C/G). */
   const groupMean = (t: tf.Tensor) => tf.reshape(tf.div(tf.sum(tf.reshape(t, [n, groups, size]), 2), h * w * size), [n, 1, groups, 1]);
-  const norm = tf.customGrad(((input: tf.Tensor4D, scale: tf.Tensor, shift: tf.Tensor, save: tf.GradSaveFunc) => {
-    const grouped = tf.reshape(input, groupedShape);
-    const mean = tf.mean(grouped, [1, 3], true);
+  /** x̂ [N, H·W, C] and r = 1/√(var + eps) [N, 1, C] of an input. */
+  const normalize = (input: tf.Tensor) => {
+    const mean = tf.mean(tf.reshape(input, groupedShape), [1, 3], true);
     const centred = tf.sub(tf.reshape(input, flatShape), spread(mean));
     const variance = tf.mean(tf.reshape(tf.square(centred), groupedShape), [1, 3], true);
     const r = spread(tf.rsqrt(tf.add(variance, eps)));
-    const normalized = tf.mul(centred, r);
-    save([normalized, r, scale]);
+    return { normalized: tf.mul(centred, r), r };
+  };
+  const norm = tf.customGrad(((input: tf.Tensor4D, scale: tf.Tensor, shift: tf.Tensor, save: tf.GradSaveFunc) => {
+    const { normalized } = normalize(input);
+    // Only inputs are saved (tfjs counts a saved intermediate as a leaked tensor); the backward
+    // pass recomputes x̂ and r from the input, a few reductions.
+    save([input, scale]);
     return {
       value: tf.reshape(tf.add(tf.mul(normalized, scale), shift), [n, h, w, c]),
       gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => {
-        const [xHat, rs, gammaSaved] = saved;
+        const [inputSaved, gammaSaved] = saved;
+        const { normalized: xHat, r: rs } = normalize(inputSaved);
         const grads = tf.reshape(dy, flatShape);
         const gradsXHat = tf.mul(grads, xHat);
         const sumDy = tf.sum(grads, 1); // [N, C]
