@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
@@ -12,8 +12,12 @@ const points = async (page: Page) => Number(await page.getByTestId('chart-loss')
  * different sizes and aspect ratios (a disc on a plain ground), plus a text file, a file that
  * claims to be a PNG but is not, and a PNG whose header claims 20000×15000 pixels.
  */
+const roots: string[] = [];
+test.afterAll(() => { for (const root of roots) rmSync(root, { recursive: true, force: true }); });
+
 function animalsFolder(): string {
   const root = mkdtempSync(join(tmpdir(), 'ssl-images-'));
+  roots.push(root);
   const folder = join(root, 'animals');
   for (const [name, colour] of [['red', [220, 40, 40]], ['blue', [40, 60, 220]]] as const) {
     mkdirSync(join(folder, name), { recursive: true });

@@ -1,5 +1,4 @@
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RunData } from '../engine/data/dataset';
@@ -9,11 +8,12 @@ import { encodeRunFile, RUN_FILE_FORMAT, RUN_FILE_VERSION } from '../state/runFi
 import { presetValues } from '../state/url';
 import { findMethod, methods } from '../methods/registry';
 import { exportProblem } from '../export/project';
+import { scratchDir } from '../export/scratchDir.testing';
 import { parseExportArgs, writeProject } from './export';
 
 describe('npm run export', () => {
   it('writes train.py, config.json and README.md for a link', () => {
-    const out = join(mkdtempSync(join(tmpdir(), 'cli-export-')), 'simclr');
+    const out = join(scratchDir('cli-export-'), 'simclr');
     const args = parseExportArgs(['--link', '#m=simclr&p=learn&s=4', '--out', out]);
     expect(writeProject(args).sort()).toEqual(['README.md', 'config.json', 'shapes.safetensors', 'train.py']);
     // --data shapes: the very images the run trains on in the app (RunData, the same settings).
@@ -42,7 +42,7 @@ describe('npm run export', () => {
       format: RUN_FILE_FORMAT, version: RUN_FILE_VERSION, exportedAt: '2026-12-07T00:00:00Z', lesson: null, focus: 0, imageSets: [],
       runs: [{ name: 'Run 1', methodId: 'byol', presetId: 'learn', values, step: 12, elapsedMs: 1000, history: { steps: [], series: {} }, evaluations: [], weights }],
     });
-    const out = mkdtempSync(join(tmpdir(), 'cli-export-run-'));
+    const out = scratchDir('cli-export-run-');
     writeProject(parseExportArgs(['--run', 'runs.json', '--out', out], () => file));
     expect(readdirSync(out).sort()).toEqual(['README.md', 'config.json', 'shapes.safetensors', 'train.py', 'weights.safetensors']);
     const saved = decodeSafetensors(readFileSync(join(out, 'weights.safetensors')));

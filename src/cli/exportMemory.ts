@@ -8,7 +8,7 @@
  * the allocator's slack. Needs torch (SSL_PYTHON or Debian's python3).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildProject } from '../export/project';
@@ -61,6 +61,7 @@ function main(): void {
     const dir = mkdtempSync(join(tmpdir(), `memory-${c.methodId}-`));
     for (const [name, content] of Object.entries(buildProject({ methodId: c.methodId, values, link: '', step: 0, weights: null }, sources))) writeFileSync(join(dir, name), content);
     const { stateMiB, activationsMiB } = memory(dir);
+    rmSync(dir, { recursive: true, force: true });
     const perImage = activationsMiB / MEASURED;
     console.log(`| ${c.label} | ${(stateMiB / 1024).toFixed(2)} | ${perImage.toFixed(0)} | ${((stateMiB + PER_GPU * perImage) / 1024).toFixed(1)} |`);
   }

@@ -17,8 +17,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { Rng } from '../engine/random';
@@ -29,6 +28,7 @@ import { presetValues } from '../state/url';
 import { buildProject, type TrainSources } from './project';
 import { decodeSafetensors, encodeSafetensors, type NamedArrays } from './safetensors';
 import { torchPython } from './torchPython';
+import { scratchDir } from './scratchDir.testing';
 
 /** Steps 1 and 2 of a 20-step warm-up: lr = peak/19 and 2·peak/19. */
 export const PARITY_STEPS = [1, 2];
@@ -97,7 +97,7 @@ export async function checkParity(c: ParityCase, sources: TrainSources): Promise
   trained.dispose();
   images.dispose();
 
-  const dir = mkdtempSync(join(tmpdir(), `parity-${c.methodId}-`));
+  const dir = scratchDir(`parity-${c.methodId}-`);
   const files = buildProject({ methodId: c.methodId, values, link: `#m=${c.methodId}&p=${c.preset}`, step: 0, weights: null }, sources);
   for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);
   writeFileSync(join(dir, 'before.safetensors'), encodeSafetensors(before));
@@ -149,7 +149,7 @@ export const jsonLines = (text: string): Record<string, unknown>[] => text.split
 export function trainOnShapes(
   methodId: string, values: SettingValues, sources: TrainSources, steps: number,
 ): { dir: string; stdout: string; steps: Record<string, number>[] } {
-  const dir = mkdtempSync(join(tmpdir(), `export-${methodId}-`));
+  const dir = scratchDir(`export-${methodId}-`);
   const files = buildProject({ methodId, values, link: `#m=${methodId}`, step: 0, weights: null }, sources);
   for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);
   const args = ['--data', 'shapes', '--steps', String(steps), '--batch-size', '8', '--workers', '0', '--log-every', '1', '--out', join(dir, 'out')];

@@ -6,8 +6,7 @@
  * the log imports as a run. Also one process on the run's own shapes, resumed.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -21,6 +20,7 @@ import { presetValues } from '../state/url';
 import { buildProject } from './project';
 import { readTrainSources } from './sourceFiles';
 import { requireTorchInCi, torchPython } from './torchPython';
+import { scratchDir } from './scratchDir.testing';
 
 const SOURCES = readTrainSources();
 let data = '';
@@ -29,7 +29,7 @@ beforeAll(() => {
   requireTorchInCi();
   if (!torchPython()) return;
   // Two classes of 12 images each: discs and squares of random colours, 16 px.
-  data = mkdtempSync(join(tmpdir(), 'imagefolder-'));
+  data = scratchDir('imagefolder-');
   const make = spawnSync(torchPython()!, ['-c', `
 import os, random
 from PIL import Image, ImageDraw
@@ -57,7 +57,7 @@ const smallValues = (methodId: string): SettingValues => methodId === 'dino' || 
   : { ...presetValues(findMethod(methodId)!, 'learn'), width: 16, depth: 2, projectorHidden: 32, projectorOut: 16, predictorHidden: 16, ...(methodId === 'moco' ? { queueSize: 32 } : {}) };
 
 function project(methodId: string): string {
-  const dir = mkdtempSync(join(tmpdir(), `export-${methodId}-`));
+  const dir = scratchDir(`export-${methodId}-`);
   const values = smallValues(methodId);
   const files = buildProject({ methodId, values, link: `#m=${methodId}&p=learn`, step: 0, weights: null }, SOURCES);
   for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);
@@ -148,7 +148,7 @@ describe.skipIf(!torchPython())('the exported train.py under torchrun (2 process
   }, 300_000);
 
   it('DDeP classifies its run’s shapes for its supervised stage, then denoises, resuming across the stages', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'export-ddep-'));
+    const dir = scratchDir('export-ddep-');
     const values = { ...presetValues(findMethod('dep')!, 'tiny-ddep'), supervisedSteps: 10 };
     const files = buildProject({ methodId: 'dep', values, link: '#m=dep&p=tiny-ddep', step: 0, weights: null }, SOURCES);
     for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);
