@@ -67,19 +67,19 @@ function rawKey(values: SettingValues): string {
 }
 
 /**
- * The supervised reference is one per backbone and data: methods whose backbone settings agree
- * (SimCLR, MoCo, BYOL and SimSiam at the same widths) share it. Its key is the settings that
- * shape the backbone and its training, which every method names the same way.
+ * The supervised reference is one per method and data, trained from that method's own initial
+ * weights (the lineage draws each method's weights from a stream of its own, so SimCLR's and
+ * BYOL's CNNs start apart even at one seed, and cannot share one). Its key is the settings that
+ * shape the backbone and its training, which every method names the same way; rows of one
+ * method (DeP and DDeP, iTPN and MAE) share it where those agree.
  */
 const SUPERVISED_KEYS = [
   'seed', 'imageSize', 'difficulty', 'distractors', 'datasetSize', 'batchSize', 'totalSteps', 'backbone', 'patchSize',
   'width', 'depth', 'heads', 'mlpRatio', 'cropScaleMin', 'globalScaleMin', 'pyramid', 'channels', 'levels', 'studentWidth',
 ];
 function supervisedKey(methodId: string, values: SettingValues, backend: string): string {
-  // The lineage methods share one backbone and embed; the others have backbones of their own.
-  const family = ['simclr', 'moco', 'byol', 'simsiam'].includes(methodId) ? 'lineage' : methodId;
   const picked = Object.fromEntries(SUPERVISED_KEYS.filter((k) => k in values).map((k) => [k, values[k]]));
-  return cacheKey({ kind: 'supervised', family, picked, backend, sizes });
+  return cacheKey({ kind: 'supervised', family: methodId, picked, backend, sizes });
 }
 
 /**
@@ -246,6 +246,9 @@ function writeReference(path: string, args: StudyArgs, summaries: readonly RowSu
 
 /** Child process: one task, then exit (a fresh process per cell keeps memory flat). */
 async function workerMain(): Promise<void> {
+  // The study that forked this worker is gone (killed, or it crashed): stop rather than train on
+  // for minutes with nobody to report to, holding a core.
+  process.once('disconnect', () => process.exit(1));
   const task = await new Promise<StudyTask>((resolve) => process.once('message', (m) => resolve(m as StudyTask)));
   const send = (message: WorkerMessage) => process.send!(message);
   try {

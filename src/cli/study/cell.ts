@@ -48,6 +48,9 @@ export async function runCell(
       const readback = trainer.runStep(trainer.step + 1 === total);
       if (readback) {
         if (pending) await pending;
+        // A macrotask turn per readback: the worker's IPC events (its study gone) only arrive
+        // in one, and the readbacks alone resolve as microtasks.
+        await new Promise((resolve) => setTimeout(resolve, 0));
         pending = readback.then((record) => {
           finalLoss = record.values.loss;
           onProgress(record.step, total, 'training');

@@ -119,10 +119,11 @@ export function lineagePresets(variant: Variant, broken: Preset[], tinyOverrides
     ...Object.fromEntries(Object.entries(LINEAGE_TINY).filter(([key]) => key !== 'predictorHidden' || MECHANISMS[variant].predictor)),
     ...tinyOverrides,
   };
+  const learnValues = { ...LINEAGE_LEARN, ...learnOverrides };
   return [
     { id: 'default', label: 'Default', description: 'ViT-tiny on 32 px shapes, two views per image.', values: {} },
     { id: 'tiny', label: 'Tiny', description: `A very small model on 16 px images: fast enough for tests and slow GPUs.${tinyNote}`, values: tinyValues },
-    { id: 'learn', label: 'Learn', description: 'A small CNN on 16 px shapes, 800 steps with augmentations that fit the shapes, sized for a CPU. SimCLR learns shape classes with it (held-out kNN about 0.5 against 0.2 untrained); see “Does it learn?” for each method.', values: { ...LINEAGE_LEARN, ...learnOverrides } },
+    { id: 'learn', label: 'Learn', description: `A small CNN on 16 px shapes, ${learnValues.totalSteps} steps with augmentations that fit the shapes, sized for a CPU. SimCLR learns shape classes with it (held-out kNN about 0.5 against 0.2 untrained); see “Does it learn?” for each method.`, values: learnValues },
     ...broken.map((p) => ({ ...p, values: { ...tinyValues, ...p.values } })),
   ];
 }
