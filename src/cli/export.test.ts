@@ -54,6 +54,10 @@ describe('npm run export', () => {
   it('exports every method of the registry (a new method needs its train.py), MoCo v2’s queue and DDeP too', () => {
     for (const method of methods) expect(exportProblem(method.id, presetValues(method, 'default')), method.id).toBeNull();
     expect(exportProblem('nope', {})).toMatch(/no method "nope"/);
+    // A setting the app refuses is refused here too, in the app's words.
+    const moco = presetValues(findMethod('moco')!, 'learn');
+    expect(exportProblem('moco', { ...moco, queueSize: 128, momentumEncoder: false })).toMatch(/turn the momentum encoder on/);
+    expect(exportProblem('dino', { ...presetValues(findMethod('dino')!, 'default'), heads: 5 })).toMatch(/divisible by the number of heads/);
     expect(parseExportArgs(['--link', '#m=moco&qs=256', '--out', 'x']).request.values.queueSize).toBe(256);
     expect(parseExportArgs(['--link', '#m=dep&p=ddep', '--out', 'x']).request.values.variant).toBe('DDeP');
   });

@@ -56,6 +56,10 @@ export function exportProblem(methodId: string, values: SettingValues): string |
     const covered = Object.keys(EXPORT_FAMILIES).map((id) => findMethod(id)?.title ?? id);
     return `The PyTorch export covers ${covered.slice(0, -1).join(', ')} and ${covered.at(-1)} so far; ${method.title} is not exported yet.`;
   }
+  // What the app refuses to train (a queue without its momentum encoder, a head count that does
+  // not divide the width, …) is not exported either, with the app's own message.
+  const invalid = method.validate(values);
+  if (invalid.length > 0) return invalid[0];
   if (methodId === 'dreamteacher' && values.mseLoss === false && values.attentionLoss === false) return 'DreamTeacher needs feature regression, attention transfer or both: with neither the student learns nothing.';
   return null;
 }

@@ -57,6 +57,11 @@ describe('the lineage’s mechanisms (tiny, cpu)', () => {
     const two = (await weights(trainer)).queue;
     expect(rowsChanged(one, two)).toEqual(Array.from({ length: 64 }, (_, r) => r >= 32));
     trainer.dispose();
+    // Only momentum keys are enqueued: a queue without the momentum encoder is refused, not left random.
+    expect(mocoDescription.validate(tiny(mocoDescription, { queueSize: 64 }))).toEqual([]);
+    expect(mocoDescription.validate(tiny(mocoDescription, { queueSize: 64, momentumEncoder: false }))).toEqual([
+      'A queue of negatives holds the momentum encoder’s keys: turn the momentum encoder on, or set the queue to 0 (negatives from the batch, as MoCo v3).',
+    ]);
   });
 
   it('the tiny presets learn: SimCLR’s loss falls well below its value for identical embeddings', async () => {

@@ -187,6 +187,9 @@ export function lineageValidate(values: SettingValues, variant: Variant): string
     const queue = v.queueSize;
     const perStep = 2 * v.batchSize;
     if (queue > 0 && queue % perStep !== 0) problems.push(`Queue size ${queue} must be a multiple of 2 × batch size = ${perStep} (the keys enqueued per step).`);
+    // MoCo v2's queue holds the momentum encoder's keys: without that encoder nothing would ever
+    // be enqueued, and the negatives would stay the queue's random start for the whole run.
+    if (queue > 0 && !v.momentumEncoder) problems.push('A queue of negatives holds the momentum encoder’s keys: turn the momentum encoder on, or set the queue to 0 (negatives from the batch, as MoCo v3).');
   }
   return problems;
 }
