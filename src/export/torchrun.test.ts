@@ -54,7 +54,7 @@ for cls in ('disc', 'square'):
  */
 const smallValues = (methodId: string): SettingValues => methodId === 'dino' || methodId === 'dep'
   ? presetValues(findMethod(methodId)!, 'tiny')
-  : { ...presetValues(findMethod(methodId)!, 'learn'), width: 16, depth: 2, projectorHidden: 32, projectorOut: 16, predictorHidden: 16, ...(methodId === 'moco' ? { queueSize: 32 } : {}) };
+  : { ...presetValues(findMethod(methodId)!, 'learn'), width: 16, depth: 2, projectorHidden: 32, projectorOut: 16, predictorHidden: 16, ...(methodId === 'moco' ? { queueSize: 32, batchSize: 8 } : {}) };
 
 function project(methodId: string): string {
   const dir = scratchDir(`export-${methodId}-`);
