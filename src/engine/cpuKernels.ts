@@ -59,6 +59,16 @@ function tensorAccess(backend: 'cpu' | 'wasm', be: CpuLikeBackend) {
 }
 
 /**
+ * Registers `kernelFunc` as `name` on `backend`, in place of tfjs's own kernel if it has one,
+ * keeping that kernel's setupFunc and disposeFunc (wasm binds its C++ entry points there).
+ */
+function putKernel(name: string, backend: string, kernelFunc: tf.KernelFunc): void {
+  const original = tf.getKernel(name, backend);
+  if (original) tf.unregisterKernel(name, backend);
+  tf.registerKernel({ ...original, kernelName: name, backendName: backend, kernelFunc });
+}
+
+/**
  * wasm's BatchMatMul (and _FusedMatMul) with a transposed operand runs ~10× slower than without:
  * [1088, 64]ᵀ·[1088, 192] took 9.8 ms against 0.8 ms for an explicit Transpose and a plain
  * product (XNNPACK's packed GEMM wants row-major operands). Every linear layer's backward pass
@@ -69,28 +79,24 @@ function wrapTransposedMatMul(kernelName: 'BatchMatMul' | '_FusedMatMul'): void 
   const original = tf.getKernel(kernelName, 'wasm');
   const transpose = tf.getKernel('Transpose', 'wasm');
   if (!original || !transpose) return;
-  tf.unregisterKernel(kernelName, 'wasm');
-  tf.registerKernel({
-    ...original,
-    kernelFunc: ({ inputs, backend, attrs }) => {
-      const { transposeA, transposeB } = attrs as unknown as { transposeA: boolean; transposeB: boolean };
-      if (!transposeA && !transposeB) return original.kernelFunc({ inputs, backend, attrs });
-      const temporaries: tf.TensorInfo[] = [];
-      const upright = (x: tf.TensorInfo) => {
-        const rank = x.shape.length;
-        const perm = [...Array.from({ length: rank - 2 }, (_, i) => i), rank - 1, rank - 2];
-        const out = transpose.kernelFunc({ inputs: { x }, backend, attrs: { perm } }) as tf.TensorInfo;
-        temporaries.push(out);
-        return out;
-      };
-      const { a, b } = inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
-      const result = original.kernelFunc({
-        inputs: { ...inputs, a: transposeA ? upright(a) : a, b: transposeB ? upright(b) : b },
-        backend, attrs: { ...attrs, transposeA: false, transposeB: false },
-      });
-      for (const t of temporaries) (backend as unknown as CpuLikeBackend).disposeData(t.dataId);
-      return result;
-    },
+  putKernel(kernelName, 'wasm', ({ inputs, backend, attrs }) => {
+    const { transposeA, transposeB } = attrs as unknown as { transposeA: boolean; transposeB: boolean };
+    if (!transposeA && !transposeB) return original.kernelFunc({ inputs, backend, attrs });
+    const temporaries: tf.TensorInfo[] = [];
+    const upright = (x: tf.TensorInfo) => {
+      const rank = x.shape.length;
+      const perm = [...Array.from({ length: rank - 2 }, (_, i) => i), rank - 1, rank - 2];
+      const out = transpose.kernelFunc({ inputs: { x }, backend, attrs: { perm } }) as tf.TensorInfo;
+      temporaries.push(out);
+      return out;
+    };
+    const { a, b } = inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+    const result = original.kernelFunc({
+      inputs: { ...inputs, a: transposeA ? upright(a) : a, b: transposeB ? upright(b) : b },
+      backend, attrs: { ...attrs, transposeA: false, transposeB: false },
+    });
+    for (const t of temporaries) (backend as unknown as CpuLikeBackend).disposeData(t.dataId);
+    return result;
   });
 }
 
@@ -100,78 +106,68 @@ const registered = new Set<string>();
 export function registerCpuKernels(backend: 'cpu' | 'wasm'): void {
   if (registered.has(backend)) return;
   registered.add(backend);
-  if (tf.getKernel('Conv2DBackpropFilter', backend)) tf.unregisterKernel('Conv2DBackpropFilter', backend);
   const matMul = tf.getKernel('BatchMatMul', backend)!.kernelFunc;
-  tf.registerKernel({
-    kernelName: 'Conv2DBackpropFilter',
-    backendName: backend,
-    kernelFunc: ({ inputs, backend: b, attrs }) => {
-      const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
-      const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs as unknown as FilterAttrs;
-      if (dataFormat !== 'NHWC') throw new Error('Conv2DBackpropFilter: only NHWC is supported');
-      const info = tf.backend_util.computeConv2DInfo(
-        x.shape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode, false, 'channelsLast');
-      const be = b as unknown as CpuLikeBackend;
-      const { alloc, view } = tensorAccess(backend, be);
-      const [n, outH, outW] = dy.shape;
-      const rows = n * outH * outW;
-      const rowLength = filterShape[0] * filterShape[1] * filterShape[2];
-      const columns = alloc([1, rowLength, rows]);
-      im2colTransposedInto(view(columns), view(x), x.shape, dy.shape, filterShape, { ...info, top: info.padInfo.top, left: info.padInfo.left });
-      const grads = { dataId: dy.dataId, shape: [1, rows, dy.shape[3]], dtype: dy.dtype };
-      // [kh·kw·Cin, rows] · [rows, Cout]: both upright, and the fresh operand first (see above).
-      const product = matMul({ inputs: { a: columns, b: grads }, backend: b, attrs: { transposeA: false, transposeB: false } }) as tf.TensorInfo;
-      be.disposeData(columns.dataId);
-      // [1, kh·kw·Cin, Cout] is dW's layout: the product's data under the filter's shape.
-      const out = { dataId: product.dataId, shape: [...filterShape], dtype: product.dtype };
-      return out;
-    },
+  putKernel('Conv2DBackpropFilter', backend, ({ inputs, backend: b, attrs }) => {
+    const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
+    const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs as unknown as FilterAttrs;
+    if (dataFormat !== 'NHWC') throw new Error('Conv2DBackpropFilter: only NHWC is supported');
+    const info = tf.backend_util.computeConv2DInfo(
+      x.shape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode, false, 'channelsLast');
+    const be = b as unknown as CpuLikeBackend;
+    const { alloc, view } = tensorAccess(backend, be);
+    const [n, outH, outW] = dy.shape;
+    const rows = n * outH * outW;
+    const rowLength = filterShape[0] * filterShape[1] * filterShape[2];
+    const columns = alloc([1, rowLength, rows]);
+    im2colTransposedInto(view(columns), view(x), x.shape, dy.shape, filterShape, { ...info, top: info.padInfo.top, left: info.padInfo.left });
+    const grads = { dataId: dy.dataId, shape: [1, rows, dy.shape[3]], dtype: dy.dtype };
+    // [kh·kw·Cin, rows] · [rows, Cout]: both upright, and the fresh operand first (see above).
+    const product = matMul({ inputs: { a: columns, b: grads }, backend: b, attrs: { transposeA: false, transposeB: false } }) as tf.TensorInfo;
+    be.disposeData(columns.dataId);
+    // [1, kh·kw·Cin, Cout] is dW's layout: the product's data under the filter's shape.
+    const out = { dataId: product.dataId, shape: [...filterShape], dtype: product.dtype };
+    return out;
   });
   if (backend === 'wasm') {
     const conv2d = tf.getKernel('Conv2D', 'wasm')!.kernelFunc;
     const original = tf.getKernel('Conv2DBackpropInput', 'wasm');
-    if (original) tf.unregisterKernel('Conv2DBackpropInput', 'wasm');
-    tf.registerKernel({
-      kernelName: 'Conv2DBackpropInput',
-      backendName: 'wasm',
-      kernelFunc: (args) => {
-        const { inputs, backend: b, attrs } = args;
-        const { dy, filter } = inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
-        const { strides, pad, dataFormat, dimRoundingMode, inputShape } = attrs as unknown as {
-          strides: number | [number, number]; pad: FilterAttrs['pad']; dataFormat: 'NHWC' | 'NCHW';
-          dimRoundingMode?: 'floor' | 'round' | 'ceil'; inputShape: [number, number, number, number];
-        };
-        const [kH, kW, inC, outC] = filter.shape as [number, number, number, number];
-        const info = tf.backend_util.computeConv2DInfo(
-          inputShape, [kH, kW, inC, outC], strides, 1, pad, dimRoundingMode, false, 'channelsLast');
-        const { strideHeight: sh, strideWidth: sw } = info;
-        const [, inH, inW] = inputShape;
-        const [n, outH, outW] = dy.shape;
-        const dilatedH = (outH - 1) * sh + 1;
-        const dilatedW = (outW - 1) * sw + 1;
-        const top = kH - 1 - info.padInfo.top;
-        const left = kW - 1 - info.padInfo.left;
-        const bottom = inH + kH - 1 - dilatedH - top;
-        const right = inW + kW - 1 - dilatedW - left;
-        if (dataFormat !== 'NHWC' || !original || dy.dtype !== 'float32' || Math.min(top, left, bottom, right) < 0) {
-          if (!original) throw new Error('Conv2DBackpropInput: unsupported on wasm');
-          return original.kernelFunc(args);
-        }
-        const be = b as unknown as CpuLikeBackend;
-        const { alloc, view } = tensorAccess('wasm', be);
-        const flipped = alloc([kH, kW, outC, inC]);
-        const dilated = sh > 1 || sw > 1 ? alloc([n, dilatedH, dilatedW, outC]) : null;
-        flipFilter(view(filter), filter.shape, view(flipped));
-        if (dilated) dilateInto(view(dy), dy.shape, sh, sw, view(dilated));
-        const dx = conv2d({
-          inputs: { x: dilated ?? dy, filter: flipped }, backend: b,
-          attrs: { strides: 1, dilations: 1, pad: [[0, 0], [top, bottom], [left, right], [0, 0]], dataFormat: 'NHWC' },
-        }) as tf.TensorInfo;
+    putKernel('Conv2DBackpropInput', 'wasm', (args) => {
+      const { inputs, backend: b, attrs } = args;
+      const { dy, filter } = inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
+      const { strides, pad, dataFormat, dimRoundingMode, inputShape } = attrs as unknown as {
+        strides: number | [number, number]; pad: FilterAttrs['pad']; dataFormat: 'NHWC' | 'NCHW';
+        dimRoundingMode?: 'floor' | 'round' | 'ceil'; inputShape: [number, number, number, number];
+      };
+      const [kH, kW, inC, outC] = filter.shape as [number, number, number, number];
+      const info = tf.backend_util.computeConv2DInfo(
+        inputShape, [kH, kW, inC, outC], strides, 1, pad, dimRoundingMode, false, 'channelsLast');
+      const { strideHeight: sh, strideWidth: sw } = info;
+      const [, inH, inW] = inputShape;
+      const [n, outH, outW] = dy.shape;
+      const dilatedH = (outH - 1) * sh + 1;
+      const dilatedW = (outW - 1) * sw + 1;
+      const top = kH - 1 - info.padInfo.top;
+      const left = kW - 1 - info.padInfo.left;
+      const bottom = inH + kH - 1 - dilatedH - top;
+      const right = inW + kW - 1 - dilatedW - left;
+      if (dataFormat !== 'NHWC' || !original || dy.dtype !== 'float32' || Math.min(top, left, bottom, right) < 0) {
+        if (!original) throw new Error('Conv2DBackpropInput: unsupported on wasm');
+        return original.kernelFunc(args);
+      }
+      const be = b as unknown as CpuLikeBackend;
+      const { alloc, view } = tensorAccess('wasm', be);
+      const flipped = alloc([kH, kW, outC, inC]);
+      const dilated = sh > 1 || sw > 1 ? alloc([n, dilatedH, dilatedW, outC]) : null;
+      flipFilter(view(filter), filter.shape, view(flipped));
+      if (dilated) dilateInto(view(dy), dy.shape, sh, sw, view(dilated));
+      const dx = conv2d({
+        inputs: { x: dilated ?? dy, filter: flipped }, backend: b,
+        attrs: { strides: 1, dilations: 1, pad: [[0, 0], [top, bottom], [left, right], [0, 0]], dataFormat: 'NHWC' },
+      }) as tf.TensorInfo;
         // Disposing the filter also drops the XNNPACK operator wasm cached for it.
-        be.disposeData(flipped.dataId);
-        if (dilated) be.disposeData(dilated.dataId);
-        return dx;
-      },
+      be.disposeData(flipped.dataId);
+      if (dilated) be.disposeData(dilated.dataId);
+      return dx;
     });
   }
   if (backend === 'wasm') {
@@ -184,15 +180,11 @@ export function registerCpuKernels(backend: 'cpu' | 'wasm'): void {
     // the clone shares the data, as on the cpu and WebGL backends (and as wasm's own Reshape does).
     const identity = tf.getKernel('Identity', 'wasm');
     if (identity) {
-      tf.unregisterKernel('Identity', 'wasm');
-      tf.registerKernel({
-        ...identity,
-        kernelFunc: (args) => {
-          const { x } = args.inputs as { x: tf.TensorInfo };
-          if (x.dtype === 'string') return identity.kernelFunc(args);
-          (args.backend as unknown as { incRef(dataId: tf.DataId): void }).incRef(x.dataId);
-          return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
-        },
+      putKernel('Identity', 'wasm', (args) => {
+        const { x } = args.inputs as { x: tf.TensorInfo };
+        if (x.dtype === 'string') return identity.kernelFunc(args);
+        (args.backend as unknown as { incRef(dataId: tf.DataId): void }).incRef(x.dataId);
+        return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
       });
     }
   }
@@ -202,80 +194,68 @@ export function registerCpuKernels(backend: 'cpu' | 'wasm'): void {
     const concat = tf.getKernel('Concat', 'wasm');
     const splitV = tf.getKernel('SplitV', 'wasm');
     if (concat && splitV) {
-      tf.unregisterKernel('Concat', 'wasm');
-      tf.unregisterKernel('SplitV', 'wasm');
-      tf.registerKernel({
-        ...concat,
-        kernelFunc: (args) => {
-          const inputs = (args.inputs as unknown as tf.TensorInfo[]).filter((t) => t.shape.every((d) => d > 0));
-          if (inputs.length < 2 || inputs.some((t) => t.dtype !== 'float32')) return concat.kernelFunc(args);
-          const { axis: rawAxis } = args.attrs as unknown as { axis: number | number[] };
-          const axis = tf.util.parseAxisParam(rawAxis, inputs[0].shape)[0];
-          const outShape = tf.backend_util.computeOutShape(inputs.map((t) => t.shape), axis);
-          const outer = outShape.slice(0, axis).reduce((a, b) => a * b, 1);
-          const inner = outShape.slice(axis).reduce((a, b) => a * b, 1);
-          const be = args.backend as unknown as CpuLikeBackend;
-          const { alloc, view } = tensorAccess('wasm', be);
-          const out = alloc(outShape);
-          const outValues = view(out);
-          let offset = 0;
-          for (const t of inputs) {
-            const length = t.shape.slice(axis).reduce((a, b) => a * b, 1);
-            copyRuns(view(t), 0, length, outValues, offset, inner, outer, length);
-            offset += length;
-          }
-          return out;
-        },
+      putKernel('Concat', 'wasm', (args) => {
+        const inputs = (args.inputs as unknown as tf.TensorInfo[]).filter((t) => t.shape.every((d) => d > 0));
+        if (inputs.length < 2 || inputs.some((t) => t.dtype !== 'float32')) return concat.kernelFunc(args);
+        const { axis: rawAxis } = args.attrs as unknown as { axis: number | number[] };
+        const axis = tf.util.parseAxisParam(rawAxis, inputs[0].shape)[0];
+        const outShape = tf.backend_util.computeOutShape(inputs.map((t) => t.shape), axis);
+        const outer = outShape.slice(0, axis).reduce((a, b) => a * b, 1);
+        const inner = outShape.slice(axis).reduce((a, b) => a * b, 1);
+        const be = args.backend as unknown as CpuLikeBackend;
+        const { alloc, view } = tensorAccess('wasm', be);
+        const out = alloc(outShape);
+        const outValues = view(out);
+        let offset = 0;
+        for (const t of inputs) {
+          const length = t.shape.slice(axis).reduce((a, b) => a * b, 1);
+          copyRuns(view(t), 0, length, outValues, offset, inner, outer, length);
+          offset += length;
+        }
+        return out;
       });
-      tf.registerKernel({
-        ...splitV,
-        kernelFunc: (args) => {
-          const { x } = args.inputs as { x: tf.TensorInfo };
-          const { numOrSizeSplits, axis: rawAxis } = args.attrs as unknown as { numOrSizeSplits: number | number[]; axis: number };
-          if (x.dtype !== 'float32') return splitV.kernelFunc(args);
-          const axis = tf.util.parseAxisParam(rawAxis, x.shape)[0];
-          const sizes = tf.backend_util.prepareSplitSize(x as tf.Tensor, numOrSizeSplits, axis);
-          const outer = x.shape.slice(0, axis).reduce((a, b) => a * b, 1);
-          const after = x.shape.slice(axis + 1).reduce((a, b) => a * b, 1);
-          const inner = x.shape[axis] * after;
-          const be = args.backend as unknown as CpuLikeBackend;
-          const { alloc, view } = tensorAccess('wasm', be);
-          const outs = sizes.map((size) => alloc(x.shape.map((d, i) => (i === axis ? size : d))));
-          const xValues = view(x);
-          let offset = 0;
-          sizes.forEach((size, i) => {
-            copyRuns(xValues, offset, inner, view(outs[i]), 0, size * after, outer, size * after);
-            offset += size * after;
-          });
-          return outs;
-        },
+      putKernel('SplitV', 'wasm', (args) => {
+        const { x } = args.inputs as { x: tf.TensorInfo };
+        const { numOrSizeSplits, axis: rawAxis } = args.attrs as unknown as { numOrSizeSplits: number | number[]; axis: number };
+        if (x.dtype !== 'float32') return splitV.kernelFunc(args);
+        const axis = tf.util.parseAxisParam(rawAxis, x.shape)[0];
+        const sizes = tf.backend_util.prepareSplitSize(x as tf.Tensor, numOrSizeSplits, axis);
+        const outer = x.shape.slice(0, axis).reduce((a, b) => a * b, 1);
+        const after = x.shape.slice(axis + 1).reduce((a, b) => a * b, 1);
+        const inner = x.shape[axis] * after;
+        const be = args.backend as unknown as CpuLikeBackend;
+        const { alloc, view } = tensorAccess('wasm', be);
+        const outs = sizes.map((size) => alloc(x.shape.map((d, i) => (i === axis ? size : d))));
+        const xValues = view(x);
+        let offset = 0;
+        sizes.forEach((size, i) => {
+          copyRuns(xValues, offset, inner, view(outs[i]), 0, size * after, outer, size * after);
+          offset += size * after;
+        });
+        return outs;
       });
     }
   }
   if (backend === 'wasm') {
     const sum = tf.getKernel('Sum', 'wasm');
     if (sum) {
-      tf.unregisterKernel('Sum', 'wasm');
-      tf.registerKernel({
-        ...sum,
-        kernelFunc: (args) => {
-          const { x } = args.inputs as { x: tf.TensorInfo };
-          const { axis, keepDims } = args.attrs as unknown as { axis: number | number[]; keepDims: boolean };
-          const axes = tf.util.parseAxisParam(axis, x.shape).sort((a, b) => a - b);
-          const rank = x.shape.length;
-          const first = axes[0];
-          const last = axes[axes.length - 1];
-          // A contiguous block of axes that is not the innermost; any other reduction as wasm does it.
-          if (x.dtype !== 'float32' || axes.length === 0 || last - first + 1 !== axes.length || last === rank - 1) {
-            return sum.kernelFunc(args);
-          }
-          const size = (dims: number[]) => dims.reduce((a, b) => a * b, 1);
-          const outShape = keepDims ? x.shape.map((d, i) => (i >= first && i <= last ? 1 : d)) : x.shape.filter((_, i) => i < first || i > last);
-          const { alloc, view } = tensorAccess('wasm', args.backend as unknown as CpuLikeBackend);
-          const out = alloc(outShape);
-          sumMiddle(view(x), size(x.shape.slice(0, first)), size(x.shape.slice(first, last + 1)), size(x.shape.slice(last + 1)), view(out));
-          return out;
-        },
+      putKernel('Sum', 'wasm', (args) => {
+        const { x } = args.inputs as { x: tf.TensorInfo };
+        const { axis, keepDims } = args.attrs as unknown as { axis: number | number[]; keepDims: boolean };
+        const axes = tf.util.parseAxisParam(axis, x.shape).sort((a, b) => a - b);
+        const rank = x.shape.length;
+        const first = axes[0];
+        const last = axes[axes.length - 1];
+        // A contiguous block of axes that is not the innermost; any other reduction as wasm does it.
+        if (x.dtype !== 'float32' || axes.length === 0 || last - first + 1 !== axes.length || last === rank - 1) {
+          return sum.kernelFunc(args);
+        }
+        const size = (dims: number[]) => dims.reduce((a, b) => a * b, 1);
+        const outShape = keepDims ? x.shape.map((d, i) => (i >= first && i <= last ? 1 : d)) : x.shape.filter((_, i) => i < first || i > last);
+        const { alloc, view } = tensorAccess('wasm', args.backend as unknown as CpuLikeBackend);
+        const out = alloc(outShape);
+        sumMiddle(view(x), size(x.shape.slice(0, first)), size(x.shape.slice(first, last + 1)), size(x.shape.slice(last + 1)), view(out));
+        return out;
       });
     }
   }
