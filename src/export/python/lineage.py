@@ -26,6 +26,7 @@ cites the official code):
   EMA     xi <- m xi + (1 - m) theta, m from the base momentum to 1 on a half cosine.
   lr      peak = lr * global batch / 256 (the papers' linear scaling rule), a linear warm-up
           from 0 then a half cosine to 0; AdamW, weight decay on tensors of rank >= 2 only.
+          fixPredictorLr (SimSiam's --fix-pred-lr): the predictor stays at the peak lr.
 
 Weights keep the browser's names and layouts (a convolution kernel is [kh, kw, in, out], a
 linear weight [in, out]), so weights.safetensors loads and saves without conversion.
@@ -298,18 +299,26 @@ def schedule(v, step, global_batch, total_steps):
     peak = float(v['learningRate']) * global_batch / 256
     lr = cosine_at(peak, 0.0, total_steps, int(v['warmupSteps']), step)
     momentum = cosine_at(float(v.get('momentum', 0.99)), 1.0, total_steps, 0, step)
-    return lr, momentum
+    return lr, momentum, peak
 
 
 def make_optimizer(model, v):
-    """AdamW (torch's, the same update as the browser's), weight decay on rank >= 2 only."""
-    return adamw(model.trainable(), float(v['weightDecay']))
+    """AdamW (torch's, the same update as the browser's), weight decay on rank >= 2 only; with
+    fixPredictorLr the predictor's parameters form groups of their own, marked fix_lr."""
+    params = model.trainable()
+    if not (model.predictor and v.get('fixPredictorLr', False)):
+        return adamw(params, float(v['weightDecay']))
+    predictor = {name: t for name, t in params.items() if name.startswith('online.predictor.')}
+    optimizer = adamw({name: t for name, t in params.items() if name not in predictor}, float(v['weightDecay']))
+    for group in adamw(predictor, float(v['weightDecay'])).param_groups:
+        optimizer.add_param_group({'params': group['params'], 'weight_decay': group['weight_decay'], 'fix_lr': True})
+    return optimizer
 
 
 def train_step(model, optimizer, views, step, global_batch, total_steps):
-    lr, momentum = schedule(model.v, step, global_batch, total_steps)
+    lr, momentum, peak = schedule(model.v, step, global_batch, total_steps)
     for group in optimizer.param_groups:
-        group['lr'] = lr
+        group['lr'] = peak if group.get('fix_lr') else lr
     loss = model.loss(views)
     optimizer.zero_grad(set_to_none=True)
     loss.backward()

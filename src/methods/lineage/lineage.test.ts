@@ -43,6 +43,27 @@ describe('the lineage’s mechanisms (tiny, cpu)', () => {
     trainer.dispose();
   });
 
+  it('SimSiam’s constant predictor lr: at step 0 of the warm-up (lr 0) only the predictor moves, and the lr metric stays the schedule’s', async () => {
+    // facebookresearch/simsiam --fix-pred-lr: the predictor's param group keeps init_lr while
+    // the rest follows the schedule (here a linear warm-up from 0, so step 0 updates nothing else).
+    const changed = (a: Record<string, Float32Array>, b: Record<string, Float32Array>, prefix: string) =>
+      Object.keys(a).filter((k) => k.startsWith(prefix) && a[k].some((v, i) => v !== b[k][i])).length;
+    for (const fixPredictorLr of [true, false]) {
+      const trainer = await Trainer.create(simsiamDescription, tiny(simsiamDescription, { fixPredictorLr, metricsEvery: 1 }));
+      const before = await weights(trainer);
+      const record = await trainer.runStep();
+      const after = await weights(trainer);
+      expect(record!.values.learningRate).toBe(0);
+      expect(changed(before, after, 'online.predictor.')).toBe(fixPredictorLr ? Object.keys(before).filter((k) => k.startsWith('online.predictor.')).length : 0);
+      expect(changed(before, after, 'online.backbone.')).toBe(0);
+      if (fixPredictorLr) {
+        await trainer.runStep(); // step 1: lr > 0, the backbone moves too
+        expect(changed(after, await weights(trainer), 'online.backbone.')).toBeGreaterThan(0);
+      }
+      trainer.dispose();
+    }
+  });
+
   it('MoCo with a queue: each step writes its normalised keys over the oldest ones', async () => {
     const trainer = await Trainer.create(mocoDescription, tiny(mocoDescription, { queueSize: 64 })); // batch 16: 32 keys a step
     const dim = Number(tiny(mocoDescription).projectorOut);

@@ -50,7 +50,9 @@ interface LineageConfig {
   grayscaleProbability: number;
   blur: boolean;
   weightDecay: number;
-  scheduleAt(step: number): { learningRate: number; momentum: number };
+  /** SimSiam's --fix-pred-lr: the predictor's lr stays at the peak (`predictorLearningRate`). */
+  fixPredictorLr: boolean;
+  scheduleAt(step: number): { learningRate: number; predictorLearningRate: number; momentum: number };
 }
 
 /** The heads of each paper's code, at the configured widths. */
@@ -92,8 +94,10 @@ function readConfig(values: SettingValues, variant: Variant): LineageConfig {
     grayscaleProbability: v.grayscaleProbability,
     blur: v.blur,
     weightDecay: v.weightDecay,
+    fixPredictorLr: has.predictor && v.predictor && v.fixPredictorLr,
     scheduleAt: (step) => ({
       learningRate: cosineAt({ base: peak, final: 0, totalSteps: common.totalSteps, warmupSteps: v.warmupSteps }, step),
+      predictorLearningRate: peak,
       // BYOL / MoCo v3: from the base momentum to 1 on a half cosine.
       momentum: momentumEncoder ? cosineAt({ base: v.momentum, final: 1, totalSteps: common.totalSteps }, step) : 0,
     }),
@@ -241,7 +245,15 @@ class LineageInstance implements MethodInstance {
         const grad = grads[variable.name];
         if (grad) byName.set(name, grad);
       }
-      this.optimizer.apply(byName, { learningRate: schedule.learningRate, weightDecay: c.weightDecay, clip: 0 });
+      if (c.fixPredictorLr) {
+        // Two groups, as SimSiam's param_groups with fix_lr: each step leaves the other group untouched.
+        const isPredictor = (name: string) => name.startsWith('predictor.');
+        this.optimizer.apply(byName, { learningRate: schedule.learningRate, weightDecay: c.weightDecay, clip: 0, frozen: isPredictor });
+        const rest = (name: string) => !isPredictor(name);
+        this.optimizer.apply(byName, { learningRate: schedule.predictorLearningRate, weightDecay: c.weightDecay, clip: 0, frozen: rest });
+      } else {
+        this.optimizer.apply(byName, { learningRate: schedule.learningRate, weightDecay: c.weightDecay, clip: 0 });
+      }
       if (this.target) emaUpdate(this.targetVariables!, this.onlineVariables, schedule.momentum);
       if (this.queue && targets) this.queue.enqueue(l2Normalize(tf.concat(targets, 0)) as tf.Tensor2D);
 

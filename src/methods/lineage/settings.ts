@@ -45,6 +45,10 @@ export function lineageSettings(variant: Variant) {
       help: 'An MLP on the online side only, predicting the other view’s projection. Off: the asymmetry is gone.', default: true },
     { kind: 'number', name: 'predictorHidden', urlKey: 'qh', label: 'Predictor hidden', group: 'heads',
       help: 'Hidden width of the predictor MLP.', default: variant === 'simsiam' ? 64 : 256, min: 8, max: 4096, step: 8, integer: true },
+    { kind: 'boolean', name: 'fixPredictorLr', urlKey: 'pf', label: 'Constant predictor lr', group: 'optimization',
+      help: 'The predictor trains at the peak learning rate throughout, while the rest warms up and decays (SimSiam’s ' +
+        '--fix-pred-lr, its recommended recipe: a predictor that keeps adapting to the latest representation). Off: one schedule for all.',
+      default: false },
   ] as const satisfies readonly Setting[];
   const temperature = [{ kind: 'number', name: 'temperature', urlKey: 't', label: 'Temperature τ', group: 'objective',
     help: 'Divides the cosine similarities before the softmax: low τ weighs the hardest negatives most.',
