@@ -164,7 +164,7 @@ export function registerCpuKernels(backend: 'cpu' | 'wasm'): void {
         inputs: { x: dilated ?? dy, filter: flipped }, backend: b,
         attrs: { strides: 1, dilations: 1, pad: [[0, 0], [top, bottom], [left, right], [0, 0]], dataFormat: 'NHWC' },
       }) as tf.TensorInfo;
-        // Disposing the filter also drops the XNNPACK operator wasm cached for it.
+      // Disposing the filter also drops the XNNPACK operator wasm cached for it.
       be.disposeData(flipped.dataId);
       if (dilated) be.disposeData(dilated.dataId);
       return dx;
