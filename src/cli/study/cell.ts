@@ -45,12 +45,13 @@ export async function runCell(
     const started = performance.now();
     let pending: Promise<void> | null = null;
     while (trainer.step < total) {
+      // An event-loop turn per step: the worker's IPC events (its study gone) only arrive in one,
+      // and the readbacks alone resolve as microtasks. setImmediate runs right after the I/O poll,
+      // without setTimeout's 1 ms floor, so a dead study stops its worker within one step.
+      await new Promise((resolve) => setImmediate(resolve));
       const readback = trainer.runStep(trainer.step + 1 === total);
       if (readback) {
         if (pending) await pending;
-        // A macrotask turn per readback: the worker's IPC events (its study gone) only arrive
-        // in one, and the readbacks alone resolve as microtasks.
-        await new Promise((resolve) => setTimeout(resolve, 0));
         pending = readback.then((record) => {
           finalLoss = record.values.loss;
           onProgress(record.step, total, 'training');
