@@ -54,6 +54,13 @@ describe('the lineage’s mechanisms (tiny, cpu)', () => {
       const record = await trainer.runStep();
       const after = await weights(trainer);
       expect(record!.values.learningRate).toBe(0);
+      // The predictor's own lr is reported and charted beside the schedule's only when it differs.
+      const values = tiny(simsiamDescription);
+      const peak = (Number(values.learningRate) * Number(values.batchSize)) / 256; // lr × batch / 256
+      if (fixPredictorLr) expect(record!.values.predictorLearningRate).toBeCloseTo(peak, 8);
+      else expect(record!.values.predictorLearningRate).toBeUndefined();
+      const lrChart = simsiamDescription.charts(tiny(simsiamDescription, { fixPredictorLr })).find((c) => c.id === 'learning-rate')!;
+      expect(lrChart.lines.map((l) => l.name)).toEqual(fixPredictorLr ? ['learningRate', 'predictorLearningRate'] : ['learningRate']);
       expect(changed(before, after, 'online.predictor.')).toBe(fixPredictorLr ? Object.keys(before).filter((k) => k.startsWith('online.predictor.')).length : 0);
       expect(changed(before, after, 'online.backbone.')).toBe(0);
       if (fixPredictorLr) {

@@ -272,6 +272,7 @@ class LineageInstance implements MethodInstance {
         negativeSimilarity: negative,
         learningRate: tf.scalar(schedule.learningRate),
       };
+      if (c.fixPredictorLr) metrics.predictorLearningRate = tf.scalar(schedule.predictorLearningRate);
       if (MECHANISMS[c.variant].momentum) metrics.momentum = tf.scalar(schedule.momentum);
       // The representation kept after pre-training is the backbone's: that is what is watched.
       // (The projector ends in BatchNorm for most of these methods, which by construction

@@ -166,6 +166,17 @@ export function lineageCharts(values: SettingValues, variant: Variant): ChartSpe
     },
     ...commonCollapseCharts(2 * v.batchSize, v.width),
   ];
+  const predictorAtPeak = MECHANISMS[variant].predictor && v.predictor && v.fixPredictorLr;
+  charts.push({
+    id: 'learning-rate', title: 'Learning rate', section: 'collapse', summary: false, yLabel: 'learning rate',
+    help: predictorAtPeak
+      ? 'Learning rate as the run applies it: linear warm-up, then cosine to 0 for the backbone and projector; the predictor stays at the peak (Constant predictor lr).'
+      : 'Learning rate as the run applies it: linear warm-up, then cosine to 0.',
+    lines: [
+      { name: 'learningRate', label: predictorAtPeak ? 'backbone, projector' : 'lr', color: PALETTE.purple },
+      ...(predictorAtPeak ? [{ name: 'predictorLearningRate', label: 'predictor', color: PALETTE.orange }] : []),
+    ],
+  });
   if (MECHANISMS[variant].momentum) {
     charts.push({
       id: 'schedules', title: 'Schedules', section: 'collapse', summary: false, yLabel: 'EMA momentum',
