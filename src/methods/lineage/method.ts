@@ -25,7 +25,7 @@ import type { CropView, ProbePayload } from '../probes';
 import { readValues, type SettingValues } from '../schema';
 import type { SupervisedNetwork } from '../../engine/eval/supervised';
 import type { Batch, MethodContext, MethodImplementation, MethodInstance, ProbeInput, StepOutput } from '../types';
-import { lineageSettings, MECHANISMS, type Variant } from './settings';
+import { lineageSettings, MECHANISMS, predictorAtPeakLr, type Variant } from './settings';
 
 interface Encoder {
   backbone: ViTParams | CnnParams;
@@ -94,7 +94,7 @@ function readConfig(values: SettingValues, variant: Variant): LineageConfig {
     grayscaleProbability: v.grayscaleProbability,
     blur: v.blur,
     weightDecay: v.weightDecay,
-    fixPredictorLr: has.predictor && v.predictor && v.fixPredictorLr,
+    fixPredictorLr: predictorAtPeakLr(variant, v),
     scheduleAt: (step) => ({
       learningRate: cosineAt({ base: peak, final: 0, totalSteps: common.totalSteps, warmupSteps: v.warmupSteps }, step),
       predictorLearningRate: peak,

@@ -132,6 +132,11 @@ export function lineagePresets(variant: Variant, broken: Preset[], tinyOverrides
   ];
 }
 
+/** Whether the run has a predictor and keeps it at the peak lr (SimSiam's --fix-pred-lr). */
+export function predictorAtPeakLr(variant: Variant, v: { predictor: boolean; fixPredictorLr: boolean }): boolean {
+  return MECHANISMS[variant].predictor && v.predictor && v.fixPredictorLr;
+}
+
 export function lineageCharts(values: SettingValues, variant: Variant): ChartSpec[] {
   const v = readValues(lineageSettings(variant), values);
   const charts: ChartSpec[] = [
@@ -166,7 +171,7 @@ export function lineageCharts(values: SettingValues, variant: Variant): ChartSpe
     },
     ...commonCollapseCharts(2 * v.batchSize, v.width),
   ];
-  const predictorAtPeak = MECHANISMS[variant].predictor && v.predictor && v.fixPredictorLr;
+  const predictorAtPeak = predictorAtPeakLr(variant, v);
   charts.push({
     id: 'learning-rate', title: 'Learning rate', section: 'collapse', summary: false, yLabel: 'learning rate',
     help: predictorAtPeak
