@@ -14,6 +14,7 @@ import { alignSeries, chartTestId } from './chartData';
 import { scheduleDraw } from '../drawQueue';
 import { chartAxis, describeLine, formatTicks, STEP_INCREMENTS } from './axis';
 import { REFERENCE_COLORS } from '../../methods/palette';
+import { drawStageMarks, type StageMark } from './stageMarks';
 
 export interface ChartMetric {
   /** Key in `history.series`. */
@@ -38,7 +39,7 @@ export interface MetricChartProps {
   /** The y axis's label; the title when absent. */
   yLabel?: string;
   /** Steps where a stage begins: a dashed vertical line with the stage's name. */
-  stages?: { step: number; label: string }[];
+  stages?: StageMark[];
 }
 
 function historyOf(state: StoreState, runKey: number | undefined): MetricsHistory | undefined {
@@ -73,7 +74,7 @@ export function MetricChart({
     const host = plotHostRef.current;
     if (!frame || !host) return;
     const { metrics: lines, references: refs, logY: log, height: plotHeight, yAxis, stages: marks } = JSON.parse(spec) as {
-      metrics: ChartMetric[]; references: ReferenceLine[]; logY: boolean; height: number; yAxis: string; stages: { step: number; label: string }[];
+      metrics: ChartMetric[]; references: ReferenceLine[]; logY: boolean; height: number; yAxis: string; stages: StageMark[];
     };
 
     const axis = chartAxis(frame);
@@ -100,27 +101,7 @@ export function MetricChart({
       ],
       hooks: {
         // Stage boundaries: a dashed line and the stage's name at the top.
-        draw: [(u) => {
-          if (marks.length === 0) return;
-          const { ctx } = u;
-          ctx.save();
-          ctx.strokeStyle = axis.stroke as string;
-          ctx.fillStyle = axis.stroke as string;
-          ctx.setLineDash([4, 4]);
-          ctx.textAlign = 'left';
-          ctx.textBaseline = 'alphabetic';
-          ctx.font = `${11 * devicePixelRatio}px system-ui, sans-serif`;
-          for (const mark of marks) {
-            const x = u.valToPos(mark.step, 'x', true);
-            if (!(x >= u.bbox.left && x <= u.bbox.left + u.bbox.width)) continue;
-            ctx.beginPath();
-            ctx.moveTo(x, u.bbox.top);
-            ctx.lineTo(x, u.bbox.top + u.bbox.height);
-            ctx.stroke();
-            ctx.fillText(mark.label, x + 4 * devicePixelRatio, u.bbox.top + 12 * devicePixelRatio);
-          }
-          ctx.restore();
-        }],
+        draw: [drawStageMarks(marks, axis.stroke as string)],
         setScale: [(u, key) => {
           if (key !== 'x') return;
           const xs = u.data[0];

@@ -9,8 +9,9 @@ import 'uplot/dist/uPlot.min.css';
 import '../charts/charts.css';
 import './results.css';
 import { alignSeries } from '../charts/chartData';
-import { baselineLines, evaluationSeries, formatScore, supervisedLines, type EvaluationSeries, type ResultRow, type ScoreColumn } from './resultsData';
+import { baselineLines, evaluationSeries, formatScore, stageMarks, supervisedLines, type EvaluationSeries, type ResultRow, type ScoreColumn } from './resultsData';
 import { chartAxis } from '../charts/axis';
+import { drawStageMarks } from '../charts/stageMarks';
 
 const FALLBACK_WIDTH = 480;
 
@@ -33,6 +34,7 @@ export function EvaluationChartView({ series, columns, metric, onMetricChange, h
   const spec = JSON.stringify({ series, height });
   const points = Math.max(0, ...series.map((line) => line.values.filter(Number.isFinite).length));
   const hasReference = series.some((line) => line.supervised !== undefined);
+  const stages = stageMarks(series);
 
   useEffect(() => {
     const frame = frameRef.current;
@@ -43,6 +45,7 @@ export function EvaluationChartView({ series, columns, metric, onMetricChange, h
     const sources = lines.map((line) => ({ steps: line.steps, values: line.values.map((v) => (v === null ? Number.NaN : v)) }));
     const baselines = baselineLines(lines);
     const references = supervisedLines(lines);
+    const marks = stageMarks(lines);
     const data = alignSeries(sources, [...baselines, ...references]);
 
     const axis = chartAxis(frame);
@@ -69,6 +72,8 @@ export function EvaluationChartView({ series, columns, metric, onMetricChange, h
           label: line.label, stroke: line.color, width: 1.5, dash: [2, 3], value: percent, points: { show: false },
         })),
       ],
+      // Where a later stage begins (DreamTeacher's student learns only from its distillation on).
+      hooks: { draw: [drawStageMarks(marks, axis.stroke as string)] },
     };
     const plot = new uPlot(options, data, host);
     const resize = new ResizeObserver(() => {
@@ -84,7 +89,8 @@ export function EvaluationChartView({ series, columns, metric, onMetricChange, h
 
   return (
     <figure ref={frameRef} className="metric-chart evaluation-chart" data-testid="evaluation-chart"
-      data-metric={metric} data-lines={series.length} data-points={points} data-reference={hasReference ? 'yes' : 'no'}>
+      data-metric={metric} data-lines={series.length} data-points={points} data-reference={hasReference ? 'yes' : 'no'}
+      data-stages={stages.map((mark) => `${mark.step}:${mark.label}`).join(' ')}>
       <figcaption className="evaluation-chart__head">
         <span className="metric-chart__title">{column ? `${column.label} vs step` : 'Score vs step'}</span>
         <label>
@@ -93,7 +99,7 @@ export function EvaluationChartView({ series, columns, metric, onMetricChange, h
             {columns.map((c) => <option key={c.id} value={c.id}>{c.label}</option>)}
           </select>
         </label>
-        {column && <span className="metric-chart__help">{column.help}; dashed: the untrained network{hasReference ? '; dotted: the same network trained with labels (the study’s supervised reference, mean of its seeds)' : ''}.</span>}
+        {column && <span className="metric-chart__help">{column.help}; dashed: the untrained network{hasReference ? '; dotted: the same network trained with labels (the study’s supervised reference, mean of its seeds)' : ''}{stages.length ? `; a dashed vertical line where the run’s ${stages.map((mark) => mark.label).join(' and ')} stage begins` : ''}.</span>}
       </figcaption>
       <div className="metric-chart__body" style={{ minHeight: height }}>
         <div ref={hostRef} className="metric-chart__plot" />

@@ -4,7 +4,8 @@ import { getMethod } from '../../methods/registry';
 import { presetValues } from '../../state/url';
 import {
   baselineLines, buildRows, deltaTone, headerGroups, evaluationSeries, formatDelta, formatScore, hasHistory, labelEfficiencySeries, latestEvaluation, nextSort,
-  settingsSummary, SHARED_BASELINE_COLOR, sortRows, supervisedLines, SUPERVISED_COLOR, unevaluatedRuns, visibleColumns, type ResultsRunInput,
+  settingsSummary, SHARED_BASELINE_COLOR, sortRows, stageMarks, stagesOf, supervisedLines, SUPERVISED_COLOR, unevaluatedRuns, visibleColumns,
+  type ResultsRunInput,
 } from './resultsData';
 import { learnReference, LEARN_REFERENCES } from '../../methods/learnReference';
 
@@ -188,6 +189,24 @@ describe('chart series', () => {
     expect(evaluationSeries(rows, 'knn').map((s) => s.key)).toEqual([7, 8]);
   });
 
+  it("marks where a run's later stage begins, as its own charts do: DreamTeacher's distillation, once per step and name", () => {
+    const values = presetValues(getMethod('dreamteacher'), 'learn');
+    const distillation = { step: Number(values.teacherSteps) + 1, label: 'distillation' };
+    expect(stagesOf('dreamteacher', values)).toEqual([distillation]);
+    expect(stagesOf('dreamteacher', { ...values, teacherSteps: 100 })).toEqual([{ step: 101, label: 'distillation' }]);
+    expect(stagesOf('dino', presetValues(getMethod('dino'), 'learn'))).toEqual([]);
+    expect(stagesOf('no-such-method', {})).toEqual([]);
+    const twice = [record(250, { knn: 0.3, linear: 0.3 }, CNN_BASELINE), record(760, { knn: 0.45, linear: 0.55 }, CNN_BASELINE)];
+    const rows = buildRows([
+      run(11, 'DreamTeacher', 'dreamteacher', 'learn', twice), run(12, 'DreamTeacher 2', 'dreamteacher', 'learn', twice),
+      run(13, 'DINO', 'dino', 'tiny', twice),
+    ]);
+    const series = evaluationSeries(rows, 'knn');
+    expect(series.map((line) => line.stages)).toEqual([[distillation], [distillation], []]);
+    expect(stageMarks(series)).toEqual([distillation]);
+    expect(stageMarks(series.slice(2))).toEqual([]);
+  });
+
   it('draws one grey baseline when the runs share it, else one per run in its colour', () => {
     const rows = buildRows([dino, { ...dino, key: 9, name: 'DINO 2', color: '#000009' }, run(10, 'CNN', 'simclr', 'default', [
       record(1, { knn: 0.3, linear: 0.3 }, CNN_BASELINE), record(2, { knn: 0.4, linear: 0.4 }, CNN_BASELINE)])]);
@@ -233,7 +252,7 @@ describe('label efficiency', () => {
 
 describe('supervised reference lines', () => {
   const line = (key: number, name: string, supervised?: number) => ({
-    key, name, color: '#000', steps: [0, 250], values: [0.2, 0.4], baseline: 0.2, supervised,
+    key, name, color: '#000', steps: [0, 250], values: [0.2, 0.4], baseline: 0.2, supervised, stages: [],
   });
 
   it('draws one dotted line per distinct reference, named by its runs when there are several', () => {

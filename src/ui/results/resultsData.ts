@@ -10,6 +10,7 @@ import { describeChanges } from '../../state/store';
 import { presetValues } from '../../state/url';
 import { learnReference, type LearnReference } from '../../methods/learnReference';
 import { PALETTE } from '../../methods/palette';
+import type { StageMark } from '../charts/stageMarks';
 
 /** What the table reads of a run (RunView has it all once it carries `evaluations`). */
 export interface ResultsRunInput {
@@ -53,6 +54,8 @@ export interface ResultRow {
   evaluations: readonly EvaluationRecord[];
   /** The study's supervised reference, when the run is a `learn` preset as the study ran it. */
   reference?: LearnReference;
+  /** Where the run's later stages begin (DreamTeacher's distillation, DDeP's denoising): the method's own chart marks. */
+  stages: StageMark[];
 }
 
 const finite = (v: number | undefined): number | undefined => (v !== undefined && Number.isFinite(v) ? v : undefined);
@@ -113,9 +116,22 @@ export function buildRows(runs: readonly ResultsRunInput[]): ResultRow[] {
       cells: cellsOf(latest, columns),
       evaluations: run.evaluations,
       reference: learnReference(run.methodId, run.presetId, run.values),
+      stages: stagesOf(run.methodId, run.values),
     });
   }
   return rows;
+}
+
+/**
+ * The stage boundaries a method marks on its own charts for these settings (the first chart
+ * that has any: every chart of a method marks the same stages), or none.
+ */
+export function stagesOf(methodId: string, values: SettingValues): StageMark[] {
+  try {
+    return getMethod(methodId).charts(values).find((chart) => chart.stages?.length)?.stages ?? [];
+  } catch {
+    return [];
+  }
 }
 
 /** Runs without an evaluation yet (named under the table). */
@@ -217,6 +233,8 @@ export interface EvaluationSeries {
   baseline: number | undefined;
   /** The study's supervised reference for this score (kNN and linear of `learn` presets), drawn dotted. */
   supervised?: number;
+  /** The run's stage boundaries, drawn as dashed vertical lines. */
+  stages: StageMark[];
 }
 
 /** The chart's lines: one per run with at least two evaluations that have a value in this column. */
@@ -235,6 +253,7 @@ export function evaluationSeries(rows: readonly ResultRow[], columnId: string, c
       steps: ordered.map((record) => record.step), values,
       baseline: latest ? finite(column.get(latest.baseline)) : undefined,
       supervised: supervisedValue(row.reference, columnId),
+      stages: row.stages,
     });
   }
   return series;
@@ -265,6 +284,13 @@ export function supervisedLines(series: readonly EvaluationSeries[]): BaselineLi
 }
 
 /** Whether the chart has anything to show: some run with two or more evaluations. */
+/** The stage marks of the chart: every line's, each step and name once. */
+export function stageMarks(series: readonly EvaluationSeries[]): StageMark[] {
+  const seen = new Map<string, StageMark>();
+  for (const line of series) for (const mark of line.stages) seen.set(`${mark.step}:${mark.label}`, mark);
+  return [...seen.values()].sort((a, b) => a.step - b.step);
+}
+
 export function hasHistory(rows: readonly ResultRow[]): boolean {
   return rows.some((row) => row.evaluations.length >= 2);
 }
