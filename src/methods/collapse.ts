@@ -20,6 +20,12 @@ export interface ChartLine {
 }
 
 /** One chart of the run's metrics. */
+/** A step where a run's next stage begins (DreamTeacher's distillation, DDeP's denoising). */
+export interface StageMark {
+  step: number;
+  label: string;
+}
+
 export interface ChartSpec {
   id: string;
   title: string;
@@ -35,7 +41,7 @@ export interface ChartSpec {
   /** The y axis's label (with its unit); the title when absent. */
   yLabel?: string;
   /** Steps where a stage of the method begins, marked on the chart. */
-  stages?: { step: number; label: string }[];
+  stages?: StageMark[];
   /** Shown while the chart has no points, when its lines start late ("starts at step 201, after the teacher stage"). */
   waiting?: string;
 }

@@ -14,7 +14,8 @@ import { alignSeries, chartTestId } from './chartData';
 import { scheduleDraw } from '../drawQueue';
 import { chartAxis, describeLine, formatTicks, STEP_INCREMENTS } from './axis';
 import { REFERENCE_COLORS } from '../../methods/palette';
-import { drawStageMarks, type StageMark } from './stageMarks';
+import type { StageMark } from '../../methods/collapse';
+import { drawStageMarks } from './stageMarks';
 
 export interface ChartMetric {
   /** Key in `history.series`. */

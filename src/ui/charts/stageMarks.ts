@@ -1,10 +1,5 @@
 import type uPlot from 'uplot';
-
-/** A step where a run's next stage begins (DreamTeacher's distillation, DDeP's denoising). */
-export interface StageMark {
-  step: number;
-  label: string;
-}
+import type { StageMark } from '../../methods/collapse';
 
 /**
  * A uPlot draw hook: each stage boundary inside the plot as a dashed vertical line, with the

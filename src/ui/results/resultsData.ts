@@ -4,13 +4,13 @@
  * of the score-vs-step chart. Pure, so the table's rules are tested without a browser.
  */
 import { scoreColumns, SEGMENTATION_FRACTIONS, type EvaluationRecord } from '../../methods/evaluation';
-import { getMethod } from '../../methods/registry';
+import { findMethod, getMethod } from '../../methods/registry';
 import type { SettingValues } from '../../methods/schema';
 import { describeChanges } from '../../state/store';
 import { presetValues } from '../../state/url';
 import { learnReference, type LearnReference } from '../../methods/learnReference';
 import { PALETTE } from '../../methods/palette';
-import type { StageMark } from '../charts/stageMarks';
+import type { StageMark } from '../../methods/collapse';
 
 /** What the table reads of a run (RunView has it all once it carries `evaluations`). */
 export interface ResultsRunInput {
@@ -127,11 +127,7 @@ export function buildRows(runs: readonly ResultsRunInput[]): ResultRow[] {
  * that has any: every chart of a method marks the same stages), or none.
  */
 export function stagesOf(methodId: string, values: SettingValues): StageMark[] {
-  try {
-    return getMethod(methodId).charts(values).find((chart) => chart.stages?.length)?.stages ?? [];
-  } catch {
-    return [];
-  }
+  return findMethod(methodId)?.charts(values).find((chart) => chart.stages?.length)?.stages ?? [];
 }
 
 /** Runs without an evaluation yet (named under the table). */
@@ -283,7 +279,6 @@ export function supervisedLines(series: readonly EvaluationSeries[]): BaselineLi
   return lines;
 }
 
-/** Whether the chart has anything to show: some run with two or more evaluations. */
 /** The stage marks of the chart: every line's, each step and name once. */
 export function stageMarks(series: readonly EvaluationSeries[]): StageMark[] {
   const seen = new Map<string, StageMark>();
@@ -291,6 +286,7 @@ export function stageMarks(series: readonly EvaluationSeries[]): StageMark[] {
   return [...seen.values()].sort((a, b) => a.step - b.step);
 }
 
+/** Whether the chart has anything to show: some run with two or more evaluations. */
 export function hasHistory(rows: readonly ResultRow[]): boolean {
   return rows.some((row) => row.evaluations.length >= 2);
 }
