@@ -48,10 +48,11 @@ describe.skipIf(!torchPython())('the exported LOCA train.py computes what the br
     loca('η = 0, no focal queries, no mean entropy, no Sinkhorn', {
       maskRatio: 0, focalQueries: 0, meanEntropy: false, sinkhornIterations: 0, gradientClip: 0, queryKeep: 1,
     }),
-    // Colour jitter, grey and solarised views handed over; focal queries as large as the image
-    // (no position-embedding resize); other temperatures and prototype count.
+    // Colour jitter (hue turned anywhere, as the learn preset), grey and solarised views handed
+    // over; focal queries as large as the image (no position-embedding resize); other
+    // temperatures and prototype count.
     loca('colour augmentation, full-size focal queries', {
-      colorJitter: 1, grayscaleProbability: 0.3, solarizeProbability: 0.5, focalQueries: 2, focalSize: 16,
+      colorJitter: 1, hueJitter: 0.5, grayscaleProbability: 0.3, solarizeProbability: 0.5, focalQueries: 2, focalSize: 16,
       teacherTemperature: 0.1, studentTemperature: 0.2, outputDim: 32, sinkhornIterations: 5, weightDecay: 0.3,
     }),
   ];

@@ -150,9 +150,20 @@ export function shapesAugmentationSettings(group: string) {
   return [
     { kind: 'number', name: 'rotation', urlKey: 'ro', label: 'Rotation', group,
       help: 'Each view is turned by a random angle up to this many degrees (0: off, as in the papers). For shapes, whose classes come at any angle, it takes away a shortcut: two views of one image otherwise share their object’s pose.', default: 0, min: 0, max: 180, step: 15, unit: '°' },
-    { kind: 'number', name: 'hueJitter', urlKey: 'hj', label: 'Hue jitter', group,
-      help: 'Largest hue rotation of the colour jitter, in turns (0.1 as in the papers; 0.5: any hue). Where colour is random and not the label, as in shapes, a full turn stops the views matching by colour.', default: 0.1, min: 0, max: 0.5, step: 0.05 },
+    hueJitterSetting(group),
   ] as const satisfies readonly Setting[];
+}
+
+/**
+ * The hue half of shapesAugmentationSettings alone, for methods whose views must keep their
+ * orientation (LOCA predicts where a query patch lies in the reference: turning one view would
+ * change the answer).
+ */
+export function hueJitterSetting(group: string) {
+  return {
+    kind: 'number', name: 'hueJitter', urlKey: 'hj', label: 'Hue jitter', group,
+    help: 'Largest hue rotation of the colour jitter, in turns (0.1 as in the papers; 0.5: any hue). Where colour is random and not the label, as in shapes, a full turn stops the views matching by colour.', default: 0.1, min: 0, max: 0.5, step: 0.05,
+  } as const satisfies Setting;
 }
 
 /**

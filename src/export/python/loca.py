@@ -348,7 +348,8 @@ class LocaViews:
         from torchvision import transforms as T
         self.v, self.size, self.focal_size, self.focals = v, int(v['imageSize']), int(v['focalSize']), int(v['focalQueries'])
         jitter = float(v['colorJitter'])
-        base = [T.RandomApply([T.ColorJitter(0.4 * jitter, 0.4 * jitter, 0.2 * jitter, min(0.5, 0.1 * jitter))], p=0.8)] if jitter > 0 else []
+        hue = min(0.5, float(v.get('hueJitter', 0.1)) * jitter)  # the largest hue turn, scaled by the strength
+        base = [T.RandomApply([T.ColorJitter(0.4 * jitter, 0.4 * jitter, 0.2 * jitter, hue)], p=0.8)] if jitter > 0 else []
         base.append(T.RandomGrayscale(float(v['grayscaleProbability'])))
         normalize = T.Normalize(MEAN.tolist(), STD.tolist())
         solarize = [T.RandomSolarize(0.5, p=float(v['solarizeProbability']))] if float(v['solarizeProbability']) > 0 else []

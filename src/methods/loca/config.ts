@@ -19,6 +19,8 @@ export interface LocaConfig {
   focalScaleMin: number;
   focalScaleMax: number;
   colorJitter: number;
+  /** Largest hue rotation, in turns, at jitter strength 1 (scaled by colorJitter, capped at 0.5). */
+  hueJitter: number;
   grayscaleProbability: number;
   solarizeProbability: number;
   clusterLoss: boolean;
@@ -54,6 +56,7 @@ export function readLocaConfig(values: SettingValues): LocaConfig {
     focalScaleMin: v.focalScaleMin,
     focalScaleMax: v.focalScaleMax,
     colorJitter: v.colorJitter,
+    hueJitter: v.hueJitter,
     grayscaleProbability: v.grayscaleProbability,
     solarizeProbability: v.solarizeProbability,
     clusterLoss: v.clusterLoss,

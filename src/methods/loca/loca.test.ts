@@ -47,6 +47,28 @@ describe('LOCA settings', () => {
   });
 });
 
+describe('LOCA views', () => {
+  // The draws of one step, read through the instance's private drawStep (no tensor is made).
+  type Draws = { reference: { hue: number }[]; query: { hue: number }[]; focal: { hue: number }[] };
+  const largestHue = async (overrides: SettingValues) => {
+    const trainer = await Trainer.create(locaDescription, tiny({ colorJitter: 1, ...overrides }));
+    try {
+      const draws = (trainer.instance as unknown as { drawStep(count: number): Draws }).drawStep(16);
+      return Math.max(...[...draws.reference, ...draws.query, ...draws.focal].map((p) => Math.abs(p.hue)));
+    } finally {
+      trainer.dispose();
+    }
+  };
+
+  it('turns the hue of every view as far as the hue jitter asks (the learn preset: any hue)', async () => {
+    // Default 0.1 turns, as the paper's colour jitter: no view is turned further.
+    expect(await largestHue({})).toBeLessThanOrEqual(0.1);
+    // 0.5: uniform in ±0.5 turns; 16 images × 6 views, 80 % jittered, all but surely pass 0.3.
+    expect(await largestHue({ hueJitter: 0.5 })).toBeGreaterThan(0.3);
+    expect(presetValues(locaDescription, 'learn').hueJitter).toBe(0.5);
+  });
+});
+
 describe('LOCA mechanisms (tiny, cpu)', () => {
   it('updates the teacher as an EMA of the student encoder and head, never by gradient', async () => {
     const trainer = await Trainer.create(locaDescription, tiny({ warmupSteps: 0 }));

@@ -116,7 +116,9 @@ class LocaInstance implements MethodInstance {
   private drawStep(count: number): StepDraws {
     const c = this.config;
     const views = this.drawViews(this.viewRng, count);
-    const jitter = { jitterStrength: c.colorJitter, jitterProbability: 0.8, grayscaleProbability: c.grayscaleProbability, blurProbability: 0 };
+    const jitter = {
+      jitterStrength: c.colorJitter, hue: c.hueJitter, jitterProbability: 0.8, grayscaleProbability: c.grayscaleProbability, blurProbability: 0,
+    };
     return {
       views,
       reference: views.references.map(() => samplePhotometric(this.viewRng, { ...jitter, solarizeProbability: 0 })),

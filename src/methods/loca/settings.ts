@@ -1,5 +1,5 @@
 /** LOCA's settings (plain data: the page imports this), typed by name through ValuesOf. */
-import { commonSettings, vitSettings } from '../common';
+import { commonSettings, hueJitterSetting, vitSettings } from '../common';
 import type { Setting, ValuesOf } from '../schema';
 
 /**
@@ -46,6 +46,7 @@ export const locaSettings = [
   { kind: 'number', name: 'colorJitter', urlKey: 'cj', label: 'Colour jitter', group: 'views',
     help: 'Strength of brightness/contrast/saturation/hue jitter on every view (1 = 0.4/0.4/0.2/0.1, p 0.8).',
     default: 1, min: 0, max: 2, step: 0.05 },
+  hueJitterSetting('views'),
   { kind: 'number', name: 'grayscaleProbability', urlKey: 'gp', label: 'Grayscale p', group: 'views',
     help: 'Probability that a view is turned grey.', default: 0.2, min: 0, max: 1, step: 0.05 },
   { kind: 'number', name: 'solarizeProbability', urlKey: 'sp', label: 'Solarize p', group: 'views',
