@@ -19,13 +19,13 @@ export interface ChartLine {
   color: string;
 }
 
-/** One chart of the run's metrics. */
 /** A step where a run's next stage begins (DreamTeacher's distillation, DDeP's denoising). */
 export interface StageMark {
   step: number;
   label: string;
 }
 
+/** One chart of the run's metrics. */
 export interface ChartSpec {
   id: string;
   title: string;
